@@ -14,7 +14,7 @@ export function announcePath(stateDir: string, name: string): string {
   return join(stateDir, `${name}.ready.json`);
 }
 
-export function announce(stateDir: string, info: Omit<Announcement, 'pid'>): void {
+export function announce(stateDir: string, info: { name: string; url?: string; socket?: string; [extra: string]: unknown }): void {
   mkdirSync(stateDir, { recursive: true });
   const file = announcePath(stateDir, info.name);
   const tmp = `${file}.${process.pid}.tmp`;
