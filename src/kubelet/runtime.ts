@@ -1,0 +1,26 @@
+// The kubelet's view of a container runtime: the seam chapters 3-6 swap
+// (pkg/kubelet/container.Runtime and its streaming half, kubeGenericRuntimeManager.GetExec).
+import type { Pod, PodStatus } from '../api/types.ts';
+import type { Executor, ExecTarget } from '../exec/executor.ts';
+
+export interface ExecStreamOptions { stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean }
+
+// Where an exec goes once the kubelet has found the container: either the kubelet serves the
+// stream itself with an executor (chapters 3-4), or the runtime hands back a URL on its
+// streaming server that the kubelet proxies to (chapter 5 on, as Kubernetes does).
+export type ExecDestination =
+  | { kind: 'executor'; executor: Executor; target: ExecTarget }
+  | { kind: 'url'; url: string };
+
+export interface KubeletRuntime {
+  // Make the pod's containers run as its spec says. Idempotent: called on every sync.
+  syncPod(pod: Pod): Promise<void>;
+  // The status the kubelet reports through pods/status (phase, conditions, containerStatuses, IPs, startTime).
+  podStatus(pod: Pod): Promise<PodStatus>;
+  // Stop and remove everything the runtime holds for the pod.
+  killPod(pod: Pod): Promise<void>;
+  // Find the container (it must be running) and say where its exec goes.
+  // Throws a StatusError (404 container not found, 500 runtime errors, 429 from a full request cache).
+  getExec(pod: Pod, container: string, cmd: string[], opts: ExecStreamOptions): Promise<ExecDestination>;
+  close?(): Promise<void>;
+}
