@@ -1,0 +1,206 @@
+// The upgrade-aware proxy: replays a client's upgrade request to a backend location and joins the two
+// connections only after the backend answers 101 (apimachinery pkg/util/proxy/upgradeaware.go, UpgradeAwareHandler).
+import { connect, type Socket } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { badRequest, type Status } from '../api/status.ts';
+import { ResponseHeadParser, headerValue, serializeRequestHead, serializeResponseHead, type ParsedResponse } from './http-head.ts';
+import { closeAfterFlush, writeStatusAndClose } from './raw-response.ts';
+
+export interface UpgradeAwareProxyOptions {
+  // Who the backend is, for every error this proxy creates: "kubelet node-1".
+  hop: string;
+  dialTimeoutMs?: number;
+  // Deadline for the backend's response head, and for relaying a refusal (upgradeaware.go uses 10 s for the latter).
+  responseTimeoutMs?: number;
+  // The redirect seam. Kubernetes removed redirect following from the proxy; chapter 5 shows the
+  // historical mode by allowing a redirect to the same host. Absent: every 3xx is relayed as an error.
+  followRedirect?: (from: URL, to: URL) => boolean;
+  // How to reach the backend (chapter 9 swaps in TLS). Default: plain TCP for http: URLs.
+  dial?: (location: URL) => Socket;
+}
+
+const MAX_REDIRECTS = 10;
+
+// Go's net.OpError text, so that a failed dial reads like the real API server's
+// "error dialing backend: dial tcp 10.0.0.5:10250: connect: connection refused".
+export function describeDialError(err: NodeJS.ErrnoException, location: URL): string {
+  const addr = `${location.hostname}:${location.port || (location.protocol === 'https:' ? 443 : 80)}`;
+  const why: Record<string, string> = {
+    ECONNREFUSED: 'connect: connection refused',
+    ECONNRESET: 'read: connection reset by peer',
+    EHOSTUNREACH: 'connect: no route to host',
+    ENETUNREACH: 'connect: network is unreachable',
+    ETIMEDOUT: 'i/o timeout',
+  };
+  return `dial tcp ${addr}: ${(err.code && why[err.code]) ?? err.message}`;
+}
+
+// A Status with no reason and code 500 is what apiserver's ErrorToAPIStatus makes of a plain Go error,
+// so kubectl prints "Error from server: <message>" exactly as with a real cluster.
+function plainError(message: string, code = 500): Status {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, code };
+}
+
+export function isUpgradeRequest(req: IncomingMessage): boolean {
+  return (req.headers.connection ?? '').toLowerCase().split(',').some((t) => t.trim() === 'upgrade');
+}
+
+// #region upgrade-aware-proxy
+export class UpgradeAwareProxy {
+  constructor(readonly location: URL, private readonly opts: UpgradeAwareProxyOptions) {}
+
+  // Owns `client` from here on. Resolves once both connections are closed.
+  async serveUpgrade(req: IncomingMessage, client: Duplex, head: Buffer): Promise<void> {
+    // Nothing the client sends is read until the backend has agreed to switch protocols.
+    client.pause();
+    if (!isUpgradeRequest(req)) return writeStatusAndClose(client, badRequest('Upgrade request required').status);
+    let location = this.location;
+    for (let hops = 0; ; hops++) {
+      let backend: Socket;
+      let answer: ParsedResponse;
+      try {
+        backend = await this.dial(location);
+      } catch (err) {
+        return writeStatusAndClose(client, plainError(`${this.opts.hop}: error dialing backend: ${describeDialError(err as NodeJS.ErrnoException, location)}`));
+      }
+      try {
+        backend.write(serializeRequestHead(req.method ?? 'GET', location.pathname + location.search, req.rawHeaders, {
+          Host: location.host,
+          'X-Forwarded-For': forwardedFor(req),
+        }));
+        answer = await this.readResponseHead(backend);
+      } catch (err) {
+        backend.destroy();
+        return writeStatusAndClose(client, plainError(`${this.opts.hop}: error proxying upgrade request: ${(err as Error).message}`));
+      }
+      const code = answer.head.statusCode;
+      if (code === 101) return this.join(client, head, backend, answer);
+      const to = headerValue(answer.head, 'location');
+      if (code >= 300 && code < 400 && to && this.opts.followRedirect && hops < MAX_REDIRECTS) {
+        const next = new URL(to, location);
+        if (this.opts.followRedirect(location, next)) { backend.destroy(); location = next; continue; }
+      }
+      if (code < 400) {
+        backend.destroy();
+        return writeStatusAndClose(client, plainError(`${this.opts.hop}: invalid upgrade response: status code ${code}`));
+      }
+      // The refusal goes back to the client and the backend connection is closed with it. Never reused:
+      // CVE-2018-1002105 was an API server that kept piping client bytes to a kubelet after a failed upgrade.
+      return this.relayRefusal(client, backend, answer);
+    }
+  }
+  // #endregion upgrade-aware-proxy
+
+  private dial(location: URL): Promise<Socket> {
+    if (!this.opts.dial && location.protocol !== 'http:') {
+      return Promise.reject(new Error(`unsupported scheme ${location.protocol}`));
+    }
+    const socket = this.opts.dial
+      ? this.opts.dial(location)
+      : connect({ host: location.hostname, port: Number(location.port || 80) });
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => { socket.destroy(); reject(Object.assign(new Error('i/o timeout'), { code: 'ETIMEDOUT' })); }, this.opts.dialTimeoutMs ?? 10_000);
+      const event = 'encrypted' in socket ? 'secureConnect' : 'connect';
+      socket.once(event, () => { clearTimeout(timer); socket.off('error', onError); resolve(socket); });
+      const onError = (err: Error) => { clearTimeout(timer); socket.destroy(); reject(err); };
+      socket.once('error', onError);
+    });
+  }
+
+  private readResponseHead(backend: Socket): Promise<ParsedResponse> {
+    const parser = new ResponseHeadParser();
+    return new Promise((resolve, reject) => {
+      const cleanup = () => { clearTimeout(timer); backend.off('data', onData); backend.off('error', onFail); backend.off('end', onEnd); };
+      const onData = (chunk: Buffer) => {
+        try {
+          const parsed = parser.push(chunk);
+          if (parsed) { cleanup(); backend.pause(); resolve(parsed); }
+        } catch (err) { cleanup(); reject(err); }
+      };
+      const onFail = (err: Error) => { cleanup(); reject(err); };
+      const onEnd = () => onFail(new Error('backend closed the connection before answering'));
+      const timer = setTimeout(() => onFail(new Error('timeout awaiting response headers')), this.opts.responseTimeoutMs ?? 10_000);
+      backend.on('data', onData);
+      backend.once('error', onFail);
+      backend.once('end', onEnd);
+    });
+  }
+
+  // 101: relay the backend's raw answer, then the bytes the client sent early, then pipe both ways.
+  // When either direction ends, both connections are closed.
+  private join(client: Duplex, early: Buffer, backend: Socket, answer: ParsedResponse): Promise<void> {
+    client.write(answer.raw);
+    if (answer.rest.length) client.write(answer.rest);
+    if (early.length) backend.write(early);
+    return new Promise((resolve) => {
+      let open = 2;
+      const closed = () => { if (--open === 0) resolve(); };
+      const ending = new WeakSet<Duplex>();
+      // End `to` once its peer is gone, and destroy it once the last bytes are flushed; a peer that
+      // stopped reading gets 5 s, then the socket is destroyed anyway.
+      const finish = (to: Duplex) => {
+        if (to.destroyed || ending.has(to)) return;
+        ending.add(to);
+        if (to.writableFinished) return void to.destroy();
+        const timer = setTimeout(() => to.destroy(), 5000);
+        to.once('close', () => clearTimeout(timer));
+        to.once('finish', () => to.destroy());
+        to.end();
+      };
+      client.once('close', () => { closed(); finish(backend); });
+      backend.once('close', () => { closed(); finish(client); });
+      client.on('error', () => client.destroy());
+      backend.on('error', () => backend.destroy());
+      client.once('end', () => finish(backend));
+      backend.once('end', () => finish(client));
+      client.pipe(backend, { end: false });
+      backend.pipe(client, { end: false });
+      backend.resume();
+    });
+  }
+
+  // >= 400: hand the backend's answer to the client (status, headers, a body bounded by Content-Length)
+  // within the deadline, then close both. Connection: close replaces whatever the backend said, since
+  // this connection will carry nothing more.
+  private relayRefusal(client: Duplex, backend: Socket, answer: ParsedResponse): Promise<void> {
+    const rawHeaders = answer.head.rawHeaders.filter(([k]) => k.toLowerCase() !== 'connection');
+    rawHeaders.push(['Connection', 'close']);
+    const length = Number(headerValue(answer.head, 'content-length') ?? NaN);
+    const bounded = Number.isFinite(length) && length >= 0;
+    const limit = bounded ? length : 1024 * 1024;
+    return new Promise((resolve) => {
+      let sent = 0;
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        backend.destroy();
+        void closeAfterFlush(client).then(resolve);
+      };
+      const send = (chunk: Buffer) => {
+        const part = chunk.subarray(0, limit - sent);
+        sent += part.length;
+        if (part.length) client.write(part);
+        if (sent >= limit) finish();
+      };
+      const timer = setTimeout(finish, this.opts.responseTimeoutMs ?? 10_000);
+      client.write(serializeResponseHead({ ...answer.head, rawHeaders }));
+      if (limit === 0) return finish();
+      send(answer.rest);
+      if (done) return;
+      backend.on('data', send);
+      backend.once('end', finish);
+      backend.once('error', finish);
+      backend.resume();
+    });
+  }
+}
+
+function forwardedFor(req: IncomingMessage): string {
+  const prior = req.headers['x-forwarded-for'];
+  const remote = req.socket.remoteAddress ?? '';
+  return prior ? `${prior}, ${remote}` : remote;
+}
+

@@ -1,0 +1,183 @@
+// The upgrade-aware proxy over real loopback sockets: a 101 joins the connections; a refusal is relayed and
+// the backend connection is closed, so bytes a client sends afterwards never reach it (CVE-2018-1002105).
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createNetServer, connect, type Socket, type AddressInfo } from 'node:net';
+import { once } from 'node:events';
+import { UpgradeAwareProxy, describeDialError, type UpgradeAwareProxyOptions } from '../../../src/proxy/upgrade-aware.ts';
+import { waitFor } from '../../../src/util/wait.ts';
+
+// A raw TCP backend that records every byte it receives and answers each connection with `answer`.
+async function fakeBackend(t: TestContext, answer: (sock: Socket, received: () => string) => void) {
+  const received: Buffer[] = [];
+  const sockets = new Set<Socket>();
+  const server = createNetServer((sock) => {
+    sockets.add(sock);
+    sock.on('close', () => sockets.delete(sock));
+    let answered = false;
+    const mine: Buffer[] = [];
+    sock.on('data', (chunk) => {
+      received.push(chunk);
+      mine.push(chunk);
+      const text = Buffer.concat(mine).toString('latin1');
+      if (!answered && text.includes('\r\n\r\n')) { answered = true; answer(sock, () => Buffer.concat(mine).toString('latin1')); }
+    });
+    sock.on('error', () => undefined);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => { for (const s of sockets) s.destroy(); server.close(); });
+  return { port: (server.address() as AddressInfo).port, bytes: () => Buffer.concat(received).toString('latin1'), sockets };
+}
+
+// The front: an HTTP server whose upgrade requests go through the proxy to `location`.
+async function front(t: TestContext, location: string, opts: Partial<UpgradeAwareProxyOptions> = {}) {
+  const sessions: Promise<void>[] = [];
+  const server: Server = createHttpServer((_req, res) => { res.statusCode = 418; res.end(); });
+  server.on('upgrade', (req, socket, head) => {
+    sessions.push(new UpgradeAwareProxy(new URL(location), { hop: 'kubelet node-1', ...opts }).serveUpgrade(req, socket, head));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => { server.closeAllConnections(); server.close(); });
+  return { port: (server.address() as AddressInfo).port, sessions };
+}
+
+// Sends `first`, then (after the response starts arriving) `later`; returns everything the client reads until close.
+async function rawClient(port: number, first: string, later?: string): Promise<string> {
+  const sock = connect(port, '127.0.0.1');
+  const got: Buffer[] = [];
+  sock.on('data', (c) => {
+    got.push(c);
+    if (later !== undefined) { sock.write(later); later = undefined; }
+  });
+  sock.on('error', () => undefined);
+  sock.write(first);
+  await once(sock, 'close');
+  return Buffer.concat(got).toString('latin1');
+}
+
+const upgradeRequest = (path = '/api/v1/namespaces/default/pods/p/exec?command=date') =>
+  `GET ${path} HTTP/1.1\r\nHost: apiserver\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+  'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: v5.channel.k8s.io\r\n\r\n';
+
+test('a 101 joins the connections: the location path is used, upgrade headers are replayed, bytes flow both ways', async (t) => {
+  const backend = await fakeBackend(t, (sock) => {
+    sock.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Protocol: v5.channel.k8s.io\r\n\r\n');
+    // Echo everything after the head, upper-cased, then end.
+    sock.removeAllListeners('data');
+    sock.on('data', (c) => { if (c.toString().includes('bye')) sock.end('BYE'); else sock.write(c.toString().toUpperCase()); });
+  });
+  const fe = await front(t, `http://127.0.0.1:${backend.port}/exec/default/p/c?command=date&output=1`);
+  const sock = connect(fe.port, '127.0.0.1');
+  t.after(() => sock.destroy());
+  let got = '';
+  sock.on('data', (c) => { got += c.toString('latin1'); });
+  sock.write(upgradeRequest());
+  await waitFor(() => got.includes('\r\n\r\n'), { what: '101' });
+  assert.match(got, /^HTTP\/1\.1 101 Switching Protocols\r\n/);
+  assert.match(got, /Sec-WebSocket-Protocol: v5.channel.k8s.io/);
+  sock.write('hello');
+  await waitFor(() => got.endsWith('HELLO'), { what: 'echo through the proxy' });
+  sock.write('bye');
+  await once(sock, 'close');
+  assert.ok(got.endsWith('BYE'));
+  const req = backend.bytes();
+  assert.match(req, /^GET \/exec\/default\/p\/c\?command=date&output=1 HTTP\/1\.1\r\n/);
+  assert.match(req, /\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n/);
+  assert.match(req, /\r\nSec-WebSocket-Protocol: v5.channel.k8s.io\r\n/);
+  assert.match(req, /\r\nHost: 127\.0\.0\.1:\d+\r\n/);
+  assert.match(req, /\r\nX-Forwarded-For: 127\.0\.0\.1\r\n/);
+  await Promise.all(fe.sessions);
+  await waitFor(() => backend.sockets.size === 0, { what: 'backend connection closed' });
+});
+
+test('CVE-2018-1002105: after a refused upgrade, bytes the client sends never reach the backend', async (t) => {
+  const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'forbidden', reason: 'Forbidden', code: 403 });
+  const backend = await fakeBackend(t, (sock) => {
+    // A keep-alive refusal: a backend that would happily read a second request on this connection.
+    sock.write(`HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nConnection: keep-alive\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+  });
+  const fe = await front(t, `http://127.0.0.1:${backend.port}/exec/default/p/c?command=date&output=1`);
+  const smuggled = 'GET /exec/kube-system/secret-pod/c?command=cat&output=1 HTTP/1.1\r\nHost: x\r\nX-Smuggled: yes\r\n\r\n';
+  // Pipelined in the same write as the upgrade request, and again once the refusal arrives.
+  const answer = await rawClient(fe.port, upgradeRequest() + smuggled, smuggled);
+  assert.match(answer, /^HTTP\/1\.1 403 Forbidden\r\n/);
+  assert.match(answer, /\r\nConnection: close\r\n/);
+  assert.ok(answer.endsWith(body), 'the refusal body is relayed');
+  await Promise.all(fe.sessions);
+  await waitFor(() => backend.sockets.size === 0, { what: 'backend connection closed' });
+  const seen = backend.bytes();
+  assert.match(seen, /^GET \/exec\/default\/p\/c/);
+  assert.doesNotMatch(seen, /X-Smuggled|secret-pod/);
+  assert.equal(seen.split('\r\n\r\n').length, 2, 'exactly one request head reached the backend');
+});
+
+test('a 400 with a body and no Content-Length is relayed until the backend closes', async (t) => {
+  const backend = await fakeBackend(t, (sock) => { sock.end('HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n\r\nnope'); });
+  const fe = await front(t, `http://127.0.0.1:${backend.port}/exec/default/p/c`);
+  const answer = await rawClient(fe.port, upgradeRequest());
+  assert.match(answer, /^HTTP\/1\.1 400 Bad Request\r\n/);
+  assert.ok(answer.endsWith('\r\n\r\nnope'));
+});
+
+test('a dead backend gives a Status naming the hop, in the words of the real API server', async (t) => {
+  const probe = createNetServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise((r) => probe.close(r));
+  const fe = await front(t, `http://127.0.0.1:${port}/exec/default/p/c`);
+  const answer = await rawClient(fe.port, upgradeRequest());
+  assert.match(answer, /^HTTP\/1\.1 500 Internal Server Error\r\n/);
+  const status = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+  assert.equal(status.kind, 'Status');
+  assert.equal(status.code, 500);
+  assert.equal(status.message, `kubelet node-1: error dialing backend: dial tcp 127.0.0.1:${port}: connect: connection refused`);
+});
+
+test('a redirect is not followed: it is an invalid upgrade response, and the backend connection is closed', async (t) => {
+  const backend = await fakeBackend(t, (sock) => { sock.write('HTTP/1.1 302 Found\r\nLocation: /elsewhere\r\nContent-Length: 0\r\n\r\n'); });
+  const fe = await front(t, `http://127.0.0.1:${backend.port}/exec/default/p/c`);
+  const answer = await rawClient(fe.port, upgradeRequest());
+  assert.match(answer, /^HTTP\/1\.1 500 /);
+  assert.match(answer, /kubelet node-1: invalid upgrade response: status code 302/);
+  await waitFor(() => backend.sockets.size === 0, { what: 'backend connection closed' });
+});
+
+test('the redirect seam: a policy that allows it makes the proxy dial the new location', async (t) => {
+  const backend = await fakeBackend(t, (sock, received) => {
+    if (received().startsWith('GET /first')) sock.end('HTTP/1.1 302 Found\r\nLocation: /second?x=1\r\nContent-Length: 0\r\n\r\n');
+    else sock.end('HTTP/1.1 404 Not Found\r\nContent-Length: 6\r\n\r\nsecond');
+  });
+  const fe = await front(t, `http://127.0.0.1:${backend.port}/first`, { followRedirect: (from, to) => from.host === to.host });
+  const answer = await rawClient(fe.port, upgradeRequest());
+  assert.match(answer, /^HTTP\/1\.1 404 Not Found/);
+  assert.ok(answer.endsWith('second'));
+  assert.match(backend.bytes(), /GET \/second\?x=1 HTTP\/1\.1/);
+});
+
+test('a request without Connection: Upgrade is refused before anything is dialled', async (t) => {
+  const backend = await fakeBackend(t, (sock) => { sock.end('HTTP/1.1 101 Switching Protocols\r\n\r\n'); });
+  const fe = await front(t, `http://127.0.0.1:${backend.port}/x`);
+  // Node only raises 'upgrade' when Connection says upgrade, so ask the proxy directly with a fake request.
+  const answer = await rawClient(fe.port, 'GET /x HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\n\r\n');
+  assert.match(answer, /^HTTP\/1\.1 101/, 'a Connection list containing Upgrade is an upgrade');
+  const { PassThrough } = await import('node:stream');
+  const sock = new PassThrough();
+  let out = '';
+  sock.on('data', (c) => { out += c; });
+  const fakeReq = { headers: { connection: 'keep-alive' }, rawHeaders: [], method: 'GET', socket: { remoteAddress: '127.0.0.1' } };
+  const p = new UpgradeAwareProxy(new URL(`http://127.0.0.1:${backend.port}/x`), { hop: 'kubelet node-1' })
+    .serveUpgrade(fakeReq as never, sock, Buffer.alloc(0));
+  sock.end();
+  await p;
+  assert.match(out, /^HTTP\/1\.1 400 Bad Request/);
+  assert.match(out, /Upgrade request required/);
+});
+
+test('dial errors read like Go net.OpError', () => {
+  const url = new URL('http://127.0.0.1:10250/exec');
+  assert.equal(describeDialError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }), url), 'dial tcp 127.0.0.1:10250: connect: connection refused');
+  assert.equal(describeDialError(Object.assign(new Error('odd'), { code: 'EWHAT' }), url), 'dial tcp 127.0.0.1:10250: odd');
+});
