@@ -18,7 +18,11 @@ export async function waitFor<T>(check: () => T | undefined | false | Promise<T 
       const why = lastError instanceof Error ? `: ${lastError.message}` : '';
       throw new Error(`timed out after ${opts.timeoutMs ?? 15_000}ms waiting for ${opts.what ?? 'condition'}${why}`);
     }
-    await delay(interval, undefined, { signal: opts.signal });
+    try {
+      await delay(interval, undefined, { signal: opts.signal });
+    } catch (err) {
+      throw opts.signal?.aborted ? opts.signal.reason : err; // the caller's reason, not a bare AbortError
+    }
     interval = Math.min(interval * 2, 200);
   }
 }

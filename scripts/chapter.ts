@@ -1,0 +1,55 @@
+// `npm run chapter <n|slug>`: starts that chapter's checkpoint in .run/<slug>/ and keeps it running until Ctrl-C.
+import { join } from 'node:path';
+import { checkpointOf, findChapter, repoRoot, startCheckpoint } from '../src/workbook/checkpoint.ts';
+
+const ref = process.argv[2];
+if (!ref) {
+  console.error('usage: npm run chapter <number|slug>   (for example: npm run chapter 2)');
+  process.exit(2);
+}
+
+let chapter;
+try { chapter = findChapter(ref); } catch (err) { console.error((err as Error).message); process.exit(2); }
+const stateDir = join(repoRoot, '.run', chapter.slug);
+const color = process.stdout.isTTY;
+const paint = (line: string) => {
+  if (!color) return line;
+  const m = /^\[([^\]]+)\]/.exec(line);
+  if (!m) return line;
+  const hue = [36, 33, 35, 32, 34, 31][[...m[1]].reduce((h, ch) => h + ch.charCodeAt(0), 0) % 6];
+  return `\x1b[${hue}m${m[0]}\x1b[0m${line.slice(m[0].length)}`;
+};
+
+console.log(`Starting checkpoint ${chapter.number} (${chapter.slug}): ${chapter.title}`);
+let cp;
+try {
+  cp = await startCheckpoint(chapter.slug, { stateDir, log: (line) => console.log(paint(line)) });
+} catch (err) {
+  console.error(`\ncould not start checkpoint ${chapter.slug}: ${(err as Error).message}`);
+  process.exit(1);
+}
+
+const checkpoint = checkpointOf(chapter);
+console.log('\nRunning:');
+for (const spec of checkpoint.components) {
+  const a = cp.announcements[spec.name];
+  console.log(`  ${spec.name.padEnd(16)} pid ${String(a.pid).padEnd(8)} ${a.url ?? a.socket ?? ''}`);
+}
+console.log(`\nState folder: ${cp.stateDir}`);
+console.log('\nTry, in another terminal (our kubectl, then the real one):');
+console.log(`  npm run -s kubectl -- get po`);
+for (const cmd of checkpoint.try ?? []) console.log(`  ${cmd}`);
+console.log('\nPress Ctrl-C to stop everything. Point the real kubectl at it with:');
+console.log(`export KUBECONFIG=${cp.kubeconfig}`);
+
+let stopping = false;
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(sig, async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\nStopping checkpoint ${chapter.slug}...`);
+    await cp.stop();
+    console.log('All stopped.');
+    process.exit(0);
+  });
+}

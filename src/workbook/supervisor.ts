@@ -1,0 +1,131 @@
+// Starts, watches and stops one component process of a checkpoint: its own process group, prefixed logs,
+// readiness by its announcement plus a probe, and a stop that leaves no descendant behind.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { request } from 'node:http';
+import { connect } from 'node:net';
+import { createInterface } from 'node:readline';
+import { once } from 'node:events';
+import { announcePath, type Announcement } from '../util/announce.ts';
+import { waitFor } from '../util/wait.ts';
+import type { ComponentSpec } from './types.ts';
+
+export interface ComponentProcess {
+  spec: ComponentSpec;
+  child: ChildProcess;
+  announcement: Announcement;
+  exited: Promise<number | null>;
+}
+
+export interface SpawnOptions {
+  repoRoot: string;
+  stateDir: string;
+  args: string[];           // already substituted
+  log: (line: string) => void;
+  env?: NodeJS.ProcessEnv;
+  readyTimeoutMs?: number;
+}
+
+export async function startComponent(spec: ComponentSpec, opts: SpawnOptions): Promise<ComponentProcess> {
+  const argv = ['--import', 'tsx', spec.entry, `--name=${spec.name}`, `--state-dir=${opts.stateDir}`, ...opts.args];
+  const child = spawn(process.execPath, argv, {
+    cwd: opts.repoRoot,
+    env: { ...process.env, ...opts.env, ...spec.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // its own process group, so a stop can signal the whole group
+  });
+  const tail: string[] = [];
+  for (const stream of [child.stdout!, child.stderr!]) {
+    createInterface({ input: stream }).on('line', (line) => {
+      tail.push(line);
+      if (tail.length > 20) tail.shift();
+      opts.log(`[${spec.name}] ${line}`);
+    });
+  }
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => {
+    opts.log(`[${spec.name}] exited (${signal ?? `code ${code}`})`);
+    resolve(code);
+  }));
+  // Exiting before readiness aborts the wait at once (waitFor retries on errors; an abort ends it).
+  const died = new AbortController();
+  void exited.then(() => died.abort(new Error(`${spec.name} exited before it was ready:\n  ${tail.join('\n  ')}`)));
+
+  try {
+    const file = announcePath(opts.stateDir, spec.name);
+    const announcement = await waitFor(
+      () => existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')) as Announcement),
+      { timeoutMs: opts.readyTimeoutMs ?? 30_000, what: `${spec.name} to announce itself`, signal: died.signal },
+    );
+    if (announcement.pid !== child.pid) throw new Error(`${file} was written by pid ${announcement.pid}, not ${child.pid}`);
+    await waitFor(() => probe(spec, announcement),
+      { timeoutMs: opts.readyTimeoutMs ?? 30_000, what: `${spec.name} to answer its ${spec.probe} probe`, signal: died.signal });
+    return { spec, child, announcement, exited };
+  } catch (err) {
+    await stopProcessTree(child, exited);
+    throw err;
+  }
+}
+
+function probe(spec: ComponentSpec, a: Announcement): Promise<boolean> {
+  if (spec.probe === 'none') return Promise.resolve(true);
+  if (spec.probe === 'socket') {
+    if (!a.socket) throw new Error(`${spec.name} announced no socket`);
+    return new Promise((resolve) => {
+      const s = connect(a.socket!, () => { s.destroy(); resolve(true); });
+      s.once('error', () => resolve(false));
+    });
+  }
+  if (!a.url) throw new Error(`${spec.name} announced no url`);
+  return new Promise((resolve) => {
+    const req = request(new URL('/healthz', a.url), { timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.once('error', () => resolve(false));
+    req.once('timeout', () => { req.destroy(); resolve(false); });
+    req.end();
+  });
+}
+
+// All descendants of pid, found through /proc (children reparent to init once their parent dies,
+// so they are collected before anything is signalled).
+export function descendants(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parentOf.set(Number(entry), ppid);
+    } catch { /* the process ended while we looked */ }
+  }
+  const found: number[] = [];
+  const frontier = [pid];
+  while (frontier.length) {
+    const p = frontier.pop()!;
+    for (const [child, parent] of parentOf) if (parent === p) { found.push(child); frontier.push(child); }
+  }
+  return found;
+}
+
+function kill(pid: number, signal: NodeJS.Signals): void {
+  try { process.kill(pid, signal); } catch { /* already gone */ }
+}
+
+// SIGTERM the component's group and let it stop what it owns; after the grace period, SIGKILL the group
+// and every descendant it left (exec'd commands live in process groups of their own).
+export async function stopProcessTree(child: ChildProcess, exited: Promise<unknown>, graceMs = 5000): Promise<void> {
+  if (child.pid === undefined) return;
+  const pid = child.pid;
+  const before = descendants(pid);
+  if (child.exitCode === null && child.signalCode === null) {
+    kill(-pid, 'SIGTERM');
+    const timer = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
+    await Promise.race([exited, timer]);
+    if (child.exitCode === null && child.signalCode === null) {
+      kill(-pid, 'SIGKILL');
+      await once(child, 'exit').catch(() => undefined);
+    }
+  }
+  for (const d of before) kill(d, 'SIGKILL');
+}

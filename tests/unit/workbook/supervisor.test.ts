@@ -1,0 +1,58 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startComponent, stopProcessTree, descendants } from '../../../src/workbook/supervisor.ts';
+import { repoRoot, substitute, findChapter } from '../../../src/workbook/checkpoint.ts';
+import { waitFor } from '../../../src/util/wait.ts';
+
+const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+const spec = (name: string) => ({ name, entry: 'tests/fixtures/component.ts', probe: 'http' as const });
+
+test('a component is ready only after announcing and answering /healthz, and stops with its descendants', async (t) => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'sup-'));
+  t.after(() => rmSync(stateDir, { recursive: true, force: true }));
+  const lines: string[] = [];
+  const proc = await startComponent(spec('c1'), { repoRoot, stateDir, args: ['--orphan=1'], log: (l) => lines.push(l) });
+  t.after(() => stopProcessTree(proc.child, proc.exited, 500));
+  assert.match(proc.announcement.url!, /^http:\/\/127\.0\.0\.1:\d+$/);
+  const res = await fetch(`${proc.announcement.url}/healthz`);
+  assert.equal(await res.text(), 'ok');
+  const orphan = Number(/orphan pid (\d+)/.exec((await waitFor(() => lines.find((l) => l.includes('orphan pid')))))![1]);
+  assert.ok(descendants(proc.child.pid!).includes(orphan));
+  assert.ok(lines.some((l) => l === '[c1] ready'), 'logs are prefixed with the component name');
+  await stopProcessTree(proc.child, proc.exited);
+  await waitFor(() => !alive(orphan), { what: 'the detached grandchild to be killed' });
+});
+
+test('a component that exits before announcing fails fast with its last log lines', async (t) => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'sup-'));
+  t.after(() => rmSync(stateDir, { recursive: true, force: true }));
+  await assert.rejects(
+    startComponent(spec('c2'), { repoRoot, stateDir, args: ['--fail=1'], log: () => {} }),
+    /c2 exited before it was ready:[\s\S]*failing on purpose/,
+  );
+});
+
+test('a component that ignores SIGTERM is killed after the grace period', async (t) => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'sup-'));
+  t.after(() => rmSync(stateDir, { recursive: true, force: true }));
+  const proc = await startComponent(spec('c3'), { repoRoot, stateDir, args: ['--ignore-term=1'], log: () => {} });
+  await stopProcessTree(proc.child, proc.exited, 300);
+  assert.equal(alive(proc.child.pid!), false);
+});
+
+test('args substitute ${state} and earlier announcements, and name what is missing', () => {
+  const a = { apiserver: { name: 'apiserver', pid: 1, url: 'http://127.0.0.1:5' } };
+  assert.equal(substitute('--apiserver=${apiserver.url}', '/s', a), '--apiserver=http://127.0.0.1:5');
+  assert.equal(substitute('--dir=${state}/x', '/s', a), '--dir=/s/x');
+  assert.throws(() => substitute('${shim.socket}', '/s', a), /shim\.socket/);
+});
+
+test('chapters are found by number or slug, and an unknown one lists them', () => {
+  assert.equal(findChapter('1').slug, 'pods');
+  assert.equal(findChapter(2).slug, 'exec-subresource');
+  assert.equal(findChapter('pods').number, 1);
+  assert.throws(() => findChapter('99'), /no chapter "99"[\s\S]*pods/);
+});
