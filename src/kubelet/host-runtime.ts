@@ -1,0 +1,89 @@
+// The chapter-3 KubeletRuntime: no containers yet, so an admitted pod's containers count as running and
+// an exec runs its argv on the kubelet's host, in a folder of the pod's own (stands in for kubeGenericRuntimeManager).
+import { createHash } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Pod, PodStatus } from '../api/types.ts';
+import { StatusError } from '../api/status.ts';
+import { LocalExecutor } from '../exec/local.ts';
+import type { ExecDestination, ExecStreamOptions, KubeletRuntime } from './runtime.ts';
+import { runningPodStatus } from './pod-status.ts';
+
+export interface HostRuntimeOptions {
+  nodeName: string;
+  stateDir: string;    // the checkpoint's state folder; pods live under <stateDir>/<node>/pods/
+  hostIP: string;
+}
+
+// Names become path segments: only DNS-style names and uids, so nothing can climb out of the pods folder.
+const SAFE = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+interface Admitted { startTime: string; containerIDs: Record<string, string> }
+
+export class HostRuntime implements KubeletRuntime {
+  private readonly pods = new Map<string, Admitted>();   // by uid
+  private readonly hop: string;
+
+  constructor(private readonly opts: HostRuntimeOptions) {
+    this.hop = `kubelet ${opts.nodeName}`;
+  }
+
+  // <state>/<node>/pods/<namespace>_<name>_<uid>: the layout of /var/lib/kubelet/pods, with names a reader can find.
+  podDir(pod: Pod): string {
+    const { namespace = 'default', name = '', uid = '' } = pod.metadata;
+    for (const n of [namespace, name, uid]) {
+      if (!SAFE.test(n)) throw new StatusError({ metadata: {}, status: 'Failure', code: 400, reason: 'BadRequest', message: `${this.hop}: unsafe pod name ${JSON.stringify(n)}` });
+    }
+    return join(this.opts.stateDir, this.opts.nodeName, 'pods', `${namespace}_${name}_${uid}`);
+  }
+
+  containerDir(pod: Pod, container: string): string {
+    if (!SAFE.test(container)) throw new StatusError({ metadata: {}, status: 'Failure', code: 400, reason: 'BadRequest', message: `${this.hop}: unsafe container name ${JSON.stringify(container)}` });
+    return join(this.podDir(pod), container);
+  }
+
+  async syncPod(pod: Pod): Promise<void> {
+    const uid = pod.metadata.uid ?? '';
+    if (this.pods.has(uid)) return;
+    const containerIDs: Record<string, string> = {};
+    for (const c of pod.spec.containers) {
+      await mkdir(this.containerDir(pod, c.name), { recursive: true });
+      containerIDs[c.name] = `host://${createHash('sha256').update(`${uid}/${c.name}`).digest('hex')}`;
+    }
+    this.pods.set(uid, { startTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), containerIDs });
+  }
+
+  async podStatus(pod: Pod): Promise<PodStatus> {
+    const admitted = this.pods.get(pod.metadata.uid ?? '');
+    if (!admitted) return { phase: 'Pending', hostIP: this.opts.hostIP };
+    // Host "containers" share the node's network, as hostNetwork pods do: the pod IP is the host's.
+    return runningPodStatus(pod, { hostIP: this.opts.hostIP, podIP: this.opts.hostIP, ...admitted });
+  }
+
+  async killPod(pod: Pod): Promise<void> {
+    this.pods.delete(pod.metadata.uid ?? '');
+    await rm(this.podDir(pod), { recursive: true, force: true });
+  }
+
+  // #region host-get-exec
+  async getExec(pod: Pod, container: string, cmd: string[], _opts: ExecStreamOptions): Promise<ExecDestination> {
+    const admitted = this.pods.get(pod.metadata.uid ?? '');
+    const spec = pod.spec.containers.find((c) => c.name === container);
+    if (!admitted || !spec) {
+      throw new StatusError({ metadata: {}, status: 'Failure', code: 404, reason: 'NotFound', message: `${this.hop}: container not found ("${container}")` });
+    }
+    const env: NodeJS.ProcessEnv = { PATH };
+    for (const e of spec.env ?? []) env[e.name] = e.value ?? '';
+    // What the command sees of where it runs: proof, from inside, of which node an exec landed on.
+    Object.assign(env, { NODE_NAME: this.opts.nodeName, POD_NAME: pod.metadata.name, POD_NAMESPACE: pod.metadata.namespace, HOSTNAME: pod.metadata.name });
+    return {
+      kind: 'executor',
+      executor: new LocalExecutor({ env, hop: this.hop }),
+      target: { container: this.containerDir(pod, container), cmd },
+    };
+  }
+  // #endregion host-get-exec
+
+  async close(): Promise<void> { this.pods.clear(); }
+}
