@@ -1,5 +1,5 @@
 // Runs a chapter's checkpoint: its components in order, a state folder with a lock, a generated kubeconfig.
-import { mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, closeSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -162,4 +162,22 @@ export async function startCheckpoint(ref: string | number, opts: StartOptions =
     },
     stop,
   };
+}
+
+export interface RunningInfo { slug: string; stateDir: string; kubeconfig: string; pid: number; since: number }
+
+// Checkpoints started with `npm run chapter` that are still alive, newest first (for `npm run kubectl` and steps).
+export function findRunningCheckpoints(root = join(repoRoot, '.run')): RunningInfo[] {
+  let slugs: string[];
+  try { slugs = readdirSync(root); } catch { return []; }
+  const found: RunningInfo[] = [];
+  for (const slug of slugs) {
+    const stateDir = join(root, slug);
+    try {
+      const lockFile = join(stateDir, 'lock');
+      const { pid } = JSON.parse(readFileSync(lockFile, 'utf8')) as { pid: number };
+      if (pid && isAlive(pid)) found.push({ slug, stateDir, kubeconfig: join(stateDir, 'kubeconfig'), pid, since: statSync(lockFile).mtimeMs });
+    } catch { /* no lock, or a stale one */ }
+  }
+  return found.sort((a, b) => b.since - a.since);
 }
