@@ -1,0 +1,55 @@
+// ExecSync: run a command in a container and return its output at once (cri-dockerd core/exec.go ExecSync,
+// with the 16 MiB output caps of CVE-2022-1708 and a timeout that becomes DEADLINE_EXCEEDED).
+import { spawn } from 'node:child_process';
+import { deadlineExceeded, grpcError, GrpcCode } from '../cri/grpc-status.ts';
+import type { ProcessSpec } from './process-executor.ts';
+
+export const MAX_EXEC_SYNC_OUTPUT = 16 * 1024 * 1024;
+
+export interface ExecSyncResult { stdout: Buffer; stderr: Buffer; exitCode: number }
+
+// Keeps the first `cap` bytes and drops the rest, so a chatty command cannot grow the shim's memory.
+class CappedBuffer {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  constructor(private readonly cap: number) {}
+  push(chunk: Buffer): void {
+    if (this.size >= this.cap) return;
+    const part = chunk.subarray(0, this.cap - this.size);
+    this.chunks.push(part);
+    this.size += part.length;
+  }
+  get value(): Buffer { return Buffer.concat(this.chunks, this.size); }
+}
+
+export async function execSync(spec: ProcessSpec, cmd: string[], timeoutSeconds: number, cap = MAX_EXEC_SYNC_OUTPUT): Promise<ExecSyncResult> {
+  const [file, ...args] = cmd;
+  if (!file) throw grpcError(GrpcCode.INVALID_ARGUMENT, 'cmd is required');
+  const child = spawn(file, args, { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stdout = new CappedBuffer(cap);
+  const stderr = new CappedBuffer(cap);
+  child.stdout.on('data', (c: Buffer) => stdout.push(c));
+  child.stderr.on('data', (c: Buffer) => stderr.push(c));
+  let timedOut = false;
+  const timer = timeoutSeconds > 0 ? setTimeout(() => {
+    timedOut = true;
+    try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ }
+  }, timeoutSeconds * 1000) : undefined;
+  try {
+    const result = await new Promise<[number | null, NodeJS.Signals | null]>((done, fail) => {
+      child.once('error', fail);
+      child.once('close', (c, s) => done([c, s]));
+    });
+    if (timedOut) throw deadlineExceeded(`command ${JSON.stringify(cmd)} timed out after ${timeoutSeconds}s`);
+    const [code, sig] = result;
+    return { stdout: stdout.value, stderr: stderr.value, exitCode: code ?? (sig === 'SIGKILL' ? 137 : 128) };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      // As runc reports it; the command never ran, so this is a failed call, not an exit code.
+      throw grpcError(GrpcCode.UNKNOWN, `exec: "${file}": executable file not found in $PATH`);
+    }
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,50 @@
+// Runs a command inside a process-runtime container with streams: ExecInContainer for the process runtime
+// (cri-dockerd core/exec.go NativeExecHandler.ExecInContainer plays this role over the Docker API).
+import { spawn } from 'node:child_process';
+import { ExecError, type ExecResult, type ExecStreams, type ExecTarget, type Executor } from '../exec/executor.ts';
+
+// Where a container's processes run: its working folder and environment.
+export interface ProcessSpec { cwd: string; env: Record<string, string> }
+export type ProcessSpecResolver = (containerId: string) => ProcessSpec | Promise<ProcessSpec>;
+
+const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGPIPE: 13, SIGTERM: 15 };
+
+// #region exec-in-container
+export class ProcessExecutor implements Executor {
+  constructor(private readonly resolve: ProcessSpecResolver, private readonly hop: string) {}
+
+  async execInContainer(target: ExecTarget, streams: ExecStreams, signal: AbortSignal): Promise<ExecResult> {
+    let spec: ProcessSpec;
+    try { spec = await this.resolve(target.container); } catch (err) { throw new ExecError((err as Error & { details?: string }).details ?? (err as Error).message, this.hop); }
+    const [file, ...args] = target.cmd;
+    if (!file) throw new ExecError('no command specified', this.hop);
+    signal.throwIfAborted();
+    // Without a terminal (chapter 7), a tty session gets stdout and stderr on one stream, as a pty would.
+    const stderr = streams.tty ? streams.stdout : streams.stderr;
+    const child = spawn(file, args, {
+      cwd: spec.cwd, env: spec.env, detached: true, // own process group: one kill ends the command and its children
+      stdio: [streams.stdin ? 'pipe' : 'ignore', streams.stdout ? 'pipe' : 'ignore', stderr ? 'pipe' : 'ignore'],
+    });
+    try {
+      await new Promise<void>((ok, fail) => { child.once('spawn', ok); child.once('error', fail); });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new ExecError(code === 'ENOENT' ? `exec: "${file}": executable file not found in $PATH` : `exec: "${file}": ${(err as Error).message}`, this.hop);
+    }
+    const kill = () => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } };
+    signal.addEventListener('abort', kill, { once: true });
+    if (streams.stdin && child.stdin) {
+      child.stdin.on('error', () => { /* EPIPE: the command stopped reading, which is its right */ });
+      streams.stdin.pipe(child.stdin);
+    }
+    // pipe() pauses the child's output while the client's side is full: backpressure end to end.
+    if (streams.stdout && child.stdout) child.stdout.pipe(streams.stdout, { end: false });
+    if (stderr && child.stderr) child.stderr.pipe(stderr, { end: false });
+    const [code, sig] = await new Promise<[number | null, NodeJS.Signals | null]>((done) => child.once('close', (c, s) => done([c, s])));
+    signal.removeEventListener('abort', kill);
+    if (streams.stdin && child.stdin) streams.stdin.unpipe(child.stdin);
+    if (sig) return { exitCode: 128 + (SIGNAL_NUMBERS[sig] ?? 0), signal: sig };
+    return { exitCode: code ?? 0 };
+  }
+}
+// #endregion exec-in-container

@@ -1,0 +1,160 @@
+// The shim's gRPC handlers: RuntimeService and ImageService over the process runtime
+// (cri-dockerd core/docker_service.go, container_*.go, sandbox_*.go, image*.go).
+import type { UntypedServiceImplementation, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
+import * as grpcStatus from '../cri/grpc-status.ts';
+import type * as cri from '../cri/proto.ts';
+import { execSync } from './exec-sync.ts';
+import { catalogNames, resolveImage, type ImageRef } from './image-catalog.ts';
+import type { ProcessRuntime } from './process-runtime.ts';
+import type { ContainerRecord, SandboxRecord } from './records.ts';
+import type { ShimStreaming } from './streaming.ts';
+
+export const RUNTIME_NAME = 'workbook-shim';
+export const RUNTIME_VERSION = '1.0.0';
+
+const { GrpcCode, grpcError, invalidArgument, unimplemented, isServiceError } = grpcStatus;
+
+type Handler = (req: any) => unknown | Promise<unknown>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+// Each handler is a plain async function; this turns its result or error into the gRPC reply,
+// so a bug in a handler becomes UNKNOWN for that call and never takes the shim down.
+function unary(method: string, fn: Handler, log: (line: string) => void, quiet: boolean): (call: ServerUnaryCall<unknown, unknown>, cb: sendUnaryData<unknown>) => void {
+  return (call, cb) => {
+    Promise.resolve().then(() => fn(call.request)).then(
+      (res) => { if (!quiet) log(`${method} ok`); cb(null, res as object); },
+      (err: unknown) => {
+        const e = isServiceError(err) ? err : grpcError(GrpcCode.UNKNOWN, err instanceof Error ? err.message : String(err));
+        log(`${method} ${GrpcCode[e.code]}: ${e.details}`);
+        cb(e);
+      },
+    );
+  };
+}
+
+const sandboxMessage = (s: SandboxRecord): cri.PodSandbox => ({
+  id: s.id, metadata: s.metadata, state: s.state, created_at: s.createdAt,
+  labels: s.labels, annotations: s.annotations, runtime_handler: s.runtimeHandler,
+});
+
+const containerMessage = (c: ContainerRecord): cri.Container => ({
+  id: c.id, pod_sandbox_id: c.sandboxId, metadata: { name: c.name, attempt: c.attempt },
+  image: { image: c.image }, image_ref: c.imageRef, state: c.state, created_at: c.createdAt,
+  labels: c.labels, annotations: c.annotations, image_id: c.imageId,
+});
+
+// #region container-status
+function containerStatusMessage(c: ContainerRecord, verbose: boolean): cri.ContainerStatusResponse {
+  return {
+    status: {
+      id: c.id, metadata: { name: c.name, attempt: c.attempt }, state: c.state,
+      created_at: c.createdAt, started_at: c.startedAt, finished_at: c.finishedAt, exit_code: c.exitCode,
+      image: { image: c.image }, image_ref: c.imageRef, image_id: c.imageId, reason: c.reason, message: c.message,
+      labels: c.labels, annotations: c.annotations, log_path: c.logPath,
+    },
+    // Like containerd's verbose "info": runtime details for debugging tools (and, in chapter 4,
+    // for a kubelet that still runs exec itself and must know where the container's process lives).
+    info: verbose ? { info: JSON.stringify({ pid: c.pid ?? 0, argv: c.argv, workingDir: c.workingDir, rootfs: c.rootfs, env: c.env }) } : {},
+  };
+}
+// #endregion container-status
+
+const imageMessage = (img: ImageRef): cri.Image => ({
+  id: img.id, repo_tags: [img.ref], repo_digests: [], size: img.config.size, username: '', spec: { image: img.ref }, pinned: false,
+});
+
+export interface ServiceOptions {
+  runtime: ProcessRuntime;
+  streaming?: ShimStreaming;   // absent until chapter 5
+  log?: (line: string) => void;
+}
+
+export function runtimeServiceHandlers({ runtime, streaming, log = () => {} }: ServiceOptions): UntypedServiceImplementation {
+  const requireStreaming = (what: string, chapter: string): ShimStreaming => {
+    if (!streaming) throw unimplemented(`${what} needs the streaming server, which chapter ${chapter} builds`);
+    return streaming;
+  };
+  const handlers: Record<string, Handler> = {
+    Version: () => ({ version: '0.1.0', runtime_name: RUNTIME_NAME, runtime_version: RUNTIME_VERSION, runtime_api_version: 'v1' }),
+    Status: () => ({ status: { conditions: [
+      { type: 'RuntimeReady', status: true, reason: '', message: '' },
+      { type: 'NetworkReady', status: true, reason: '', message: '' },
+    ] }, info: {} }),
+
+    RunPodSandbox: (r: { config: cri.PodSandboxConfig | null; runtime_handler: string }) =>
+      ({ pod_sandbox_id: runtime.runPodSandbox(r.config, r.runtime_handler) }),
+    StopPodSandbox: async (r: { pod_sandbox_id: string }) => { await runtime.stopPodSandbox(r.pod_sandbox_id); return {}; },
+    RemovePodSandbox: async (r: { pod_sandbox_id: string }) => { await runtime.removePodSandbox(r.pod_sandbox_id); return {}; },
+    PodSandboxStatus: (r: { pod_sandbox_id: string }) => {
+      const s = runtime.sandbox(r.pod_sandbox_id);
+      // Pods share the node's network here (as hostNetwork pods do): the pod IP is the node's loopback.
+      return { status: { ...sandboxMessage(s), network: { ip: '127.0.0.1', additional_ips: [] } }, info: {}, containers_statuses: [], timestamp: 0 };
+    },
+    ListPodSandbox: (r: { filter: cri.PodSandboxFilter | null }) => ({ items: runtime.listPodSandbox(r.filter).map(sandboxMessage) }),
+
+    CreateContainer: (r: { pod_sandbox_id: string; config: cri.ContainerConfig | null }) =>
+      ({ container_id: runtime.createContainer(r.pod_sandbox_id, r.config) }),
+    StartContainer: async (r: { container_id: string }) => { await runtime.startContainer(r.container_id); return {}; },
+    StopContainer: async (r: { container_id: string; timeout: string }) => { await runtime.stopContainer(r.container_id, Number(r.timeout)); return {}; },
+    RemoveContainer: async (r: { container_id: string }) => { await runtime.removeContainer(r.container_id); return {}; },
+    ListContainers: (r: { filter: cri.ContainerFilter | null }) => ({ containers: runtime.listContainers(r.filter).map(containerMessage) }),
+    ContainerStatus: (r: { container_id: string; verbose: boolean }) => containerStatusMessage(runtime.container(r.container_id), r.verbose),
+
+    ExecSync: async (r: cri.ExecSyncRequest) => {
+      const c = runtime.runningContainer(r.container_id);
+      const res = await execSync({ cwd: c.workingDir, env: c.env }, r.cmd, Number(r.timeout ?? 0));
+      return { stdout: res.stdout, stderr: res.stderr, exit_code: res.exitCode };
+    },
+    // #region exec
+    Exec: (r: cri.ExecRequest) => {
+      const s = requireStreaming('Exec', '5 (streaming)');
+      if (!r.container_id) throw invalidArgument('missing required container_id');
+      runtime.runningContainer(r.container_id); // NOT_FOUND, or FAILED_PRECONDITION "container not running (<id>)"
+      return { url: s.getExec(r) };
+    },
+    // #endregion exec
+    Attach: (r: cri.AttachRequest) => {
+      const s = requireStreaming('Attach', '10 (siblings)');
+      if (!r.container_id) throw invalidArgument('missing required container_id');
+      runtime.runningContainer(r.container_id);
+      return { url: s.getAttach(r) };
+    },
+    PortForward: (r: cri.PortForwardRequest) => {
+      const s = requireStreaming('PortForward', '10 (siblings)');
+      if (!r.pod_sandbox_id) throw invalidArgument('missing required pod_sandbox_id');
+      runtime.sandbox(r.pod_sandbox_id);
+      return { url: s.getPortForward(r) };
+    },
+  };
+  const quiet = new Set(['Version', 'Status', 'ListPodSandbox', 'ListContainers', 'ContainerStatus', 'PodSandboxStatus']);
+  return Object.fromEntries(Object.entries(handlers).map(([m, fn]) => [m, unary(`RuntimeService/${m}`, fn, log, quiet.has(m))]));
+}
+
+export function imageServiceHandlers({ log = () => {} }: { log?: (line: string) => void }): UntypedServiceImplementation {
+  const pulled = new Map<string, ImageRef>();
+  const lookup = (spec: cri.ImageSpec | null | undefined): ImageRef | undefined => {
+    if (!spec?.image) throw invalidArgument('ImageSpec.image is required');
+    const img = resolveImage(spec.image);
+    return img && pulled.has(img.ref) ? img : [...pulled.values()].find((p) => p.id === spec.image);
+  };
+  const handlers: Record<string, Handler> = {
+    ListImages: (r: { filter: { image: cri.ImageSpec | null } | null }) => {
+      const want = r.filter?.image?.image ? resolveImage(r.filter.image.image)?.ref : undefined;
+      return { images: [...pulled.values()].filter((i) => !r.filter?.image?.image || i.ref === want).map(imageMessage) };
+    },
+    // Not present is an empty answer, not an error: that is how the kubelet learns it must pull.
+    ImageStatus: (r: { image: cri.ImageSpec | null }) => {
+      const img = lookup(r.image);
+      return { image: img ? imageMessage(img) : null, info: {} };
+    },
+    PullImage: (r: { image: cri.ImageSpec | null }) => {
+      if (!r.image?.image) throw invalidArgument('ImageSpec.image is required');
+      const img = resolveImage(r.image.image);
+      if (!img) {
+        throw grpcError(GrpcCode.NOT_FOUND, `failed to pull image "${r.image.image}": pull access denied, repository does not exist or may require authorization (the workbook's images are: ${catalogNames().join(', ')})`);
+      }
+      pulled.set(img.ref, img);
+      return { image_ref: img.id };
+    },
+  };
+  return Object.fromEntries(Object.entries(handlers).map(([m, fn]) => [m, unary(`ImageService/${m}`, fn, log, m !== 'PullImage')]));
+}

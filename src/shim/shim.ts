@@ -1,0 +1,87 @@
+// The runtime shim process: a CRI gRPC server on a unix socket over the process runtime
+// (cri-dockerd cmd/server.go and core/docker_server.go: the dockershim role, outside the kubelet).
+import { existsSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { runtimeV1 } from '../cri/proto.ts';
+import { announce, withdraw } from '../util/announce.ts';
+import { parseFlags, requireFlag } from '../util/flags.ts';
+import { installSignalHandlers, onShutdown } from '../util/lifecycle.ts';
+import { ProcessRuntime } from './process-runtime.ts';
+import { imageServiceHandlers, runtimeServiceHandlers } from './runtime-service.ts';
+import type { ShimStreaming } from './streaming.ts';
+
+export interface ShimOptions {
+  name: string;
+  stateDir: string;
+  socket?: string;                          // default <state-dir>/<name>.sock
+  // Chapter 5 plugs a streaming server in; without one, Exec/Attach/PortForward answer UNIMPLEMENTED.
+  streaming?: (runtime: ProcessRuntime, log: (line: string) => void) => Promise<ShimStreaming>;
+  log?: (line: string) => void;
+}
+
+export interface Shim {
+  socket: string;
+  runtime: ProcessRuntime;
+  streaming?: ShimStreaming;
+  close(): Promise<void>;
+}
+
+const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+// Is someone answering on this socket? A file left by a SIGKILLed shim refuses connections.
+function socketAlive(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(path, () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+}
+
+// #region start-shim
+export async function startShim(opts: ShimOptions): Promise<Shim> {
+  if (!NAME.test(opts.name)) throw new Error(`invalid shim name "${opts.name}": use lowercase letters, digits and '-'`);
+  const log = opts.log ?? ((line: string) => console.log(line));
+  const socket = opts.socket ?? join(opts.stateDir, `${opts.name}.sock`);
+  if (existsSync(socket)) {
+    if (await socketAlive(socket)) throw new Error(`${socket} is in use by a running runtime`);
+    rmSync(socket, { force: true }); // stale: its shim died without removing it, and bind would fail with EADDRINUSE
+  }
+  const runtime = new ProcessRuntime(join(opts.stateDir, opts.name), log);
+  const streaming = opts.streaming ? await opts.streaming(runtime, log) : undefined;
+
+  const server = new grpc.Server();
+  server.addService(runtimeV1.RuntimeService.service, runtimeServiceHandlers({ runtime, streaming, log }));
+  server.addService(runtimeV1.ImageService.service, imageServiceHandlers({ log }));
+  await new Promise<void>((resolve, reject) =>
+    server.bindAsync(`unix://${socket}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
+  // grpc-js 1.10+ serves as soon as bindAsync completes: there is no start() to call.
+
+  let closed: Promise<void> | undefined;
+  const close = () => closed ??= (async () => {
+    // Refuse new calls, let running ones finish, but never wait on a stream forever.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => { server.forceShutdown(); resolve(); }, 2000);
+      server.tryShutdown(() => { clearTimeout(timer); resolve(); });
+    });
+    await streaming?.close();
+    await runtime.close();
+    rmSync(socket, { force: true });
+  })();
+  return { socket, runtime, streaming, close };
+}
+// #endregion start-shim
+
+// The process entry: `--name --state-dir [--socket]`, announce { name, socket }, stop on SIGTERM.
+export async function runShim(wiring: { streaming?: ShimOptions['streaming'] } = {}, argv = process.argv.slice(2)): Promise<Shim> {
+  const flags = parseFlags(['name', 'state-dir', 'socket'], argv);
+  const name = requireFlag(flags, 'name');
+  const stateDir = requireFlag(flags, 'state-dir');
+  installSignalHandlers();
+  const shim = await startShim({ name, stateDir, socket: flags.socket, streaming: wiring.streaming });
+  onShutdown(() => withdraw(stateDir, name));
+  onShutdown(() => shim.close());
+  announce(stateDir, { name, socket: shim.socket, ...(shim.streaming ? { streaming: true } : {}) });
+  console.log(`runtime shim ${name} serving CRI runtime.v1 on unix://${shim.socket}`);
+  return shim;
+}
