@@ -94,8 +94,8 @@ export function diffLines(expected: string, actual: string): string {
   let j = 0;
   while (i < e.length || j < a.length) {
     if (i < e.length && j < a.length && e[i] === a[j]) { out.push(`  ${e[i++]}`); j++; }
-    else if (j < a.length && (i === e.length || l[i]![j + 1]! >= l[i + 1]![j]!)) out.push(`+ ${a[j++]}`);
-    else out.push(`- ${e[i++]}`);
+    else if (i < e.length && (j === a.length || l[i + 1]![j]! >= l[i]![j + 1]!)) out.push(`- ${e[i++]}`);
+    else out.push(`+ ${a[j++]}`);
   }
   return out.join('\n');
 }

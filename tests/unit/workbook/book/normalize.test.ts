@@ -87,5 +87,5 @@ test('"..." in expected output matches any run of lines, including none', () => 
 });
 
 test('diffLines marks what was expected and what came instead', () => {
-  assert.equal(diffLines('a\nb\nc', 'a\nx\nc'), '  a\n+ x\n- b\n  c');
+  assert.equal(diffLines('a\nb\nc', 'a\nx\nc'), '  a\n- b\n+ x\n  c');
 });

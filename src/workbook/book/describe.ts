@@ -1,0 +1,58 @@
+// describeChapterCommands(slug): registers node:test tests, one per ```console block of a chapter, run in order
+// against one checkpoint started for the chapter. For acceptance suites and tests/book/commands.test.ts. (Ours.)
+import { describe, before, after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import chapters from '../../../book.config.ts';
+import { startCheckpoint, repoRoot, type RunningCheckpoint } from '../checkpoint.ts';
+import { extractConsoleBlocks } from './console.ts';
+import { chapterMarkdown, runConsoleBlock, usesRealKubectl, usesDocker } from './transcripts.ts';
+import { chapterPath, checkpointOwner } from './chapters.ts';
+
+export function hasCommand(name: string): Promise<boolean> {
+  return new Promise((resolve) => execFile('which', [name], (err) => resolve(!err)));
+}
+
+export interface DescribeOptions {
+  // What the suite is called; default "chapter N (slug): its console blocks".
+  title?: string;
+}
+
+export function describeChapterCommands(slug: string, opts: DescribeOptions = {}): void {
+  const chapter = chapters.find((c) => c.slug === slug);
+  if (!chapter) throw new Error(`describeChapterCommands: no chapter "${slug}" in book.config.ts`);
+  const title = opts.title ?? `chapter ${chapter.number} (${slug}): its console blocks`;
+  const md = chapterMarkdown(chapter, repoRoot);
+  const owner = checkpointOwner(chapter, chapters);
+  const blocks = md === undefined ? [] : extractConsoleBlocks(md);
+
+  describe(title, () => {
+    if (md === undefined) { test(`${chapterPath(chapter)} exists`, (t) => t.skip(`${chapterPath(chapter)} is not written yet`)); return; }
+    if (!owner) { test('its checkpoint exists', (t) => t.skip(`checkpoint of "${slug}" is not in book.config.ts yet`)); return; }
+    if (blocks.length === 0) return;
+
+    let cp: RunningCheckpoint | undefined;
+    let startError: unknown;
+    const tools = new Map<string, boolean>();
+    before(async () => {
+      tools.set('kubectl', await hasCommand('kubectl'));
+      tools.set('docker', await hasCommand('docker'));
+      try { cp = await startCheckpoint(owner.slug); } catch (err) { startError = err; }
+    });
+    after(async () => { await cp?.stop(); });
+
+    for (const block of blocks) {
+      const first = block.commands[0]?.command.split('\n')[0] ?? '';
+      test(`line ${block.line}: $ ${first}${block.commands.length > 1 ? ` (+${block.commands.length - 1})` : ''}`, async (t) => {
+        const all = block.commands.map((c) => c.command).join('\n');
+        for (const [tool, needed] of [['kubectl', usesRealKubectl(all)], ['docker', usesDocker(all)]] as const) {
+          if (needed && !tools.get(tool)) { t.skip(`the real ${tool} is not on PATH (run npm run doctor)`); return; }
+        }
+        if (!cp) throw startError;
+        const results = await runConsoleBlock(block, cp, repoRoot);
+        const failed = results.filter((r) => !r.ok).map((r) => r.problem);
+        assert.equal(failed.length, 0, `${chapterPath(chapter)}:\n${failed.join('\n\n')}`);
+      });
+    }
+  });
+}
