@@ -17,7 +17,7 @@ export interface ShimOptions {
   stateDir: string;
   socket?: string;                          // default <state-dir>/<name>.sock
   // Chapter 5 plugs a streaming server in; without one, Exec/Attach/PortForward answer UNIMPLEMENTED.
-  streaming?: (runtime: ProcessRuntime, log: (line: string) => void) => Promise<ShimStreaming>;
+  streaming?: (ctx: { name: string; runtime: ProcessRuntime; log: (line: string) => void }) => Promise<ShimStreaming>;
   log?: (line: string) => void;
 }
 
@@ -48,7 +48,7 @@ export async function startShim(opts: ShimOptions): Promise<Shim> {
     rmSync(socket, { force: true }); // stale: its shim died without removing it, and bind would fail with EADDRINUSE
   }
   const runtime = new ProcessRuntime(join(opts.stateDir, opts.name), log);
-  const streaming = opts.streaming ? await opts.streaming(runtime, log) : undefined;
+  const streaming = opts.streaming ? await opts.streaming({ name: opts.name, runtime, log }) : undefined;
 
   const server = new grpc.Server();
   server.addService(runtimeV1.RuntimeService.service, runtimeServiceHandlers({ runtime, streaming, log }));
@@ -81,7 +81,7 @@ export async function runShim(wiring: { streaming?: ShimOptions['streaming'] } =
   const shim = await startShim({ name, stateDir, socket: flags.socket, streaming: wiring.streaming });
   onShutdown(() => withdraw(stateDir, name));
   onShutdown(() => shim.close());
-  announce(stateDir, { name, socket: shim.socket, ...(shim.streaming ? { streaming: true } : {}) });
+  announce(stateDir, { name, socket: shim.socket, ...(shim.streaming?.url ? { streamingURL: shim.streaming.url } : {}) });
   console.log(`runtime shim ${name} serving CRI runtime.v1 on unix://${shim.socket}`);
   return shim;
 }

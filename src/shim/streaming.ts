@@ -3,6 +3,7 @@
 import type { AttachRequest, ExecRequest, PortForwardRequest } from '../cri/proto.ts';
 
 export interface ShimStreaming {
+  readonly url?: URL | string;        // where it listens, for the announcement and the curious reader
   // Each validates the request, caches it under a fresh token and returns the fully qualified URL.
   getExec(req: ExecRequest): string;
   getAttach(req: AttachRequest): string;
