@@ -42,7 +42,7 @@ export function rewriteHref(href: string): string {
   return m ? `${m[1]}.html${m[2] ?? ''}` : href;
 }
 
-function createRenderer(): MarkdownIt {
+function createRenderer() {
   const md = new MarkdownIt({ html: true, linkify: true, typographer: false });
   md.options.highlight = (code, lang) => {
     if (lang && lang !== 'mermaid' && hljs.getLanguage(lang)) {
@@ -67,7 +67,7 @@ function createRenderer(): MarkdownIt {
   const linkOpen = md.renderer.rules.link_open ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
   md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
     const href = tokens[idx]!.attrGet('href');
-    if (href) tokens[idx]!.attrSet('href', rewriteHref(href));
+    if (href !== null) tokens[idx]!.attrSet('href', rewriteHref(String(href)));
     return linkOpen(tokens, idx, options, env, self);
   };
   md.core.ruler.push('heading_ids', (state) => {
