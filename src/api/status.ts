@@ -33,8 +33,12 @@ export const alreadyExists = (resource: string, name: string) =>
 export const conflict = (resource: string, name: string, why: string) =>
   failure(409, 'Conflict', `Operation cannot be fulfilled on ${resource} "${name}": ${why}`, { name, kind: resource });
 export const badRequest = (message: string) => failure(400, 'BadRequest', message);
-export const invalid = (kind: string, name: string, causes: StatusCause[]) =>
-  failure(422, 'Invalid', `${kind} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`, { name, kind, causes });
+// Like field.ErrorList.ToAggregate(): one error reads bare, several are bracketed.
+export const invalid = (kind: string, name: string, causes: StatusCause[]) => {
+  const parts = causes.map((c) => `${c.field}: ${c.message}`);
+  const joined = parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`;
+  return failure(422, 'Invalid', `${kind} "${name}" is invalid: ${joined}`, { name, kind, causes });
+};
 export const methodNotAllowed = (message = 'the server does not allow this method on the requested resource') =>
   failure(405, 'MethodNotAllowed', message);
 export const unsupportedMediaType = (contentType: string) =>
@@ -46,6 +50,9 @@ export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
 export const internalError = (err: unknown) =>
   failure(500, 'InternalError', `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`, { causes: [{ message: err instanceof Error ? err.message : String(err) }] });
 export const serviceUnavailable = (message: string) => failure(503, 'ServiceUnavailable', message);
+// 410 Gone: a watch asked for history the server no longer keeps (storage.NewTooLargeResourceVersionError's sibling).
+export const expired = (message: string) => failure(410, 'Expired', message);
+export const requestEntityTooLarge = (message: string) => failure(413, 'RequestEntityTooLarge', message);
 export const notFoundPath = () => failure(404, 'NotFound', 'the server could not find the requested resource', {});
 
 // Any thrown value becomes a Status: a StatusError keeps its own, anything else is a 500.

@@ -1,0 +1,97 @@
+// The REST verbs of one resource over HTTP: list/watch/create on the collection, get/update/patch/delete on an item
+// (k8s.io/apiserver/pkg/endpoints/handlers: get.go, create.go, update.go, patch.go, delete.go).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { badRequest, methodNotAllowed, StatusError, unsupportedMediaType } from '../../api/status.ts';
+import type { Store } from '../registry/store.ts';
+import type { KObject } from '../registry/strategy.ts';
+import { matchesFields, parseFieldSelector } from '../selectors/fields.ts';
+import { matchesLabels, parseLabelSelector } from '../selectors/labels.ts';
+import { decodeBody, mediaType, negotiate, queryBool, readBody, writeJSON } from './http.ts';
+import { applyPatch, patchTypeOf } from './patch.ts';
+import { asTable, includeObjectPolicy } from './table.ts';
+import { serveWatch } from './watch.ts';
+
+export interface ResourceRequest { namespace?: string; name?: string; query: URLSearchParams }
+
+// Objects in a list carry no kind/apiVersion of their own: the list's kind says it all.
+const bare = <T extends KObject>(obj: T): T => { const { kind: _k, apiVersion: _a, ...rest } = obj; return rest as T; };
+
+export function selectorFor<T extends KObject>(store: Store<T>, query: URLSearchParams): (obj: T) => boolean {
+  const labels = parseLabelSelector(query.get('labelSelector'));
+  const fields = parseFieldSelector(query.get('fieldSelector'), store.strategy.fieldLabels);
+  return (obj) => matchesLabels(labels, obj.metadata.labels) && matchesFields(fields, store.strategy.selectableFields(obj));
+}
+
+// Reads a merge or strategic merge patch; applying it is pure, so a conflict can simply re-apply it.
+export async function readPatch<T>(req: IncomingMessage): Promise<(cur: T) => T> {
+  const type = patchTypeOf(mediaType(req));
+  if (!type) throw unsupportedMediaType(mediaType(req));
+  let patch: unknown;
+  try { patch = JSON.parse((await readBody(req)).toString('utf8')); } catch (err) {
+    throw badRequest(`error decoding patch: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return (cur) => applyPatch(type, cur, patch) as T;
+}
+
+// Patch with retries: the resourceVersion we read is the precondition, unless the patch itself names one.
+export async function patchWithRetry<T extends KObject>(store: Store<T>, namespace: string | undefined, name: string,
+  apply: (cur: T) => T, update: (next: T) => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    const cur = await store.get(namespace, name);
+    try { return await update(apply(cur)); } catch (err) {
+      const conflict = err instanceof StatusError && err.status.reason === 'Conflict';
+      if (!conflict || attempt >= 4 || apply(cur).metadata.resourceVersion !== cur.metadata.resourceVersion) throw err;
+    }
+  }
+}
+
+// #region resource-handler
+export async function serveResource<T extends KObject>(req: IncomingMessage, res: ServerResponse, store: Store<T>, r: ResourceRequest): Promise<void> {
+  const { namespace, name, query } = r;
+  const format = negotiate(req.headers.accept);
+  const send = (code: number, obj: T) =>
+    writeJSON(res, code, format === 'table' ? asTable(store.strategy.table, [obj], obj.metadata.resourceVersion, includeObjectPolicy(query)) : obj);
+
+  if (name === undefined) {
+    if (req.method === 'GET' && queryBool(query, 'watch')) {
+      const timeout = Number(query.get('timeoutSeconds') ?? 0);
+      return serveWatch(req, res, store, namespace, {
+        resourceVersion: query.get('resourceVersion') ?? undefined,
+        timeoutSeconds: Number.isFinite(timeout) && timeout > 0 ? timeout : undefined,
+        matches: selectorFor(store, query),
+        table: format === 'table' ? includeObjectPolicy(query) : undefined,
+      });
+    }
+    if (req.method === 'GET') {
+      const { items, resourceVersion } = await store.list(namespace, selectorFor(store, query));
+      if (format === 'table') return writeJSON(res, 200, asTable(store.strategy.table, items, resourceVersion, includeObjectPolicy(query)));
+      return writeJSON(res, 200, { kind: `${store.strategy.kind}List`, apiVersion: 'v1', metadata: { resourceVersion }, items: items.map(bare) });
+    }
+    // A namespaced resource listed across all namespaces (/api/v1/pods) only reads.
+    if (req.method === 'POST' && (namespace !== undefined || !store.strategy.namespaced)) {
+      return send(201, await store.create(namespace, await decodeBody(req, store.strategy.kind) as unknown as T));
+    }
+    throw methodNotAllowed();
+  }
+
+  switch (req.method) {
+    case 'GET': return send(200, await store.get(namespace, name));
+    case 'PUT': return send(200, await store.update(namespace, name, await decodeBody(req, store.strategy.kind) as unknown as T));
+    case 'PATCH': {
+      const apply = await readPatch<T>(req);
+      return send(200, await patchWithRetry(store, namespace, name, apply, (next) => store.update(namespace, name, next)));
+    }
+    case 'DELETE': {
+      const body = await readBody(req);
+      let pre = {};
+      if (body.length) {
+        try { pre = (JSON.parse(body.toString('utf8')) as { preconditions?: object }).preconditions ?? {}; } catch {
+          throw badRequest('the body of the delete request could not be decoded as DeleteOptions');
+        }
+      }
+      return send(200, await store.delete(namespace, name, pre));
+    }
+    default: throw methodNotAllowed();
+  }
+}
+// #endregion resource-handler

@@ -1,0 +1,40 @@
+// What makes one resource different from another in the generic registry (k8s.io/apiserver/pkg/registry/rest: RESTCreateStrategy, RESTUpdateStrategy, TableConvertor).
+import type { ObjectMeta } from '../../api/types.ts';
+import type { TableColumnDefinition, TableRow } from '../../api/table.ts';
+import type { FieldError } from './validation.ts';
+
+export interface KObject { kind?: string; apiVersion?: string; metadata: ObjectMeta }
+
+// Turns objects into Table rows, like the printers in pkg/printers/internalversion.
+export interface TableConvertor<T> {
+  columns: TableColumnDefinition[];
+  row(obj: T, now: Date): TableRow;
+}
+
+// #region strategy
+export interface RESTStrategy<T extends KObject> {
+  resource: string;          // plural, the URL segment: "pods"
+  singular: string;          // "pod"
+  kind: string;              // "Pod"
+  shortNames: string[];      // ["po"]: kubectl needs these to accept `get po`
+  namespaced: boolean;
+  // Namespaces are DNS-1123 labels; most other names are DNS-1123 subdomains.
+  nameIsLabel?: boolean;
+  // Defaulting and clearing what a client may not set (status on create, for instance).
+  prepareForCreate(obj: T): void;
+  validate(obj: T): FieldError[];
+  // Keeps what a main-resource PUT may not change (status lives in the status subresource).
+  prepareForUpdate(obj: T, old: T): void;
+  validateUpdate(obj: T, old: T): FieldError[];
+  // The fields a fieldSelector may use (pod.ToSelectableFields), always with metadata.name/namespace.
+  selectableFields(obj: T): Record<string, string>;
+  fieldLabels: readonly string[];
+  table: TableConvertor<T>;
+}
+// #endregion strategy
+
+export function metaFields(meta: ObjectMeta, namespaced: boolean): Record<string, string> {
+  const f: Record<string, string> = { 'metadata.name': meta.name ?? '' };
+  if (namespaced) f['metadata.namespace'] = meta.namespace ?? '';
+  return f;
+}

@@ -1,0 +1,34 @@
+// The API server process: flags, listen, announce, stop on SIGTERM/SIGINT (cmd/kube-apiserver/app/server.go, Run, reduced).
+import { resolve } from 'node:path';
+import { announce, withdraw } from '../util/announce.ts';
+import { parseFlags, requireFlag } from '../util/flags.ts';
+import { installSignalHandlers, onShutdown } from '../util/lifecycle.ts';
+import { APIServer } from './server.ts';
+import type { SubresourceFactory } from './subresources.ts';
+
+// #region wiring
+// What a checkpoint plugs into the API server. Chapter 1 plugs nothing in; chapter 2 adds pods/exec;
+// chapter 3 adds pods/status, pods/binding, nodes/status and a kubelet-backed exec.
+export interface APIServerWiring {
+  subresources?: Record<string, SubresourceFactory>;
+}
+// #endregion wiring
+
+export async function runAPIServer(wiring: APIServerWiring = {}, argv = process.argv.slice(2)): Promise<APIServer> {
+  const flags = parseFlags(['name', 'state-dir', 'port', 'bind-address'], argv);
+  const name = flags.name ?? 'apiserver';
+  const stateDir = resolve(requireFlag(flags, 'state-dir'));
+  const port = Number(flags.port ?? 0);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: not a port number: ${flags.port}`);
+  const host = flags['bind-address'] ?? '127.0.0.1';
+
+  installSignalHandlers();
+  const server = new APIServer({ name, stateDir, subresources: wiring.subresources });
+  onShutdown(() => server.close());
+  const url = await server.listen(port, host);
+  // Registered after close, so it runs first: the announcement disappears before the port does.
+  onShutdown(() => withdraw(stateDir, name));
+  announce(stateDir, { name, url });
+  console.log(`${name}: serving the Kubernetes API at ${url}`);
+  return server;
+}

@@ -1,0 +1,176 @@
+// The API server: routes /version, discovery, resources and subresources, and owns every connection it accepts
+// (kube-apiserver's handler chain and the route installer, k8s.io/apiserver/pkg/endpoints/installer.go, reduced).
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { forbidden, methodNotAllowed, notFound, notFoundPath, StatusError } from '../api/status.ts';
+import type { Namespace, Node, Pod } from '../api/types.ts';
+import { apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.ts';
+import { writeJSON, writeStatus, writeStatusToSocket } from './handlers/http.ts';
+import { serveResource } from './handlers/resource.ts';
+import { namespaceStrategy, nodeStrategy } from './registry/nodes.ts';
+import { podStrategy } from './registry/pods.ts';
+import { Store } from './registry/store.ts';
+import type { KObject } from './registry/strategy.ts';
+import { MemoryStorage } from './storage/memory.ts';
+import type { Storage } from './storage/interface.ts';
+import type { APIContext, Subresource, SubresourceFactory } from './subresources.ts';
+
+export interface APIServerOptions {
+  name: string;
+  stateDir: string;
+  subresources?: Record<string, SubresourceFactory>;
+  storage?: Storage;
+  log?: (line: string) => void;
+}
+
+// Namespaces every cluster starts with; the first three may never be deleted.
+const initialNamespaces = ['default', 'kube-node-lease', 'kube-public', 'kube-system'];
+const undeletable = new Set(['default', 'kube-public', 'kube-system']);
+
+// The parsed path of an API request: /api/v1[/namespaces/{ns}]/{resource}[/{name}[/{subresource}]].
+export interface APIPath { namespace?: string; resource: string; name?: string; subresource?: string }
+
+// #region parse-path
+export function parseAPIPath(pathname: string): APIPath | undefined {
+  const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  if (parts[0] !== 'api' || parts[1] !== 'v1' || parts.length < 3) return undefined;
+  const rest = parts.slice(2);
+  // /api/v1/namespaces/{ns}/{resource}/... names a namespaced resource; /api/v1/namespaces/{ns} is a Namespace.
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    if (rest.length > 5) return undefined;
+    return { namespace: rest[1], resource: rest[2], name: rest[3], subresource: rest[4] };
+  }
+  if (rest.length > 3) return undefined;
+  return { resource: rest[0], name: rest[1], subresource: rest[2] };
+}
+// #endregion parse-path
+
+export class APIServer {
+  readonly storage: Storage;
+  readonly pods: Store<Pod>;
+  readonly nodes: Store<Node>;
+  readonly namespaces: Store<Namespace>;
+  private readonly stores = new Map<string, Store<KObject>>();
+  private readonly subresources = new Map<string, Subresource>();
+  private readonly http: Server;
+  private readonly upgraded = new Set<Duplex>();
+  private readonly log: (line: string) => void;
+  url = '';
+
+  constructor(readonly opts: APIServerOptions) {
+    this.log = opts.log ?? ((line) => console.log(line));
+    this.storage = opts.storage ?? new MemoryStorage();
+    this.pods = new Store(this.storage, podStrategy);
+    this.nodes = new Store(this.storage, nodeStrategy);
+    this.namespaces = new Store(this.storage, namespaceStrategy);
+    for (const s of [this.pods, this.nodes, this.namespaces] as Store<KObject>[]) this.stores.set(s.resource, s);
+    this.installNamespaceLifecycle();
+    const ctx: APIContext = {
+      name: opts.name, stateDir: opts.stateDir, storage: this.storage, log: this.log,
+      pods: this.pods, nodes: this.nodes, namespaces: this.namespaces,
+    };
+    // Composition: each checkpoint's wiring decides which subresources exist and what serves them.
+    for (const [path, make] of Object.entries(opts.subresources ?? {})) this.subresources.set(path, make(ctx));
+    this.http = createServer((req, res) => void this.handle(req, res));
+    this.http.on('upgrade', (req, socket, head) => void this.handleUpgrade(req, socket, head));
+  }
+
+  // NamespaceLifecycle admission: no objects in a namespace that does not exist; a deleted namespace takes its pods along.
+  private installNamespaceLifecycle(): void {
+    this.pods.admit.push(async (pod) => {
+      const ns = pod.metadata.namespace!;
+      await this.namespaces.get(undefined, ns).catch((err) => {
+        throw err instanceof StatusError && err.code === 404 ? notFound('namespaces', ns) : err;
+      });
+    });
+    this.namespaces.beforeDelete.push(async (ns) => {
+      const name = ns.metadata.name!;
+      if (undeletable.has(name)) throw forbidden(`namespaces "${name}" is forbidden: this namespace may not be deleted`);
+    });
+    this.namespaces.afterDelete.push(async (ns) => {
+      const { items } = await this.pods.list(ns.metadata.name);
+      for (const pod of items) await this.pods.delete(pod.metadata.namespace, pod.metadata.name!).catch(() => {});
+    });
+  }
+
+  async listen(port = 0, host = '127.0.0.1'): Promise<string> {
+    for (const name of initialNamespaces) {
+      await this.namespaces.create(undefined, { metadata: { name } }).catch(() => {});
+    }
+    await new Promise<void>((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(port, host, () => { this.http.off('error', reject); resolve(); });
+    });
+    const addr = this.http.address() as AddressInfo;
+    this.url = `http://${addr.address}:${addr.port}`;
+    return this.url;
+  }
+
+  // Stops accepting, ends every watch and upgraded stream, and resolves when the listener is closed.
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
+    await this.storage.close();
+    for (const s of this.upgraded) s.destroy();
+    this.http.closeAllConnections();
+    for (const sub of this.subresources.values()) await sub.close?.();
+    await closed;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = Date.now();
+    res.once('finish', () => this.log(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`));
+    try {
+      await this.route(req, res);
+    } catch (err) {
+      writeStatus(res, err);
+    }
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    switch (path) {
+      case '/healthz': case '/readyz': case '/livez':
+        res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+        return void res.end('ok');
+      case '/version': return writeJSON(res, 200, versionInfo());
+      case '/api': return writeJSON(res, 200, apiVersions(new URL(this.url).host));
+      case '/apis': return writeJSON(res, 200, apiGroupList());
+      case '/api/v1': return writeJSON(res, 200, apiResourceList([...this.stores.values()].map((s) => s.strategy), this.subresources));
+    }
+    const p = parseAPIPath(path);
+    const store = p && this.stores.get(p.resource);
+    // A cluster-scoped resource has no namespaced path, and vice versa for item paths.
+    if (!p || !store || (p.namespace !== undefined && !store.strategy.namespaced) ||
+        (p.namespace === undefined && p.name !== undefined && store.strategy.namespaced)) throw notFoundPath();
+    if (p.subresource !== undefined) {
+      const sub = this.subresources.get(`${p.resource}/${p.subresource}`);
+      if (!sub) throw notFoundPath();
+      return sub.serve(req, res, { namespace: p.namespace, name: p.name!, query: url.searchParams });
+    }
+    if (!['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method ?? '')) throw methodNotAllowed();
+    return serveResource(req, res, store, { namespace: p.namespace, name: p.name, query: url.searchParams });
+  }
+
+  // #region handle-upgrade
+  // Node hands requests carrying `Upgrade:` over as a raw socket; only subresources that stream accept them.
+  private async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    this.upgraded.add(socket);
+    socket.once('close', () => this.upgraded.delete(socket));
+    socket.on('error', () => socket.destroy());
+    this.log(`${req.method} ${req.url} upgrade: ${req.headers.upgrade}`);
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const p = parseAPIPath(url.pathname);
+      const sub = p?.subresource && p.name ? this.subresources.get(`${p.resource}/${p.subresource}`) : undefined;
+      if (!p || !sub) throw notFoundPath();
+      if (!sub.upgrade) throw methodNotAllowed(`${p.resource}/${p.subresource} does not support upgrade requests`);
+      await sub.upgrade(req, socket, head, { namespace: p.namespace, name: p.name!, query: url.searchParams });
+    } catch (err) {
+      writeStatusToSocket(socket, err);
+    }
+  }
+  // #endregion handle-upgrade
+}

@@ -1,0 +1,66 @@
+// The subresource seam: what a checkpoint plugs in under /api/v1/.../{resource}/{name}/{subresource}
+// (the storage map in pkg/registry/core/rest/storage_core.go: "pods/exec", "pods/status", "pods/binding"...).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Namespace, Node, Pod } from '../api/types.ts';
+import { badRequest } from '../api/status.ts';
+import type { Storage } from './storage/interface.ts';
+import type { Store } from './registry/store.ts';
+import { writeStatus, writeStatusToSocket } from './handlers/http.ts';
+
+export interface SubresourceRequest { namespace?: string; name: string; query: URLSearchParams }
+
+// #region subresource
+export interface Subresource {
+  // For discovery: what /api/v1 lists for "pods/exec" and friends.
+  kind: string;
+  verbs: string[];
+  // A plain HTTP request (GET/PUT/PATCH/POST without Upgrade).
+  serve(req: IncomingMessage, res: ServerResponse, target: SubresourceRequest): Promise<void>;
+  // A request carrying `Upgrade:` (exec, attach, port-forward). Owns the socket from here on.
+  upgrade?(req: IncomingMessage, socket: Duplex, head: Buffer, target: SubresourceRequest): Promise<void>;
+  close?(): Promise<void>;
+}
+
+// What a subresource can reach: the registries, and the process's identity and state folder.
+export interface APIContext {
+  name: string;
+  stateDir: string;
+  storage: Storage;
+  pods: Store<Pod>;
+  nodes: Store<Node>;
+  namespaces: Store<Namespace>;
+  log: (line: string) => void;
+}
+
+// A checkpoint's wiring names each subresource and how to build it from the context.
+export type SubresourceFactory = (api: APIContext) => Subresource;
+// #endregion subresource
+
+// A subresource the real server has and this chapter does not serve yet: a clear Status, never a bare 404.
+export function notServedYet(path: string, kind: string, verbs: string[], when: string): SubresourceFactory {
+  const status = () => badRequest(`${path} is not served yet: ${when}`);
+  return () => ({
+    kind,
+    verbs,
+    serve: async (_req, res) => writeStatus(res, status()),
+    upgrade: async (_req, socket) => writeStatusToSocket(socket, status()),
+  });
+}
+
+// Every subresource /api/v1 lists for pods and nodes, each answering where in the book it arrives.
+// A checkpoint spreads this map and then overrides the entries it really serves.
+export function plannedSubresources(): Record<string, SubresourceFactory> {
+  const siblings = 'it arrives in chapter 10 (siblings)';
+  const nodes = 'it arrives in chapter 3 (nodes)';
+  return {
+    'pods/attach': notServedYet('pods/attach', 'PodAttachOptions', ['create', 'get'], siblings),
+    'pods/binding': notServedYet('pods/binding', 'Binding', ['create'], nodes),
+    'pods/exec': notServedYet('pods/exec', 'PodExecOptions', ['create', 'get'], 'it arrives in chapter 2 (exec-subresource)'),
+    'pods/log': notServedYet('pods/log', 'Pod', ['get'], siblings),
+    'pods/portforward': notServedYet('pods/portforward', 'PodPortForwardOptions', ['create', 'get'], siblings),
+    'pods/proxy': notServedYet('pods/proxy', 'PodProxyOptions', ['create', 'delete', 'get', 'patch', 'update'], 'this workbook does not proxy to pods'),
+    'pods/status': notServedYet('pods/status', 'Pod', ['get', 'patch', 'update'], nodes),
+    'nodes/status': notServedYet('nodes/status', 'Node', ['get', 'patch', 'update'], nodes),
+  };
+}
