@@ -1,0 +1,78 @@
+// kubectl delete: DELETE each named object, say so, then wait until the server no longer has it (kubectl/pkg/cmd/delete/delete.go, cmd/wait/delete.go).
+import { StatusError } from '../../api/status.ts';
+import type { ObjectMeta } from '../../api/types.ts';
+import { Accept } from '../../client/rest-client.ts';
+import { watch } from '../../client/watch.ts';
+import { bool } from '../args.ts';
+import type { APIResource } from '../discovery.ts';
+import { collectionPath, discoverCoreResources, objectPath, resolveResource, splitTypeName } from '../discovery.ts';
+import { CmdError } from '../errors.ts';
+import type { Factory } from '../factory.ts';
+
+type Obj = { metadata?: ObjectMeta & { resourceVersion?: string } };
+
+export function parseDeleteTargets(positionals: string[]): { type: string; names: string[] } {
+  if (positionals.length === 0) {
+    throw new CmdError("You must provide one or more resources by argument or filename.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'");
+  }
+  const typed = splitTypeName(positionals[0]);
+  if (typed) return { type: typed[0], names: positionals.map((p) => splitTypeName(p)?.[1] ?? p) };
+  if (positionals.length === 1) throw new CmdError('resource(s) were provided, but no name was specified');
+  return { type: positionals[0], names: positionals.slice(1) };
+}
+
+const isNotFound = (err: unknown) => err instanceof StatusError && err.code === 404;
+
+// #region run-delete
+export async function runDelete(f: Factory): Promise<void> {
+  const { type, names } = parseDeleteTargets(f.args.positionals);
+  const client = f.client();
+  const resource = resolveResource(await discoverCoreResources(client), type);
+  const namespace = f.namespace();
+  const deleted: { name: string; uid?: string }[] = [];
+  let firstError: unknown;
+  for (const name of names) {
+    try {
+      const gone = await client.json<Obj>({
+        method: 'DELETE', path: objectPath(resource, namespace, name), accept: Accept.json,
+        body: { propagationPolicy: 'Background' }, source: 'helper.go:202',
+      });
+      f.streams.out.write(`${resource.singularName || resource.kind.toLowerCase()} "${name}" deleted\n`);
+      deleted.push({ name, uid: gone.metadata?.uid });
+    } catch (err) {
+      // kubectl reports each failure and goes on with the other names, then exits 1.
+      if (firstError === undefined) firstError = err;
+      else f.streams.err.write(`${(err as Error).message}\n`);
+    }
+  }
+  if (bool(f.args, 'wait')) {
+    for (const d of deleted) await waitForDeletion(f, resource, namespace, d.name, d.uid);
+  }
+  if (firstError !== undefined) throw firstError;
+}
+// #endregion run-delete
+
+// #region wait-for-deletion
+// A GET that answers 404 (or a new object under the same name) means gone; otherwise watch that one name until DELETED.
+async function waitForDeletion(f: Factory, resource: APIResource, namespace: string, name: string, uid: string | undefined): Promise<void> {
+  const client = f.client();
+  for (;;) {
+    let current: Obj;
+    try {
+      current = await client.json<Obj>({ path: objectPath(resource, namespace, name), accept: Accept.json, source: 'simple.go:247' });
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err;
+    }
+    if (uid && current.metadata?.uid && current.metadata.uid !== uid) return;
+    const events = watch<Obj>(client, collectionPath(resource, namespace), {
+      query: { fieldSelector: `metadata.name=${name}`, resourceVersion: current.metadata?.resourceVersion },
+    });
+    for await (const ev of events) {
+      if (ev.type === 'DELETED') return;
+      if (ev.type === 'ERROR') break; // e.g. 410 Gone: start over with a fresh GET
+    }
+    // The server ended the watch without a DELETED: look again.
+  }
+}
+// #endregion wait-for-deletion

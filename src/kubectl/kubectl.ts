@@ -1,0 +1,64 @@
+// Our kubectl as a function: parse the command line, run one command, return the exit code (kubectl/pkg/cmd/cmd.go NewKubectlCommand, util.CheckErr).
+import { KlogLogger } from '../client/klog.ts';
+import { num, parseArgs } from './args.ts';
+import type { ParsedArgs } from './args.ts';
+import { runDelete } from './cmd/delete.ts';
+import type { StreamExec } from './cmd/exec.ts';
+import { runExec } from './cmd/exec.ts';
+import { runGet } from './cmd/get.ts';
+import { runRun } from './cmd/run.ts';
+import { runVersion } from './cmd/version.ts';
+import { formatError } from './errors.ts';
+import type { IOStreams } from './factory.ts';
+import { Factory } from './factory.ts';
+
+export const usage = `kubectl controls the Kubernetes cluster manager (the workbook's own kubectl).
+
+Commands:
+  version     Print the client and server version information
+  get         Display one or many resources (pods, nodes, namespaces)
+  run         Run a particular image on the cluster
+  delete      Delete resources by resource and names
+  exec        Execute a command in a container
+
+Global flags: -n/--namespace, --kubeconfig, --context, --server, --token, -v/--v=6|7|8
+
+Usage:
+  kubectl [flags] [options]
+`;
+
+export interface KubectlDeps {
+  streams: IOStreams;
+  env?: NodeJS.ProcessEnv;
+  streamExec?: () => Promise<StreamExec>;   // loaded only by exec
+}
+
+// #region run-kubectl
+export async function runKubectl(argv: readonly string[], deps: KubectlDeps): Promise<number> {
+  const { streams } = deps;
+  try {
+    const args: ParsedArgs = parseArgs(argv);
+    if (args.flags.help === true || args.command === undefined) {
+      streams.out.write(usage);
+      return 0;
+    }
+    const f = new Factory(args, new KlogLogger(num(args, 'v'), (l) => streams.err.write(l)), streams, deps.env);
+    switch (args.command) {
+      case 'version': await runVersion(f); break;
+      case 'get': await runGet(f); break;
+      case 'run': await runRun(f); break;
+      case 'delete': await runDelete(f); break;
+      case 'exec': {
+        if (!deps.streamExec) throw new Error('exec is not wired in this kubectl');
+        await runExec(f, await deps.streamExec());
+        break;
+      }
+    }
+    return 0;
+  } catch (err) {
+    const { text, exitCode } = formatError(err);
+    if (text) streams.err.write(text);
+    return exitCode;
+  }
+}
+// #endregion run-kubectl

@@ -1,0 +1,18 @@
+// Entry point of our kubectl: `npm run kubectl -- <args>` (kubectl/cmd/kubectl/kubectl.go).
+import type { StreamExec } from './cmd/exec.ts';
+import { runKubectl } from './kubectl.ts';
+
+// The WebSocket client is loaded only when exec runs, so get/run/delete start without it.
+async function loadStreamExec(): Promise<StreamExec> {
+  const mod = (await import(new URL('../remotecommand/websocket-client.ts', import.meta.url).href)) as { streamExec: StreamExec };
+  return mod.streamExec;
+}
+
+const code = await runKubectl(process.argv.slice(2), {
+  streams: { in: process.stdin, out: process.stdout, err: process.stderr },
+  streamExec: loadStreamExec,
+});
+// Exit explicitly (stdin may still hold the event loop open), once what we wrote has been flushed.
+await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+await new Promise<void>((resolve) => process.stderr.write('', () => resolve()));
+process.exit(code);
