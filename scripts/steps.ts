@@ -1,0 +1,84 @@
+// npm run steps <n|slug>: walks a chapter's step script (scripts/steps/<slug>.ts) against its checkpoint: the one
+// already running under .run/ (npm run chapter), or one started here for the walk and stopped after it.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import chapters from '../book.config.ts';
+import { findChapter, findRunningCheckpoints, repoRoot, startCheckpoint, type RunningCheckpoint } from '../src/workbook/checkpoint.ts';
+import { checkpointOwner } from '../src/workbook/book/chapters.ts';
+import type { Chapter } from '../src/workbook/types.ts';
+
+function usage(): string {
+  return `usage: npm run steps <number|slug>\nchapters:\n${chapters.map((c) => `  ${String(c.number).padStart(2)}  ${c.slug.padEnd(18)} ${c.title}`).join('\n')}`;
+}
+
+function stepScript(chapter: Chapter): string {
+  const rel = chapter.steps ?? `scripts/steps/${chapter.slug}.ts`;
+  if (!/^scripts\/steps\/[a-z0-9-]+\.ts$/.test(rel)) throw new Error(`chapter ${chapter.slug}: steps must be scripts/steps/<slug>.ts, not ${rel}`);
+  const file = join(repoRoot, rel);
+  if (!existsSync(file)) throw new Error(`chapter ${chapter.number} (${chapter.slug}) has no step script yet: ${rel} does not exist`);
+  return file;
+}
+
+function runScript(file: string, env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: repoRoot, env, stdio: 'inherit' });
+    const forward = (sig: NodeJS.Signals) => child.kill(sig);
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      resolve(code ?? (signal ? 130 : 1));
+    });
+  });
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.length !== 1 || argv[0] === '--help' || argv[0] === '-h') { console.error(usage()); return argv.length === 1 ? 0 : 2; }
+  let chapter: Chapter;
+  try { chapter = findChapter(argv[0]!); } catch (err) { console.error((err as Error).message); return 2; }
+  const owner = checkpointOwner(chapter, chapters);
+  if (!owner) {
+    const same = 'same' in chapter.checkpoint ? chapter.checkpoint.same : chapter.slug;
+    console.error(`chapter ${chapter.number} (${chapter.slug}) runs the checkpoint of chapter "${same}", which is not in book.config.ts yet`);
+    return 1;
+  }
+  let script: string;
+  try { script = stepScript(chapter); } catch (err) { console.error((err as Error).message); return 1; }
+
+  // A checkpoint the reader started with `npm run chapter` (for this chapter or the one whose checkpoint it runs).
+  const running = findRunningCheckpoints().find((r) => (r.slug === chapter.slug || r.slug === owner.slug) && existsSync(r.kubeconfig));
+  if (running) {
+    console.log(`steps: using the checkpoint running in ${running.stateDir} (pid ${running.pid})`);
+    return runScript(script, { ...process.env, KUBECONFIG: running.kubeconfig, KUBECACHEDIR: join(running.stateDir, 'kube-cache') });
+  }
+
+  console.log(`steps: no checkpoint of "${owner.slug}" is running (npm run chapter ${owner.number}); starting one for this walk…`);
+  const stateDir = mkdtempSync(join(tmpdir(), `ike-steps-${chapter.slug}-`));
+  const logs: string[] = [];
+  let cp: RunningCheckpoint | undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= (async () => { await cp?.stop(); rmSync(stateDir, { recursive: true, force: true }); })());
+  const onSignal = () => { void stop().then(() => process.exit(130)); };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    cp = await startCheckpoint(chapter.slug, { stateDir, log: (l) => { logs.push(l); if (logs.length > 400) logs.shift(); } });
+    console.log(`steps: checkpoint ready (${Object.entries(cp.announcements).map(([n, a]) => `${n} ${a.url ?? a.socket ?? ''}`).join(', ')})`);
+    const code = await runScript(script, cp.env);
+    if (code !== 0) console.error(`\nsteps: the step script exited ${code}; the checkpoint's last log lines:\n${logs.slice(-40).join('\n')}`);
+    return code;
+  } catch (err) {
+    console.error(`steps: ${(err as Error).message}`);
+    return 1;
+  } finally {
+    await stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
