@@ -10,7 +10,8 @@ export interface ExecStreamOptions { stdin: boolean; stdout: boolean; stderr: bo
 // streaming server that the kubelet proxies to (chapter 5 on, as Kubernetes does).
 export type ExecDestination =
   | { kind: 'executor'; executor: Executor; target: ExecTarget }
-  | { kind: 'url'; url: string };
+  // redirect: the historical --redirect-container-streaming mode (chapter 5): answer 302 to the URL instead of proxying.
+  | { kind: 'url'; url: string; redirect?: boolean };
 
 export interface KubeletRuntime {
   // Make the pod's containers run as its spec says. Idempotent: called on every sync.
@@ -22,5 +23,10 @@ export interface KubeletRuntime {
   // Find the container (it must be running) and say where its exec goes.
   // Throws a StatusError (404 container not found, 500 runtime errors, 429 from a full request cache).
   getExec(pod: Pod, container: string, cmd: string[], opts: ExecStreamOptions): Promise<ExecDestination>;
+  // Optional (chapter 4, the PLEG): the runtime tells the kubelet which pod's containers changed state,
+  // so the kubelet syncs that pod again (an exited container is reported, and restarted per its policy).
+  watchPodLifecycle?(onChange: (podUID: string) => void): void;
+  // Optional (chapter 4): the runtime operation metrics, in Prometheus text, for the kubelet's /metrics.
+  metrics?(): string;
   close?(): Promise<void>;
 }
