@@ -1,0 +1,180 @@
+// npm run doctor: is this machine ready for the workbook? A checklist with a fix for each missing thing; exits 1
+// only when something chapters 1-5 need is missing (the later chapters' needs are reported, not required).
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, realpathSync, statfsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface CheckResult { ok: boolean; detail: string; fix?: string }
+export interface Check {
+  name: string;
+  neededBy: string;      // "chapters 1-5" marks a requirement; anything else is reported only
+  run: () => Promise<CheckResult>;
+}
+export interface Report { name: string; neededBy: string; required: boolean; result: CheckResult }
+
+const REQUIRED = 'chapters 1-5';
+
+function exec(file: string, args: string[], timeoutMs = 15_000): Promise<{ code: number; out: string }> {
+  return new Promise((res) => {
+    execFile(file, args, { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as NodeJS.ErrnoException & { code?: unknown }).code === 'number' ? (err as unknown as { code: number }).code : 127) : 0;
+      res({ code, out: `${stdout}${stderr}`.trim() });
+    });
+  });
+}
+
+async function which(cmd: string): Promise<string | undefined> {
+  const r = await exec('which', [cmd]);
+  return r.code === 0 ? r.out.split('\n')[0] : undefined;
+}
+
+const isRoot = () => process.getuid?.() === 0;
+
+export const checks: Check[] = [
+  {
+    name: 'Node.js >= 20', neededBy: REQUIRED,
+    run: async () => {
+      const major = Number(process.versions.node.split('.')[0]);
+      return { ok: major >= 20, detail: `v${process.versions.node}`, fix: 'install Node.js 20 or later (https://nodejs.org, or your package manager)' };
+    },
+  },
+  {
+    name: 'npm dependencies installed', neededBy: REQUIRED,
+    run: async () => {
+      const missing = ['tsx', 'ws', 'zx', '@grpc/grpc-js', 'markdown-it'].filter((p) => !existsSync(join(repoRoot, 'node_modules', p, 'package.json')));
+      return { ok: missing.length === 0, detail: missing.length ? `missing: ${missing.join(', ')}` : 'node_modules complete', fix: 'npm ci' };
+    },
+  },
+  {
+    name: 'loopback networking', neededBy: REQUIRED,
+    run: () => new Promise((res) => {
+      const s = createServer();
+      s.once('error', (err) => res({ ok: false, detail: err.message, fix: 'the checkpoints listen on 127.0.0.1: enable the loopback interface' }));
+      s.listen(0, '127.0.0.1', () => { const { port } = s.address() as { port: number }; s.close(() => res({ ok: true, detail: `listened on 127.0.0.1:${port}` })); });
+    }),
+  },
+  {
+    name: 'the real kubectl', neededBy: REQUIRED,
+    run: async () => {
+      const path = await which('kubectl');
+      const fix = 'install kubectl 1.30 or later (the Google Cloud SDK\'s kubectl dispatcher, or https://kubernetes.io/docs/tasks/tools/); chapters check their work with it';
+      if (!path) return { ok: false, detail: 'not on PATH', fix };
+      const v = await exec(path, ['version', '--client']);
+      const client = /Client Version:\s*(\S+)/.exec(v.out)?.[1] ?? 'unknown version';
+      // The gcloud dispatcher runs kubectl.1.NN next to it, picked by the server's reported minor (ours: 32).
+      let bundled = '';
+      try {
+        const minors = readdirSync(dirname(realpathSync(path))).map((f) => /^kubectl\.1\.(\d+)$/.exec(f)?.[1]).filter(Boolean).map(Number).sort((a, b) => a - b);
+        if (minors.length) bundled = `; dispatcher with kubectl 1.${minors[0]}–1.${minors[minors.length - 1]}, our server reports minor 32 → ${minors.includes(32) ? 'kubectl 1.32' : 'its built-in kubectl'}`;
+      } catch { /* not a dispatcher */ }
+      return { ok: v.code === 0, detail: `${path}: ${client}${bundled}`, fix };
+    },
+  },
+  {
+    name: 'bash', neededBy: REQUIRED,
+    run: async () => {
+      const p = await which('bash');
+      return { ok: !!p, detail: p ?? 'not on PATH', fix: 'install bash (chapter commands and tests run in it)' };
+    },
+  },
+  {
+    name: 'free disk space', neededBy: REQUIRED,
+    run: async () => {
+      const s = statfsSync(repoRoot);
+      const free = s.bavail * s.bsize;
+      const gib = (free / 2 ** 30).toFixed(1);
+      return { ok: free > 500 * 2 ** 20, detail: `${gib} GiB free on the repository's filesystem`, fix: 'free at least 500 MiB (node_modules, .run/ state, the built site)' };
+    },
+  },
+  {
+    name: 'docker CLI', neededBy: 'chapter 6 (engine)',
+    run: async () => {
+      const p = await which('docker');
+      if (!p) return { ok: false, detail: 'not on PATH', fix: 'apt-get install docker-ce-cli (or docker.io); only the CLI is needed: the workbook brings its own engine' };
+      const v = await exec(p, ['--version']);
+      return { ok: v.code === 0, detail: v.out.split('\n')[0] ?? p };
+    },
+  },
+  {
+    name: 'running as root', neededBy: 'chapter 6 (engine: namespaces, mounts)',
+    run: async () => ({ ok: isRoot(), detail: isRoot() ? 'uid 0' : `uid ${process.getuid?.() ?? '?'}`, fix: 'run the engine chapter as root (sudo), or in a VM or container where you are root' }),
+  },
+  {
+    name: 'unshare and nsenter', neededBy: 'chapter 6 (engine)',
+    run: async () => {
+      const [u, n] = [await which('unshare'), await which('nsenter')];
+      return { ok: !!(u && n), detail: [u ?? 'unshare missing', n ?? 'nsenter missing'].join(', '), fix: 'apt-get install util-linux' };
+    },
+  },
+  {
+    name: 'Linux namespaces (pid, mount)', neededBy: 'chapter 6 (engine)',
+    run: async () => {
+      if (process.platform !== 'linux') return { ok: false, detail: process.platform, fix: 'use Linux (a VM is fine)' };
+      if (!isRoot()) return { ok: false, detail: 'not checked: needs root', fix: 'run npm run doctor as root' };
+      if (!(await which('unshare'))) return { ok: false, detail: 'unshare missing', fix: 'apt-get install util-linux' };
+      // Harmless: a new pid and mount namespace running `true`, gone when it exits.
+      const r = await exec('unshare', ['--pid', '--fork', '--mount-proc', 'true'], 10_000);
+      return { ok: r.code === 0, detail: r.code === 0 ? 'unshare --pid --fork --mount-proc works' : r.out || `exit ${r.code}`, fix: 'a kernel with user/pid/mount namespaces and CAP_SYS_ADMIN (not an unprivileged container)' };
+    },
+  },
+  {
+    name: 'busybox (static)', neededBy: 'chapter 6 (engine: the container root filesystem)',
+    run: async () => {
+      const p = ['/bin/busybox', '/usr/bin/busybox'].find((f) => existsSync(f));
+      if (!p) return { ok: false, detail: 'not installed', fix: 'apt-get install busybox-static' };
+      const ldd = await exec('ldd', [p]);
+      const isStatic = /not a dynamic executable|statically linked/.test(ldd.out);
+      return { ok: isStatic, detail: `${p}${isStatic ? ' (static)' : ' (dynamically linked: will not run inside a bare rootfs)'}`, fix: 'apt-get install busybox-static' };
+    },
+  },
+  {
+    name: 'node-pty built', neededBy: 'chapter 7 (tty)',
+    run: async () => {
+      const r = await exec(process.execPath, ['-e', "require('node-pty')"], 10_000);
+      return { ok: r.code === 0, detail: r.code === 0 ? 'loads' : r.out.split('\n').find((l) => /Error/.test(l)) ?? 'does not load', fix: 'npm rebuild node-pty (needs a C++ toolchain and Node headers; set nodedir=/usr in .npmrc when offline)' };
+    },
+  },
+  {
+    name: 'Chromium', neededBy: 'chapter 11 (browser), optional',
+    run: async () => {
+      const p = (await which('chromium')) ?? (await which('chromium-browser')) ?? (await which('google-chrome'));
+      return { ok: !!p, detail: p ?? 'not found', fix: 'apt-get install chromium' };
+    },
+  },
+];
+
+export async function runChecks(list = checks): Promise<Report[]> {
+  const out: Report[] = [];
+  for (const c of list) {
+    let result: CheckResult;
+    try { result = await c.run(); } catch (err) { result = { ok: false, detail: `check failed: ${(err as Error).message}` }; }
+    out.push({ name: c.name, neededBy: c.neededBy, required: c.neededBy === REQUIRED, result });
+  }
+  return out;
+}
+
+export function formatReport(reports: Report[]): { text: string; exitCode: number } {
+  const lines = reports.map((r) => {
+    const mark = r.result.ok ? '✓' : r.required ? '✗' : '!';
+    const head = `${mark} ${r.name}: ${r.result.detail}`;
+    if (r.result.ok) return head;
+    return `${head}\n    needed by ${r.neededBy}${r.result.fix ? `\n    fix: ${r.result.fix}` : ''}`;
+  });
+  const missing = reports.filter((r) => r.required && !r.result.ok);
+  const later = reports.filter((r) => !r.required && !r.result.ok);
+  lines.push('');
+  lines.push(missing.length
+    ? `Not ready: ${missing.length} requirement(s) of chapters 1-5 missing (✗ above).`
+    : `Ready for chapters 1-5.${later.length ? ` ${later.length} thing(s) later chapters need are missing (! above).` : ' Everything later chapters use is here too.'}`);
+  return { text: lines.join('\n'), exitCode: missing.length ? 1 : 0 };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  const { text, exitCode } = formatReport(await runChecks());
+  console.log(text);
+  process.exitCode = exitCode;
+}
