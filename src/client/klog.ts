@@ -66,6 +66,7 @@ export class KlogLogger implements Logger {
     readonly verbosity: number,
     private readonly write: (line: string) => void = (line) => process.stderr.write(line),
     private readonly now: () => { at: Date; micros: number } = wallClockMicros,
+    private readonly pid: number = process.pid,
   ) {}
 
   enabled(level: number): boolean { return this.verbosity >= level; }
@@ -73,7 +74,7 @@ export class KlogLogger implements Logger {
   info(level: number, source: string, message: string): void {
     if (!this.enabled(level)) return;
     const { at, micros } = this.now();
-    this.write(`${klogHeader('I', source, at, micros, process.pid)}${message}\n`);
+    this.write(`${klogHeader('I', source, at, micros, this.pid)}${message}\n`);
   }
 }
 
