@@ -1,0 +1,32 @@
+// Chapter 4's exec strategy: the shim has no streaming server yet, so the kubelet runs the command itself,
+// inside the container's folder with its environment, as reported by a verbose ContainerStatus.
+// (Old kubelets did this through dockershim's in-process exec handler; chapter 5 replaces it with CRI Exec.)
+import { StatusError } from '../api/status.ts';
+import type { RuntimeService } from '../cri/instrumented.ts';
+import { ProcessExecutor, type ProcessSpec } from '../shim/process-executor.ts';
+import { criErrorToStatus } from './cri-errors.ts';
+import type { CriExecRequest, CriExecStrategy } from './cri-exec.ts';
+import type { ExecDestination } from './runtime.ts';
+
+// #region direct-exec
+export class DirectExecStrategy implements CriExecStrategy {
+  constructor(private readonly hop: string) {}
+
+  async getExec(runtime: RuntimeService, req: CriExecRequest): Promise<ExecDestination> {
+    const spec = await this.processSpec(runtime, req.containerId, req.container);
+    // The executor asks again at start: the container may stop between this call and the upgrade.
+    const executor = new ProcessExecutor(async (id) => (id === req.containerId ? this.processSpec(runtime, id, req.container) : spec), this.hop);
+    return { kind: 'executor', executor, target: { container: req.containerId, cmd: req.cmd } };
+  }
+
+  private async processSpec(runtime: RuntimeService, id: string, name: string): Promise<ProcessSpec> {
+    const res = await runtime.containerStatus(id, true).catch((err: unknown) => { throw criErrorToStatus(err); });
+    if (res.status?.state !== 'CONTAINER_RUNNING') {
+      throw new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 404, reason: 'NotFound', message: `${this.hop}: container not found ("${name}")` });
+    }
+    const info = JSON.parse(res.info.info ?? '{}') as { workingDir?: string; env?: Record<string, string> };
+    if (!info.workingDir || !info.env) throw new Error(`${this.hop}: the runtime's verbose ContainerStatus says nowhere to run "${name}"`);
+    return { cwd: info.workingDir, env: info.env };
+  }
+}
+// #endregion direct-exec

@@ -1,0 +1,226 @@
+// The kubelet's runtime over CRI: pods become sandboxes and containers through gRPC, status comes back from
+// ContainerStatus (pkg/kubelet/kuberuntime kubeGenericRuntimeManager: SyncPod, GetPodStatus, KillPod, GetExec).
+import type { Container as PodContainer, Pod, PodStatus } from '../api/types.ts';
+import { StatusError } from '../api/status.ts';
+import type { ImageManagerService, RuntimeService } from '../cri/instrumented.ts';
+import type { ContainerConfig, ContainerStatus as CriContainerStatus, PodSandbox, PodSandboxConfig } from '../cri/proto.ts';
+import { nanosToDate } from '../cri/proto.ts';
+import type { RuntimeMetrics } from '../cri/metrics.ts';
+import { criErrorToStatus } from './cri-errors.ts';
+import type { CriExecStrategy } from './cri-exec.ts';
+import { criPodStatus } from './cri-pod-status.ts';
+import type { ExecDestination, ExecStreamOptions, KubeletRuntime } from './runtime.ts';
+
+// The labels the kubelet puts on every sandbox and container, and finds them by (pkg/kubelet/types/labels.go).
+export const POD_NAME = 'io.kubernetes.pod.name';
+export const POD_NAMESPACE = 'io.kubernetes.pod.namespace';
+export const POD_UID = 'io.kubernetes.pod.uid';
+export const CONTAINER_NAME = 'io.kubernetes.container.name';
+
+// CrashLoopBackOff: 10 s, doubling, capped at 5 minutes (the kubelet's backOffPeriod and MaxContainerBackOff).
+const BACKOFF_BASE_MS = 10_000;
+const BACKOFF_MAX_MS = 300_000;
+
+export interface CriRuntimeOptions {
+  nodeName: string;
+  hostIP: string;
+  runtime: RuntimeService;          // already instrumented
+  images: ImageManagerService;
+  exec: CriExecStrategy;            // chapter 4: direct; chapter 5: streaming
+  metrics?: RuntimeMetrics;         // what the instrumented services record, served at /metrics
+  log?: (line: string) => void;
+  now?: () => number;
+}
+
+export class CriRuntime implements KubeletRuntime {
+  private readonly hop: string;
+  private readonly waiting = new Map<string, Record<string, { reason: string; message?: string }>>(); // pod uid → container → why
+  private runtimeName?: string;
+  private relist?: NodeJS.Timeout;
+  private readonly seen = new Map<string, { state: string; uid: string }>();   // container id → last state seen
+
+  constructor(private readonly opts: CriRuntimeOptions) {
+    this.hop = `kubelet ${opts.nodeName}`;
+  }
+
+  private log(line: string): void { this.opts.log?.(line); }
+  private now(): number { return (this.opts.now ?? Date.now)(); }
+
+  private sandboxConfig(pod: Pod, attempt: number): PodSandboxConfig {
+    const { name = '', namespace = 'default', uid = '' } = pod.metadata;
+    return {
+      metadata: { name, namespace, uid, attempt },
+      hostname: name,
+      labels: { ...pod.metadata.labels, [POD_NAME]: name, [POD_NAMESPACE]: namespace, [POD_UID]: uid },
+      annotations: { ...pod.metadata.annotations },
+    };
+  }
+
+  private containerConfig(pod: Pod, c: PodContainer, attempt: number): ContainerConfig {
+    const { name = '', namespace = 'default', uid = '' } = pod.metadata;
+    return {
+      metadata: { name: c.name, attempt },
+      image: { image: c.image ?? '' },
+      command: c.command ?? [],
+      args: c.args ?? [],
+      working_dir: c.workingDir ?? '',
+      envs: (c.env ?? []).map((e) => ({ key: e.name, value: e.value ?? '' })),
+      labels: { [POD_NAME]: name, [POD_NAMESPACE]: namespace, [POD_UID]: uid, [CONTAINER_NAME]: c.name },
+      annotations: { 'io.kubernetes.container.restartCount': String(attempt) },
+      stdin: c.stdin ?? false,
+      tty: c.tty ?? false,
+    };
+  }
+
+  private async sandboxes(pod: Pod): Promise<PodSandbox[]> {
+    const all = await this.opts.runtime.listPodSandbox({ label_selector: { [POD_UID]: pod.metadata.uid ?? '' } });
+    return all.sort((a, b) => (BigInt(b.created_at) > BigInt(a.created_at) ? 1 : -1));
+  }
+
+  // Every container status of the pod, grouped by container name, newest attempt first.
+  private async attempts(sandboxId: string): Promise<Record<string, CriContainerStatus[]>> {
+    const containers = await this.opts.runtime.listContainers({ pod_sandbox_id: sandboxId });
+    const statuses = await Promise.all(containers.map(async (c) => (await this.opts.runtime.containerStatus(c.id)).status));
+    const byName: Record<string, CriContainerStatus[]> = {};
+    for (const s of statuses) if (s?.metadata) (byName[s.metadata.name] ??= []).push(s);
+    for (const list of Object.values(byName)) list.sort((a, b) => (b.metadata?.attempt ?? 0) - (a.metadata?.attempt ?? 0));
+    return byName;
+  }
+
+  // #region sync-pod
+  // SyncPod: a ready sandbox, then each container created and started; an exited one is restarted
+  // (as a new attempt) when the restart policy says so, after a back-off that doubles with each restart.
+  async syncPod(pod: Pod): Promise<void> {
+    const uid = pod.metadata.uid ?? '';
+    const waiting: Record<string, { reason: string; message?: string }> = {};
+    this.waiting.set(uid, waiting);
+    const all = await this.sandboxes(pod);
+    let sandbox = all.find((s) => s.state === 'SANDBOX_READY');
+    const config = this.sandboxConfig(pod, sandbox?.metadata?.attempt ?? all.length);
+    if (!sandbox) {
+      const id = await this.opts.runtime.runPodSandbox(config);
+      this.log(`RunPodSandbox ${pod.metadata.namespace}/${pod.metadata.name}: ${id.slice(0, 13)}`);
+      sandbox = { id } as PodSandbox;
+    }
+    const attempts = await this.attempts(sandbox.id);
+    for (const c of pod.spec.containers) {
+      const [latest] = attempts[c.name] ?? [];
+      if (latest && latest.state !== 'CONTAINER_EXITED') continue;
+      let attempt = 0;
+      if (latest) {
+        if (!this.shouldRestart(pod, latest)) continue;
+        const backoff = Math.min(BACKOFF_BASE_MS * 2 ** (latest.metadata?.attempt ?? 0), BACKOFF_MAX_MS);
+        const finished = nanosToDate(latest.finished_at)?.getTime() ?? 0;
+        if (this.now() < finished + backoff) {
+          waiting[c.name] = { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(backoff / 1000)}s restarting failed container=${c.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${uid})` };
+          continue;
+        }
+        attempt = (latest.metadata?.attempt ?? 0) + 1;
+      }
+      await this.startContainer(pod, c, attempt, sandbox.id, config, waiting);
+    }
+  }
+  // #endregion sync-pod
+
+  private shouldRestart(pod: Pod, s: CriContainerStatus): boolean {
+    const policy = pod.spec.restartPolicy ?? 'Always';
+    return policy === 'Always' || (policy === 'OnFailure' && s.exit_code !== 0);
+  }
+
+  private async startContainer(pod: Pod, c: PodContainer, attempt: number, sandboxId: string, sandboxConfig: PodSandboxConfig,
+    waiting: Record<string, { reason: string; message?: string }>): Promise<void> {
+    const image = c.image ?? '';
+    try {
+      if (!(await this.opts.images.imageStatus(image))) await this.opts.images.pullImage(image, sandboxConfig);
+    } catch (err) {
+      waiting[c.name] = { reason: 'ErrImagePull', message: (err as Error).message };
+      return;
+    }
+    let id: string;
+    try {
+      id = await this.opts.runtime.createContainer(sandboxId, this.containerConfig(pod, c, attempt), sandboxConfig);
+    } catch (err) {
+      waiting[c.name] = { reason: 'CreateContainerError', message: (err as Error).message };
+      return;
+    }
+    try {
+      await this.opts.runtime.startContainer(id);
+      this.log(`StartContainer ${pod.metadata.namespace}/${pod.metadata.name}/${c.name} attempt ${attempt}: ${id.slice(0, 13)}`);
+    } catch (err) {
+      this.log(`StartContainer ${pod.metadata.namespace}/${pod.metadata.name}/${c.name}: ${(err as Error).message}`);
+    }
+  }
+
+  async podStatus(pod: Pod): Promise<PodStatus> {
+    const runtimeName = this.runtimeName ??= (await this.opts.runtime.version()).runtime_name;
+    const [sandbox] = await this.sandboxes(pod);
+    const attempts = sandbox ? await this.attempts(sandbox.id) : {};
+    const podIP = sandbox ? (await this.opts.runtime.podSandboxStatus(sandbox.id)).network?.ip || undefined : undefined;
+    return criPodStatus(pod, { hostIP: this.opts.hostIP, podIP, runtimeName, sandbox, attempts, waiting: this.waiting.get(pod.metadata.uid ?? '') ?? {} });
+  }
+
+  // KillPod: stop every container with the pod's grace period, then the sandbox; and remove them all.
+  async killPod(pod: Pod): Promise<void> {
+    const grace = pod.spec.terminationGracePeriodSeconds ?? 30;
+    for (const s of await this.sandboxes(pod)) {
+      const containers = await this.opts.runtime.listContainers({ pod_sandbox_id: s.id });
+      await Promise.all(containers.filter((c) => c.state === 'CONTAINER_RUNNING').map((c) => this.opts.runtime.stopContainer(c.id, grace)));
+      await this.opts.runtime.stopPodSandbox(s.id);
+      await this.opts.runtime.removePodSandbox(s.id);
+    }
+    this.waiting.delete(pod.metadata.uid ?? '');
+  }
+
+  // #region get-exec
+  // GetExec: the container must be running, found over CRI by the labels the kubelet put on it.
+  async getExec(pod: Pod, container: string, cmd: string[], opts: ExecStreamOptions): Promise<ExecDestination> {
+    const running = await this.opts.runtime.listContainers({
+      state: { state: 'CONTAINER_RUNNING' },
+      label_selector: { [POD_UID]: pod.metadata.uid ?? '', [CONTAINER_NAME]: container },
+    }).catch((err: unknown) => { throw criErrorToStatus(err); });
+    const found = running[0];
+    if (!found) {
+      throw new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 404, reason: 'NotFound', message: `${this.hop}: container not found ("${container}")` });
+    }
+    return this.opts.exec.getExec(this.opts.runtime, { pod, container, containerId: found.id, cmd, opts });
+  }
+  // #endregion get-exec
+
+  // #region pleg
+  // The PLEG (pkg/kubelet/pleg/generic.go): relist the runtime's containers every second and tell the
+  // kubelet which pods changed, so an exited container is noticed, reported and restarted.
+  watchPodLifecycle(onChange: (podUID: string) => void, intervalMs = 1000): void {
+    let busy = false;
+    let failing = false;
+    this.relist = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      this.opts.runtime.listContainers().then((containers) => {
+        if (failing) this.log('PLEG: the runtime answers again');
+        failing = false;
+        const changed = new Set<string>();
+        const now = new Set<string>();
+        for (const c of containers) {
+          const uid = c.labels[POD_UID] ?? '';
+          now.add(c.id);
+          if (this.seen.get(c.id)?.state !== c.state) changed.add(uid);
+          this.seen.set(c.id, { state: c.state, uid });
+        }
+        for (const [id, { uid }] of this.seen) if (!now.has(id)) { changed.add(uid); this.seen.delete(id); }
+        // Pods waiting out a back-off are looked at again on every relist, to restart them when it ends.
+        for (const [uid, waiting] of this.waiting) if (Object.values(waiting).some((w) => w.reason === 'CrashLoopBackOff')) changed.add(uid);
+        for (const uid of changed) if (uid) onChange(uid);
+      }).catch((err: unknown) => {
+        if (!failing) this.log(`PLEG: relist failed: ${(err as Error).message}`);
+        failing = true;
+      }).finally(() => { busy = false; });
+    }, intervalMs);
+  }
+  // #endregion pleg
+
+  metrics(): string { return this.opts.metrics?.render() ?? ''; }
+
+  async close(): Promise<void> {
+    clearInterval(this.relist);
+  }
+}
