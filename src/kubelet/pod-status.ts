@@ -9,7 +9,6 @@ export interface RunningPodFacts {
   containerIDs: Record<string, string>;    // container name → "<runtime>://<id>"
 }
 
-// #region running-pod-status
 export function runningPodStatus(pod: Pod, facts: RunningPodFacts): PodStatus {
   const since = facts.startTime;
   const condition = (type: string): PodCondition => ({ type, status: 'True', lastProbeTime: null, lastTransitionTime: since });
@@ -33,4 +32,3 @@ export function runningPodStatus(pod: Pod, facts: RunningPodFacts): PodStatus {
     })),
   };
 }
-// #endregion running-pod-status

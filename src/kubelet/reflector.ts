@@ -19,7 +19,6 @@ export interface ReflectorOptions {
   backoffMs?: number;      // between failed attempts
 }
 
-// #region reflector
 export async function runReflector<T extends { metadata: ObjectMeta }>(client: RESTClient, handler: ReflectorHandler<T>, opts: ReflectorOptions): Promise<void> {
   while (!opts.signal.aborted) {
     try {
@@ -42,4 +41,3 @@ export async function runReflector<T extends { metadata: ObjectMeta }>(client: R
     }
   }
 }
-// #endregion reflector

@@ -65,12 +65,11 @@ export class Scheduler {
     while (this.dirty) {
       this.dirty = false;
       const pending = [...this.pods.values()].filter((p) => needsScheduling(p))
-        .sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || key(a).localeCompare(key(b)));
+        .sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? ''));   // stable: arrival order within a second
       for (const pod of pending) await this.scheduleOne(pod);
     }
   }
 
-  // #region schedule-one
   private async scheduleOne(pod: Pod): Promise<void> {
     const nodes = [...this.nodes.values()];
     const nodeName = pickNode(nodes, (n) => [...this.pods.values()].filter((p) => p.spec.nodeName === n).length);
@@ -91,7 +90,6 @@ export class Scheduler {
       this.log(`Error binding ${key(pod)} to ${nodeName}: ${(err as Error).message}`);
     }
   }
-  // #endregion schedule-one
 
   // List-and-watch nodes and pods until the signal is aborted.
   run(client: RESTClient, signal: AbortSignal): Promise<void> {

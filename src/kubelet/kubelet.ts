@@ -1,0 +1,163 @@
+// The kubelet: registers its Node and heartbeats, watches the pods bound to it, syncs them through its
+// runtime, reports their status, and serves exec (pkg/kubelet/kubelet.go Run, syncLoop, syncPod; config/apiserver.go).
+import type { Pod, PodStatus, WatchEvent } from '../api/types.ts';
+import { StatusError } from '../api/status.ts';
+import type { RESTClient } from '../client/rest-client.ts';
+import { registerNode, updateNodeStatus, type NodeFacts } from './node-status.ts';
+import { PodManager } from './pod-manager.ts';
+import { runReflector } from './reflector.ts';
+import type { KubeletRuntime } from './runtime.ts';
+import { KubeletServer } from './server.ts';
+
+export interface KubeletOptions {
+  client: RESTClient;
+  nodeName: string;
+  hostIP: string;
+  runtime: KubeletRuntime;
+  runtimeVersion: string;
+  port?: number;
+  heartbeatIntervalMs?: number;   // nodeStatusUpdateFrequency (10 s in Kubernetes)
+  resyncIntervalMs?: number;      // how often every pod is synced again, so runtime changes reach pods/status (PLEG relists every 1 s)
+  log?: (line: string) => void;
+}
+
+export class Kubelet {
+  readonly podManager = new PodManager();
+  readonly server: KubeletServer;
+  private readonly abort = new AbortController();
+  private readonly workers = new Map<string, Promise<void>>();  // one sync at a time per pod uid
+  private readonly reported = new Map<string, string>();         // uid → the status we last wrote
+  private heartbeat?: NodeJS.Timeout;
+  private resync?: NodeJS.Timeout;
+  private reflector?: Promise<void>;
+
+  constructor(private readonly opts: KubeletOptions) {
+    this.server = new KubeletServer({ nodeName: opts.nodeName, podManager: this.podManager, runtime: opts.runtime, port: opts.port, log: opts.log });
+  }
+
+  private log(line: string): void { this.opts.log?.(line); }
+
+  // #region kubelet-run
+  async start(): Promise<URL> {
+    const url = await this.server.listen();
+    const facts: NodeFacts = { nodeName: this.opts.nodeName, hostIP: this.opts.hostIP, port: this.server.port, runtimeVersion: this.opts.runtimeVersion };
+    await registerNode(this.opts.client, facts, this.abort.signal);
+    this.log(`Successfully registered node ${facts.nodeName} (kubelet port ${facts.port})`);
+    // Heartbeats: each one rewrites the Ready condition's lastHeartbeatTime; a node whose heartbeats stop
+    // is marked NotReady by the node lifecycle controller, not by the kubelet.
+    let beating = false;
+    this.heartbeat = setInterval(() => {
+      if (beating) return;
+      beating = true;
+      updateNodeStatus(this.opts.client, facts, this.abort.signal)
+        .catch((err) => { if (!this.abort.signal.aborted) this.log(`Error updating node status: ${(err as Error).message}`); })
+        .finally(() => { beating = false; });
+    }, this.opts.heartbeatIntervalMs ?? 10_000);
+    this.opts.runtime.watchPodLifecycle?.((uid) => {
+      const pod = this.podManager.pods().find((p) => p.metadata.uid === uid);
+      if (pod) this.update(pod, 'PLEG');
+    });
+    // A container that exits changes no API object: only looking again finds it (the PLEG's relist).
+    this.resync = setInterval(() => {
+      for (const pod of this.podManager.pods()) if (!this.workers.has(pod.metadata.uid ?? '')) this.update(pod, 'RESYNC');
+    }, this.opts.resyncIntervalMs ?? 1000);
+    // The pods bound to this node, and only those: a field selector on spec.nodeName.
+    this.reflector = runReflector<Pod>(this.opts.client, {
+      replace: (pods) => this.replacePods(pods),
+      event: (e) => this.podEvent(e),
+    }, {
+      path: '/api/v1/pods',
+      query: { fieldSelector: `spec.nodeName=${this.opts.nodeName}` },
+      signal: this.abort.signal,
+      onError: (err) => this.log(`pod watch: ${(err as Error).message}`),
+    });
+    return url;
+  }
+  // #endregion kubelet-run
+
+  private replacePods(pods: Pod[]): void {
+    const uids = new Set(pods.map((p) => p.metadata.uid));
+    for (const old of this.podManager.pods()) if (!uids.has(old.metadata.uid)) this.forget(old);
+    for (const pod of pods) this.update(pod, 'ADD');
+  }
+
+  private podEvent(e: WatchEvent<Pod>): void {
+    if (e.type === 'DELETED') this.forget(e.object);
+    else this.update(e.object, e.type === 'ADDED' ? 'ADD' : 'UPDATE');
+  }
+
+  private update(pod: Pod, op: string): void {
+    const old = this.podManager.addOrUpdate(pod);
+    if (!old || old.metadata.uid !== pod.metadata.uid) this.log(`SyncLoop ${op} ${pod.metadata.namespace}/${pod.metadata.name}`);
+    if (pod.metadata.deletionTimestamp) return this.enqueue(pod, () => this.terminate(pod));
+    this.enqueue(pod, () => this.syncPod(pod));
+  }
+
+  private forget(pod: Pod): void {
+    this.log(`SyncLoop REMOVE ${pod.metadata.namespace}/${pod.metadata.name}`);
+    this.podManager.remove(pod);
+    this.reported.delete(pod.metadata.uid ?? '');
+    this.enqueue(pod, () => this.opts.runtime.killPod(pod));
+  }
+
+  private enqueue(pod: Pod, work: () => Promise<void>): void {
+    const uid = pod.metadata.uid ?? '';
+    const next = (this.workers.get(uid) ?? Promise.resolve())
+      .then(work)
+      .catch((err) => { if (!this.abort.signal.aborted) this.log(`Error syncing pod ${pod.metadata.namespace}/${pod.metadata.name}: ${(err as Error).message}`); });
+    this.workers.set(uid, next);
+    void next.finally(() => { if (this.workers.get(uid) === next) this.workers.delete(uid); });
+  }
+
+  // #region sync-pod
+  // syncPod: make the runtime match the spec, then tell the API server what is true now.
+  private async syncPod(pod: Pod): Promise<void> {
+    const latest = this.podManager.getPodByName(pod.metadata.namespace ?? 'default', pod.metadata.name ?? '');
+    if (!latest || latest.metadata.uid !== pod.metadata.uid) return;   // deleted or replaced meanwhile
+    await this.opts.runtime.syncPod(latest);
+    const status = await this.opts.runtime.podStatus(latest);
+    const uid = latest.metadata.uid ?? '';
+    const json = JSON.stringify(status);
+    if (this.reported.get(uid) === json) return;   // our own status update coming back: nothing new
+    await this.putStatus(latest, status);
+    this.reported.set(uid, json);
+  }
+  // #endregion sync-pod
+
+  // pods/status carries the whole pod; on a conflict the pod changed under us, so read it again once.
+  private async putStatus(pod: Pod, status: PodStatus): Promise<void> {
+    const path = `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}/status`;
+    const body = (p: Pod) => ({ ...p, apiVersion: 'v1', kind: 'Pod', status: { ...p.status, ...status } });
+    try {
+      await this.opts.client.put(path, body(pod), undefined, { signal: this.abort.signal });
+    } catch (err) {
+      if (!(err instanceof StatusError)) throw err;
+      if (err.code === 404) return;
+      if (err.code !== 409) throw err;
+      const fresh = await this.opts.client.get<Pod>(`/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}`, undefined, { signal: this.abort.signal });
+      if (fresh.metadata.uid !== pod.metadata.uid) return;
+      await this.opts.client.put(path, body(fresh), undefined, { signal: this.abort.signal });
+    }
+  }
+
+  // A graceful delete: stop the pod, then finish the deletion with grace period 0, as the kubelet does.
+  private async terminate(pod: Pod): Promise<void> {
+    await this.opts.runtime.killPod(pod);
+    try {
+      await this.opts.client.delete(`/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}`,
+        { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } }, undefined, { signal: this.abort.signal });
+    } catch (err) {
+      if (!(err instanceof StatusError) || (err.code !== 404 && err.code !== 409)) throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.abort.abort();
+    clearInterval(this.heartbeat);
+    clearInterval(this.resync);
+    await this.server.close();
+    await this.reflector;
+    await Promise.allSettled([...this.workers.values()]);
+    await this.opts.runtime.close?.();
+  }
+}
