@@ -1,7 +1,7 @@
 // Ages as kubectl shows them: "45s", "3m12s", "5h", "12d" (k8s.io/apimachinery/pkg/util/duration.HumanDuration).
 
 export function humanDuration(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
+  const seconds = Math.trunc(ms / 1000); // Go converts toward zero
   if (seconds < -1) return '<invalid>';
   if (seconds < 0) return '0s';
   if (seconds < 60 * 2) return `${seconds}s`;
