@@ -57,16 +57,16 @@ export interface ParsedArgs {
 
 const boolWords: Record<string, boolean> = { true: true, false: false, '1': true, '0': false, t: true, f: false, T: true, F: false, TRUE: true, FALSE: false, True: true, False: false };
 
-function setFlag(flags: Record<string, FlagValue>, spec: FlagSpec, raw: string, shown: string): void {
+function setFlag(flags: Record<string, FlagValue>, spec: FlagSpec, raw: string, shown: string, command?: string): void {
   switch (spec.type) {
     case 'bool': {
       const b = boolWords[raw];
-      if (b === undefined) throw new UsageError(`invalid argument "${raw}" for "${shown}" flag: strconv.ParseBool: parsing "${raw}": invalid syntax`);
+      if (b === undefined) throw new UsageError(`invalid argument "${raw}" for "${shown}" flag: strconv.ParseBool: parsing "${raw}": invalid syntax`, command);
       flags[spec.name] = b;
       return;
     }
     case 'int': {
-      if (!/^-?\d+$/.test(raw)) throw new UsageError(`invalid argument "${raw}" for "${shown}" flag: strconv.ParseInt: parsing "${raw}": invalid syntax`);
+      if (!/^-?\d+$/.test(raw)) throw new UsageError(`invalid argument "${raw}" for "${shown}" flag: strconv.ParseInt: parsing "${raw}": invalid syntax`, command);
       flags[spec.name] = Number(raw);
       return;
     }
@@ -95,9 +95,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
       const spec = byLong().get(name);
       if (!spec) throw new UsageError(`unknown flag: --${name}`, out.command);
-      if (eq !== -1) setFlag(out.flags, spec, arg.slice(eq + 1), `--${name}`);
+      if (eq !== -1) setFlag(out.flags, spec, arg.slice(eq + 1), `--${name}`, out.command);
       else if (spec.type === 'bool') out.flags[spec.name] = true;
-      else if (i + 1 < argv.length) setFlag(out.flags, spec, argv[++i], `--${name}`);
+      else if (i + 1 < argv.length) setFlag(out.flags, spec, argv[++i], `--${name}`, out.command);
       else throw new UsageError(`flag needs an argument: --${name}`, out.command);
       continue;
     }
@@ -108,14 +108,14 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         const spec = byShort().get(c);
         if (!spec) throw new UsageError(`unknown shorthand flag: '${c}' in ${arg}`, out.command);
         if (spec.type === 'bool') {
-          if (arg[j + 1] === '=') { setFlag(out.flags, spec, arg.slice(j + 2), `-${c}, --${spec.name}`); break; }
+          if (arg[j + 1] === '=') { setFlag(out.flags, spec, arg.slice(j + 2), `-${c}, --${spec.name}`, out.command); break; }
           out.flags[spec.name] = true;
           continue;
         }
         const rest = arg.slice(j + 1);
-        if (rest.startsWith('=')) setFlag(out.flags, spec, rest.slice(1), `-${c}, --${spec.name}`);
-        else if (rest) setFlag(out.flags, spec, rest, `-${c}, --${spec.name}`);
-        else if (i + 1 < argv.length) setFlag(out.flags, spec, argv[++i], `-${c}, --${spec.name}`);
+        if (rest.startsWith('=')) setFlag(out.flags, spec, rest.slice(1), `-${c}, --${spec.name}`, out.command);
+        else if (rest) setFlag(out.flags, spec, rest, `-${c}, --${spec.name}`, out.command);
+        else if (i + 1 < argv.length) setFlag(out.flags, spec, argv[++i], `-${c}, --${spec.name}`, out.command);
         else throw new UsageError(`flag needs an argument: '${c}' in -${c}`, out.command);
         break;
       }
