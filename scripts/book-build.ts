@@ -36,11 +36,12 @@ export function buildSite(outDir: string, root = repoRoot): BuiltSite {
     number: c.number, slug: c.slug, title: c.title, question: c.question,
     ...(existsSync(join(root, chapterPath(c))) ? { href: chapterFileName(c).replace(/\.md$/, '.html') } : {}),
   }));
+  const written = new Set(entries.flatMap((e) => (e.href ? [e.href] : [])));
   const pages: string[] = [];
   for (const [i, c] of ordered.entries()) {
     const href = entries[i]!.href;
     if (!href) continue;
-    const r = renderMarkdown(readFileSync(join(root, chapterPath(c)), 'utf8'));
+    const r = renderMarkdown(readFileSync(join(root, chapterPath(c)), 'utf8'), { pageExists: (p) => written.has(p) });
     writeFileSync(join(outDir, href), renderPage({ bookTitle: BOOK_TITLE, entries, current: c.slug, title: r.title || c.title, body: r.html, headings: r.headings, mermaid }));
     pages.push(href);
   }

@@ -58,7 +58,8 @@ test('a small book: chapter links become page links, prev/next chain the pages, 
   const [a, b] = [...chapters].sort((x, y) => x.number - y.number);
   mkdirSync(join(root, 'chapters'));
   writeFileSync(join(root, chapterPath(a!)), `# First\n\nGo to [the next one](${chapterFileName(b!)}#second-part).\n\n\`\`\`mermaid\nflowchart LR\n  a --> b\n\`\`\`\n\n<!-- listing: src/x.ts#y -->\n\`\`\`ts\nconst x: number = 1;\n\`\`\`\n`);
-  writeFileSync(join(root, chapterPath(b!)), '# Second\n\n## Second part\n\n```console\n$ kubectl get po\nNo resources found in default namespace.\n```\n');
+  const [, , c] = [...chapters].sort((x, y) => x.number - y.number);
+  writeFileSync(join(root, chapterPath(b!)), `# Second\n\n## Second part\n\nLater: [the third](${chapterFileName(c!)}).\n\n\`\`\`console\n$ kubectl get po\nNo resources found in default namespace.\n\`\`\`\n`);
   const site = buildSite(out, root);
   const first = readFileSync(join(out, site.pages[1]!), 'utf8');
   const second = readFileSync(join(out, site.pages[2]!), 'utf8');
@@ -70,6 +71,7 @@ test('a small book: chapter links become page links, prev/next chain the pages, 
   assert.doesNotMatch(first, /rel="prev"/);
   assert.match(second, /rel="prev"/);
   assert.match(second, /<span class="badge">run it<\/span>/);
+  assert.match(second, /<a class="unwritten" title="this chapter is not written yet">the third<\/a>/, 'a link to an unwritten chapter is kept as text');
   assert.deepEqual(brokenLinks(out, site.pages), []);
 });
 

@@ -66,8 +66,19 @@ function createRenderer() {
   };
   const linkOpen = md.renderer.rules.link_open ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
   md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
-    const href = tokens[idx]!.attrGet('href');
-    if (href !== null) tokens[idx]!.attrSet('href', rewriteHref(String(href)));
+    const token = tokens[idx]!;
+    const href = token.attrGet('href');
+    if (href !== null) {
+      const page = rewriteHref(String(href));
+      token.attrSet('href', page);
+      // A chapter that is planned but not written yet: keep the words, drop the dead link.
+      const exists = (env as RenderEnv).pageExists;
+      if (page !== href && exists && !exists(page.split('#')[0]!)) {
+        token.attrs = (token.attrs ?? []).filter(([k]) => k !== 'href');
+        token.attrSet('class', 'unwritten');
+        token.attrSet('title', 'this chapter is not written yet');
+      }
+    }
     return linkOpen(tokens, idx, options, env, self);
   };
   md.core.ruler.push('heading_ids', (state) => {
@@ -96,8 +107,15 @@ function captionListings(markdown: string): string {
     `<p class="listing-source"><code>${escapeHtml(path)}</code>${region ? ` <span class="region">${escapeHtml(region)}</span>` : ''}</p>\n`);
 }
 
-export function renderMarkdown(markdown: string): Rendered {
-  const env: { headings?: Heading[] } = {};
+interface RenderEnv { headings?: Heading[]; pageExists?: (page: string) => boolean; [key: string]: unknown }
+
+export interface RenderOptions {
+  // Whether a chapter page (NN-slug.html) is part of the site; links to the others are rendered as plain text.
+  pageExists?: (page: string) => boolean;
+}
+
+export function renderMarkdown(markdown: string, opts: RenderOptions = {}): Rendered {
+  const env: RenderEnv = { ...(opts.pageExists ? { pageExists: opts.pageExists } : {}) };
   const html = renderer.render(captionListings(markdown), env);
   const headings = env.headings ?? [];
   const h1 = headings.find((h) => h.level === 1);
