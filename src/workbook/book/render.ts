@@ -107,7 +107,7 @@ function captionListings(markdown: string): string {
     `<p class="listing-source"><code>${escapeHtml(path)}</code>${region ? ` <span class="region">${escapeHtml(region)}</span>` : ''}</p>\n`);
 }
 
-interface RenderEnv { headings?: Heading[]; pageExists?: (page: string) => boolean; [key: string]: unknown }
+interface RenderEnv { headings?: Heading[]; pageExists?: (page: string) => boolean }
 
 export interface RenderOptions {
   // Whether a chapter page (NN-slug.html) is part of the site; links to the others are rendered as plain text.
@@ -116,7 +116,7 @@ export interface RenderOptions {
 
 export function renderMarkdown(markdown: string, opts: RenderOptions = {}): Rendered {
   const env: RenderEnv = { ...(opts.pageExists ? { pageExists: opts.pageExists } : {}) };
-  const html = renderer.render(captionListings(markdown), env);
+  const html = renderer.render(captionListings(markdown), env as Record<string, unknown>);
   const headings = env.headings ?? [];
   const h1 = headings.find((h) => h.level === 1);
   return { html, title: (h1?.text ?? '').replace(/[`*_]/g, ''), headings };
