@@ -1,0 +1,45 @@
+// Chapter 3's walk (npm run steps 3): two nodes, the scheduler's bindings, and an exec that lands on the pod's node.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { step, observe, section, waitUntil } from './lib.ts';
+
+const stateDir = dirname(process.env.KUBECONFIG ?? '.');
+const announced = (name: string) => JSON.parse(readFileSync(join(stateDir, `${name}.ready.json`), 'utf8')) as { url: string; pid: number };
+
+section('Two kubelets, two nodes');
+await step('Each kubelet registered its Node and keeps it Ready with heartbeats.', ['kubectl', 'get', 'nodes', '-o', 'wide']);
+await step('A Node says how to reach its kubelet: its addresses and the kubelet port.',
+  ['kubectl', 'get', 'node', 'node-1', '-o', 'jsonpath={.status.addresses}{"\\n"}{.status.daemonEndpoints}{"\\n"}']);
+observe('ExecLocation reads exactly these two fields: the first address of a preferred type, and kubeletEndpoint.Port.');
+
+section('The scheduler binds, the kubelet runs');
+await step('Create two pods.', ['kubectl', 'run', 'web', '--image=nginx']);
+await step('', ['kubectl', 'run', 'api', '--image=nginx']);
+await waitUntil('both kubelets report their pod Running', ['kubectl', 'get', 'po', '-o', 'jsonpath={.items[*].status.phase}'], (out) => out.trim() === 'Running Running');
+await step('One pod per node: the scheduler picked the node with the fewest pods.', ['kubectl', 'get', 'po', '-o', 'wide']);
+await step('The binding set spec.nodeName once; the kubelet wrote the status.', ['kubectl', 'get', 'po', 'web', '-o', 'jsonpath={.spec.nodeName} {.status.conditions[*].type}{"\\n"}']);
+
+section('Exec lands on the pod\'s node');
+await step('The command itself says where it runs.', ['kubectl', 'exec', 'web', '--', 'sh', '-c', 'echo $NODE_NAME; pwd']);
+await step('', ['kubectl', 'exec', 'api', '--', 'sh', '-c', 'echo $NODE_NAME; pwd']);
+await step('kubectl -v=6 shows its two requests; the third (API server → kubelet) is the API server\'s own.', ['kubectl', '-v=6', 'exec', 'api', '--', 'true']);
+observe('The 101 kubectl received was written by the kubelet of node-2 and relayed by the upgrade-aware proxy.');
+await step('stdin and exit codes cross both hops.', 'echo hello through the proxy | kubectl exec -i api -- cat');
+await step('', ['kubectl', 'exec', 'web', '--', 'sh', '-c', 'echo bye; exit 3']);
+
+section('The kubelet\'s front door');
+const kubelet1 = announced('kubelet-node-1').url;
+await step('/pods lists what the kubelet holds.', `curl -s ${kubelet1}/pods | jq -r '.items[] | .metadata.namespace + "/" + .metadata.name'`);
+await step('A plain GET of an exec route is refused: exec needs an upgrade.', ['curl', '-s', `${kubelet1}/exec/default/web/web?command=date&output=1`]);
+await step('No stream asked for: the kubelet\'s own words.', ['curl', '-s', '-H', 'Connection: Upgrade', '-H', 'Upgrade: websocket', `${kubelet1}/exec/default/web/web?command=date`]);
+
+section('A node dies');
+await step('Kill node-2\'s kubelet, as a crash would.', ['kill', '-9', String(announced('kubelet-node-2').pid)]);
+await step('Exec into its pod: the error names the hop that failed.', ['kubectl', 'exec', 'api', '--', 'date']);
+await step('The API server still serves the other node.', ['kubectl', 'exec', 'web', '--', 'echo', 'still serving']);
+await waitUntil('the node lifecycle controller marks node-2 NotReady', ['kubectl', 'get', 'node', 'node-2', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'], (out) => out.trim() === 'Unknown');
+await step('Nobody told the API server: it concluded it from the silence.', ['kubectl', 'get', 'nodes']);
+await step('', ['kubectl', 'get', 'node', 'node-2', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].message}{"\\n"}']);
+observe('The checkpoint keeps running without node-2; stop it with Ctrl-C (npm run chapter 3 restarts all four processes).');
+
+await step('Clean up.', ['kubectl', 'delete', 'pod', 'web', 'api', '--wait=false']);

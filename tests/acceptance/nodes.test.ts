@@ -1,0 +1,135 @@
+// Chapter 3's checkpoint, driven as a reader would: two nodes Ready, pods spread over them, each exec lands on
+// its pod's node (proven from inside the command), a dead kubelet gives an error naming it and the node turns
+// NotReady, and many execs leave no connection behind.
+import { describe, before, after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { startCheckpoint, type RunningCheckpoint } from '../../src/workbook/checkpoint.ts';
+import { RESTClient } from '../../src/client/rest-client.ts';
+import { waitFor } from '../../src/util/wait.ts';
+import type { List, Node, Pod } from '../../src/api/types.ts';
+
+interface Run { code: number; stdout: string; stderr: string }
+function run(file: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(file, args, { env, timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+    child.stdin?.end(input ?? '');
+  });
+}
+const hasKubectl = () => new Promise<boolean>((r) => execFile('which', ['kubectl'], (err) => r(!err)));
+const fds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
+
+describe('chapter 3 (nodes): the two-node checkpoint', () => {
+  let cp: RunningCheckpoint;
+  let client: RESTClient;
+  let kubectl = false;
+  const k = (...args: string[]) => run('kubectl', ['--kubeconfig', cp.kubeconfig, ...args], cp.env);
+
+  before(async () => {
+    kubectl = await hasKubectl();
+    cp = await startCheckpoint('nodes');
+    client = new RESTClient({ server: cp.announcements.apiserver!.url! });
+  });
+  after(async () => { await cp?.stop(); });
+
+  const createPod = (name: string, extra: Partial<Pod['spec']> = {}) => client.post<Pod>('/api/v1/namespaces/default/pods', {
+    apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name, image: 'nginx' }], ...extra },
+  });
+  const running = (name: string) => waitFor(async () => {
+    const p = await client.get<Pod>(`/api/v1/namespaces/default/pods/${name}`);
+    return p.status?.phase === 'Running' && p;
+  }, { timeoutMs: 20_000, what: `pod ${name} Running` });
+
+  test('both kubelets registered Ready nodes that publish their kubelet port', async () => {
+    const nodes = await waitFor(async () => {
+      const list = await client.get<List<Node>>('/api/v1/nodes');
+      const ready = list.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      return ready.length === 2 && list.items;
+    }, { what: 'two Ready nodes' });
+    assert.deepEqual(nodes.map((n) => n.metadata.name).sort(), ['node-1', 'node-2']);
+    for (const n of nodes) {
+      const url = new URL(cp.announcements[`kubelet-${n.metadata.name}`]!.url!);
+      assert.equal(n.status?.daemonEndpoints?.kubeletEndpoint?.Port, Number(url.port));
+      assert.equal(n.status?.nodeInfo?.kubeletVersion, 'v1.32.0');
+    }
+  });
+
+  test('kubectl get nodes shows both Ready', async (t) => {
+    if (!kubectl) return t.skip('the real kubectl is not on PATH');
+    const r = await k('get', 'nodes');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\n/);
+    assert.match(r.stdout, /\nnode-1\s+Ready\s+<none>\s+\S+\s+v1\.32\.0\n/);
+    assert.match(r.stdout, /\nnode-2\s+Ready\s+<none>\s+\S+\s+v1\.32\.0\n/);
+  });
+
+  test('pods spread over both nodes, and each exec lands on its pod\'s node', async (t) => {
+    if (!kubectl) return t.skip('the real kubectl is not on PATH');
+    for (const name of ['spread-a', 'spread-b', 'spread-c', 'spread-d']) await createPod(name);
+    const pods = await Promise.all(['spread-a', 'spread-b', 'spread-c', 'spread-d'].map(running));
+    const perNode = new Map<string, number>();
+    for (const p of pods) perNode.set(p.spec.nodeName!, (perNode.get(p.spec.nodeName!) ?? 0) + 1);
+    assert.deepEqual([...perNode.entries()].sort(), [['node-1', 2], ['node-2', 2]]);
+    for (const p of pods) {
+      const r = await k('exec', p.metadata.name!, '--', 'sh', '-c', 'echo $NODE_NAME $POD_NAME; pwd');
+      assert.equal(r.code, 0, r.stderr);
+      const [who, dir] = r.stdout.trim().split('\n');
+      assert.equal(who, `${p.spec.nodeName} ${p.metadata.name}`);
+      assert.ok(dir!.startsWith(`${cp.stateDir}/${p.spec.nodeName}/pods/default_${p.metadata.name}_${p.metadata.uid}/`), dir);
+    }
+    const wide = await k('get', 'po', 'spread-a', '-o', 'wide');
+    assert.match(wide.stdout, new RegExp(`spread-a\\s+1/1\\s+Running\\s+0\\s+\\S+\\s+127\\.0\\.0\\.1\\s+${pods[0]!.spec.nodeName}\\s`));
+  });
+
+  test('an unscheduled pod: ExecLocation says it has no host', async (t) => {
+    if (!kubectl) return t.skip('the real kubectl is not on PATH');
+    await createPod('nowhere', { schedulerName: 'no-such-scheduler' });
+    const r = await k('exec', 'nowhere', '--', 'date');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /pod nowhere does not have a host assigned/);
+  });
+
+  test('many execs leave no connection behind in the API server or the kubelets', async (t) => {
+    if (!kubectl) return t.skip('the real kubectl is not on PATH');
+    await createPod('leak');
+    await running('leak');
+    await k('exec', 'leak', '--', 'true');   // warm up: discovery cache, lazily opened files
+    const pids = ['apiserver', 'kubelet-node-1', 'kubelet-node-2'].map((n) => cp.announcements[n]!.pid);
+    const before = pids.map(fds);
+    for (let i = 0; i < 10; i++) {
+      const r = await k('exec', 'leak', '--', 'sh', '-c', `echo ${i}`);
+      assert.equal(r.stdout, `${i}\n`);
+    }
+    await Promise.all(pids.map((pid, i) => waitFor(() => fds(pid) <= before[i]! + 2, { timeoutMs: 15_000, what: `pid ${pid} to close its exec connections (had ${before[i]}, now ${fds(pid)})` })));
+  });
+
+  test('a dead kubelet: the exec error names the node, the API server keeps serving, the node turns NotReady', async (t) => {
+    if (!kubectl) return t.skip('the real kubectl is not on PATH');
+    const pods = await client.get<List<Pod>>('/api/v1/namespaces/default/pods');
+    const onNode2 = pods.items.find((p) => p.spec.nodeName === 'node-2' && p.status?.phase === 'Running');
+    const onNode1 = pods.items.find((p) => p.spec.nodeName === 'node-1' && p.status?.phase === 'Running');
+    assert.ok(onNode2 && onNode1, 'a running pod on each node');
+    process.kill(cp.announcements['kubelet-node-2']!.pid, 'SIGKILL');
+    const port = new URL(cp.announcements['kubelet-node-2']!.url!).port;
+    const r = await waitFor(async () => {
+      const res = await k('exec', onNode2.metadata.name!, '--', 'date');
+      return res.code !== 0 && res;
+    }, { what: 'exec to fail once the kubelet is gone' });
+    assert.match(r.stderr, new RegExp(`kubelet node-2: error dialing backend: dial tcp 127\\.0\\.0\\.1:${port}: connect: connection refused`));
+    const ok = await k('exec', onNode1.metadata.name!, '--', 'echo', 'still serving');
+    assert.equal(ok.stdout, 'still serving\n');
+    const node = await waitFor(async () => {
+      const n = await client.get<Node>('/api/v1/nodes/node-2');
+      const ready = n.status?.conditions?.find((c) => c.type === 'Ready');
+      return ready?.status === 'Unknown' && ready;
+    }, { timeoutMs: 30_000, what: 'node-2 NotReady' });
+    assert.equal(node.reason, 'NodeStatusUnknown');
+    assert.equal(node.message, 'Kubelet stopped posting node status.');
+    const nodes = await k('get', 'nodes');
+    assert.match(nodes.stdout, /\nnode-2\s+NotReady\s/);
+    assert.match(nodes.stdout, /\nnode-1\s+Ready\s/);
+  });
+});
