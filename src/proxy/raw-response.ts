@@ -9,6 +9,8 @@ export function statusResponseBytes(status: Status): Buffer {
   const body = Buffer.from(JSON.stringify(status));
   const head = `HTTP/1.1 ${code} ${STATUS_CODES[code] ?? 'Unknown'}\r\n` +
     'Content-Type: application/json\r\n' +
+    // A 429 (a full streaming-request cache, chapter 5) tells the client when to try again.
+    (status.details?.retryAfterSeconds ? `Retry-After: ${status.details.retryAfterSeconds}\r\n` : '') +
     `Content-Length: ${body.length}\r\n` +
     'Connection: close\r\n\r\n';
   return Buffer.concat([Buffer.from(head, 'latin1'), body]);
