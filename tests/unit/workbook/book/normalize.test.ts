@@ -52,6 +52,11 @@ test('times, uids, ports, resourceVersions, tokens', () => {
   ].join('\n'));
 });
 
+test('a uid glued to a name by "_" is still a uid', () => {
+  assert.equal(normalize('/run/node-1/pods/default_web_0f8fad5b-d9cb-469f-a165-70867728950e/web'), '/run/node-1/pods/default_web_<uid>/web');
+  assert.equal(normalize('x0f8fad5b-d9cb-469f-a165-70867728950e'), 'x0f8fad5b-d9cb-469f-a165-70867728950e');
+});
+
 test('kubelet exec paths are not mistaken for streaming tokens', () => {
   assert.equal(normalize('POST /exec/default/nginx/nginx?command=date'), 'POST /exec/default/nginx/nginx?command=date');
 });
