@@ -1,5 +1,6 @@
 // A tiny crictl: talks CRI to a runtime socket as kubernetes-sigs/cri-tools' crictl does (version, ps, pods, images, exec --sync).
 // Usage: node --import tsx src/cri/crictl.ts --runtime-endpoint unix:///path.sock <command> [flags]
+import WebSocket from 'ws';
 import { RemoteImageService, RemoteRuntimeService, CriError } from './remote-runtime.ts';
 import { nanosToDate, type ContainerStateName } from './proto.ts';
 
@@ -20,14 +21,14 @@ function table(rows: string[][]): string {
 }
 
 // #region crictl-exec-sync
-async function execSync(rt: RemoteRuntimeService, args: string[]): Promise<number> {
+async function exec(rt: RemoteRuntimeService, args: string[]): Promise<number> {
   const sync = args.includes('--sync') || args.includes('-s');
   const dash = args.indexOf('--');
   const positional = (dash < 0 ? args : args.slice(0, dash)).filter((a) => !a.startsWith('-'));
   const [id] = positional;
   const cmd = dash < 0 ? positional.slice(1) : args.slice(dash + 1);
-  if (!sync) throw new Error('only `exec --sync` is built into this crictl; streaming exec is what kubectl exec does (chapter 5)');
-  if (!id || cmd.length === 0) throw new Error('usage: crictl exec --sync CONTAINER-ID -- COMMAND [ARG...]');
+  if (!id || cmd.length === 0) throw new Error('usage: crictl exec [--sync] CONTAINER-ID -- COMMAND [ARG...]');
+  if (!sync) return execStreaming(rt, id, cmd, args.includes('--show-url'));
   const timeout = Number(args.find((a) => a.startsWith('--timeout='))?.slice('--timeout='.length) ?? 0);
   const res = await rt.execSync(id, cmd, timeout);
   process.stdout.write(res.stdout);
@@ -35,6 +36,30 @@ async function execSync(rt: RemoteRuntimeService, args: string[]): Promise<numbe
   return res.exit_code;
 }
 // #endregion crictl-exec-sync
+
+// Streaming exec: CRI Exec gives a URL, and the client connects to it. The real crictl speaks SPDY there;
+// ours speaks the WebSocket v5 protocol that the streaming server also serves (stdout and stderr only).
+async function execStreaming(rt: RemoteRuntimeService, id: string, cmd: string[], showURL: boolean): Promise<number> {
+  const url = await rt.exec({ container_id: id, cmd, tty: false, stdin: false, stdout: true, stderr: true });
+  if (showURL) console.log(`URL: ${url}`);
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url.replace(/^http/, 'ws'), ['v5.channel.k8s.io']);
+    let status = '';
+    ws.on('message', (data: Buffer) => {
+      if (data[0] === 1) process.stdout.write(data.subarray(1));
+      else if (data[0] === 2) process.stderr.write(data.subarray(1));
+      else if (data[0] === 3) status += data.subarray(1).toString();
+    });
+    ws.on('unexpected-response', (_req, res) => reject(new Error(`${url.replace(/[^/]{5}$/, '…')}: ${res.statusCode} ${res.statusMessage}`)));
+    ws.on('error', reject);
+    ws.on('close', () => {
+      const s = status ? JSON.parse(status) as { status: string; reason?: string; message?: string; details?: { causes?: { message?: string }[] } } : undefined;
+      if (!s || s.status === 'Success') return resolve(0);
+      if (s.reason === 'NonZeroExitCode') return resolve(Number(s.details?.causes?.[0]?.message ?? 1));
+      reject(new Error(s.message ?? 'exec failed'));
+    });
+  });
+}
 
 async function main(argv: string[]): Promise<number> {
   let endpoint = process.env.CONTAINER_RUNTIME_ENDPOINT ?? '';
@@ -84,9 +109,9 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'exec':
-        return await execSync(rt, args);
+        return await exec(rt, args);
       default:
-        throw new Error(`unknown command ${JSON.stringify(command ?? '')}: try version, ps [-a] [-q] [--name=N], pods, images, exec --sync ID -- CMD`);
+        throw new Error(`unknown command ${JSON.stringify(command ?? '')}: try version, ps [-a] [-q] [--name=N], pods, images, exec [--sync] [--show-url] ID -- CMD`);
     }
   } finally {
     rt.close();
