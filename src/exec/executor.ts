@@ -21,8 +21,11 @@ export interface ExecTarget { container: string; cmd: string[] }
 export interface ExecResult { exitCode: number; signal?: NodeJS.Signals }
 
 export interface Executor {
+  // false (or absent) until chapter 7: serveExec refuses tty=true with a Status before upgrading.
+  supportsTTY?: boolean;
   // Resolves when the process has exited AND its output has been written to the streams.
   // Aborting the signal kills the process (group) and resolves once it is gone.
+  // Implementations end stdout/stderr when the process's output ends (pipeline semantics).
   execInContainer(target: ExecTarget, streams: ExecStreams, signal: AbortSignal): Promise<ExecResult>;
 }
 
