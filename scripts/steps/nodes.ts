@@ -14,24 +14,24 @@ observe('ExecLocation reads exactly these two fields: the first address of a pre
 
 section('The scheduler binds, the kubelet runs');
 await step('Create two pods.', ['kubectl', 'run', 'web', '--image=nginx']);
-await step('', ['kubectl', 'run', 'api', '--image=nginx']);
+await step('A second pod: node-2 has fewer pods now.', ['kubectl', 'run', 'api', '--image=nginx']);
 await waitUntil('both kubelets report their pod Running', ['kubectl', 'get', 'po', '-o', 'jsonpath={.items[*].status.phase}'], (out) => out.trim() === 'Running Running');
 await step('One pod per node: the scheduler picked the node with the fewest pods.', ['kubectl', 'get', 'po', '-o', 'wide']);
 await step('The binding set spec.nodeName once; the kubelet wrote the status.', ['kubectl', 'get', 'po', 'web', '-o', 'jsonpath={.spec.nodeName} {.status.conditions[*].type}{"\\n"}']);
 
 section('Exec lands on the pod\'s node');
 await step('The command itself says where it runs.', ['kubectl', 'exec', 'web', '--', 'sh', '-c', 'echo $NODE_NAME; pwd']);
-await step('', ['kubectl', 'exec', 'api', '--', 'sh', '-c', 'echo $NODE_NAME; pwd']);
+await step('The other pod runs on the other node, in a folder of its own.', ['kubectl', 'exec', 'api', '--', 'sh', '-c', 'echo $NODE_NAME; pwd']);
 await step('kubectl -v=6 shows its two requests; the third (API server → kubelet) is the API server\'s own.', ['kubectl', '-v=6', 'exec', 'api', '--', 'true']);
 observe('The 101 kubectl received was written by the kubelet of node-2 and relayed by the upgrade-aware proxy.');
 await step('stdin and exit codes cross both hops.', 'echo hello through the proxy | kubectl exec -i api -- cat');
-await step('', ['kubectl', 'exec', 'web', '--', 'sh', '-c', 'echo bye; exit 3']);
+await step('The exit code travels back inside the final Status.', ['kubectl', 'exec', 'web', '--', 'sh', '-c', 'echo bye; exit 3']);
 
 section('The kubelet\'s front door');
 const kubelet1 = announced('kubelet-node-1').url;
 await step('/pods lists what the kubelet holds.', `curl -s ${kubelet1}/pods | jq -r '.items[] | .metadata.namespace + "/" + .metadata.name'`);
-await step('A plain GET of an exec route is refused: exec needs an upgrade.', ['curl', '-s', `${kubelet1}/exec/default/web/web?command=date&output=1`]);
-await step('No stream asked for: the kubelet\'s own words.', ['curl', '-s', '-H', 'Connection: Upgrade', '-H', 'Upgrade: websocket', `${kubelet1}/exec/default/web/web?command=date`]);
+await step('A plain GET of an exec route is refused: exec needs an upgrade.', `curl -s '${kubelet1}/exec/default/web/web?command=date&output=1' | jq -r .message`);
+await step('No stream asked for: the kubelet\'s own words.', `curl -s -H 'Connection: Upgrade' -H 'Upgrade: websocket' '${kubelet1}/exec/default/web/web?command=date' | jq -r .message`);
 
 section('A node dies');
 await step('Kill node-2\'s kubelet, as a crash would.', ['kill', '-9', String(announced('kubelet-node-2').pid)]);
@@ -39,7 +39,7 @@ await step('Exec into its pod: the error names the hop that failed.', ['kubectl'
 await step('The API server still serves the other node.', ['kubectl', 'exec', 'web', '--', 'echo', 'still serving']);
 await waitUntil('the node lifecycle controller marks node-2 NotReady', ['kubectl', 'get', 'node', 'node-2', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'], (out) => out.trim() === 'Unknown');
 await step('Nobody told the API server: it concluded it from the silence.', ['kubectl', 'get', 'nodes']);
-await step('', ['kubectl', 'get', 'node', 'node-2', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].message}{"\\n"}']);
-observe('The checkpoint keeps running without node-2; stop it with Ctrl-C (npm run chapter 3 restarts all four processes).');
+await step('The condition says why.', ['kubectl', 'get', 'node', 'node-2', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].message}{"\\n"}']);
+observe('The rest of the checkpoint keeps running without node-2. Restart the checkpoint (Ctrl-C, then npm run chapter 3) to get it back.');
 
 await step('Clean up.', ['kubectl', 'delete', 'pod', 'web', 'api', '--wait=false']);
