@@ -154,7 +154,6 @@ export class APIServer {
     return serveResource(req, res, store, { namespace: p.namespace, name: p.name, query: url.searchParams });
   }
 
-  // #region handle-upgrade
   // Node hands requests carrying `Upgrade:` over as a raw socket; only subresources that stream accept them.
   private async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     this.upgraded.add(socket);
@@ -172,5 +171,4 @@ export class APIServer {
       writeStatusToSocket(socket, err);
     }
   }
-  // #endregion handle-upgrade
 }

@@ -22,7 +22,6 @@ export function writeStatus(res: ServerResponse, err: unknown): void {
   writeJSON(res, status.code ?? 500, status);
 }
 
-// #region status-on-socket
 // An upgrade request arrives as a raw socket: an error is written as a whole HTTP response by hand,
 // then the socket is ended, so the client reads a Status, not a reset.
 export function writeStatusToSocket(socket: Duplex, err: unknown): void {
@@ -37,7 +36,6 @@ export function writeStatusToSocket(socket: Duplex, err: unknown): void {
     'Connection: close\r\n\r\n' + body,
   );
 }
-// #endregion status-on-socket
 
 export async function readBody(req: IncomingMessage, limit = maxBodyBytes): Promise<Buffer> {
   const chunks: Buffer[] = [];

@@ -8,7 +8,6 @@ import type { Store } from './store.ts';
 import { timestamp } from './store.ts';
 import { notSupported, required } from './validation.ts';
 
-// #region binding-rest
 export class BindingREST implements Subresource {
   readonly kind = 'Binding';
   readonly verbs = ['create'];
@@ -43,7 +42,6 @@ export class BindingREST implements Subresource {
     writeJSON(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
   }
 }
-// #endregion binding-rest
 
 function setCondition(pod: Pod, cond: PodCondition): void {
   const status = (pod.status ??= {});

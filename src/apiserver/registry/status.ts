@@ -12,7 +12,6 @@ import type { KObject } from './strategy.ts';
 
 type WithStatus = KObject & { status?: unknown };
 
-// #region status-rest
 export class StatusREST<T extends WithStatus> implements Subresource {
   readonly verbs = ['get', 'patch', 'update'];
   constructor(private readonly store: Store<T>) {}
@@ -43,7 +42,6 @@ export class StatusREST<T extends WithStatus> implements Subresource {
     }
   }
 }
-// #endregion status-rest
 
 export const podStatusSubresource: SubresourceFactory = (api) => new StatusREST<Pod>(api.pods);
 export const nodeStatusSubresource: SubresourceFactory = (api) => new StatusREST<Node>(api.nodes);
