@@ -12,7 +12,9 @@
 //     ```console no-output blocks must exit 0.
 import { spawn } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import chapters from '../../../book.config.ts';
 import { extractConsoleBlocks, type ConsoleBlock, type ConsoleCommand } from './console.ts';
 import { normalize, matchOutput, diffLines } from './normalize.ts';
 import { chapterPath } from './chapters.ts';
@@ -93,8 +95,13 @@ export async function runConsoleBlock(block: ConsoleBlock, cp: CheckpointLike, r
   return results;
 }
 
-// Every console block of a chapter, in order, against one running checkpoint.
-export async function runChapterCommands(chapter: Chapter, cp: CheckpointLike, repoRoot: string): Promise<CommandResult[]> {
+const defaultRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+// Every console block of a chapter (by slug or number), in order, against one running checkpoint. Returns every
+// command's result; `results.filter((r) => !r.ok).map((r) => r.problem)` are the differences to report.
+export async function runChapterCommands(ref: string | number | Chapter, cp: CheckpointLike, repoRoot = defaultRoot): Promise<CommandResult[]> {
+  const chapter = typeof ref === 'object' ? ref : chapters.find((c) => c.slug === String(ref) || String(c.number) === String(ref));
+  if (!chapter) throw new Error(`runChapterCommands: no chapter "${String(ref)}" in book.config.ts`);
   const md = chapterMarkdown(chapter, repoRoot);
   if (md === undefined) throw new Error(`chapter ${chapter.slug}: ${chapterPath(chapter)} does not exist`);
   const results: CommandResult[] = [];

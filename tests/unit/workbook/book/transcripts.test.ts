@@ -54,3 +54,8 @@ test('real kubectl is told apart from ours', () => {
   assert.ok(usesRealKubectl('KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false kubectl exec web -- date'));
   assert.ok(!usesRealKubectl('npm run -s kubectl -- get po'));
 });
+
+test('runChapterCommands names an unknown chapter', async () => {
+  const { runChapterCommands } = await import('../../../../src/workbook/book/transcripts.ts');
+  await assert.rejects(runChapterCommands('no-such-chapter', cp), /no chapter "no-such-chapter" in book.config.ts/);
+});
