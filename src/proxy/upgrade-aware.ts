@@ -64,6 +64,9 @@ export class UpgradeAwareProxy {
       } catch (err) {
         return writeStatusAndClose(client, plainError(`${this.opts.hop}: error dialing backend: ${describeDialError(err as NodeJS.ErrnoException, location)}`));
       }
+      // A client that goes away while the backend thinks takes the backend connection with it.
+      const clientGone = () => backend.destroy();
+      client.once('close', clientGone);
       try {
         backend.write(serializeRequestHead(req.method ?? 'GET', location.pathname + location.search, req.rawHeaders, {
           Host: location.host,
@@ -71,9 +74,12 @@ export class UpgradeAwareProxy {
         }));
         answer = await this.readResponseHead(backend);
       } catch (err) {
+        client.off('close', clientGone);
         backend.destroy();
         return writeStatusAndClose(client, plainError(`${this.opts.hop}: error proxying upgrade request: ${(err as Error).message}`));
       }
+      client.off('close', clientGone);
+      if (client.destroyed) { backend.destroy(); return; }
       const code = answer.head.statusCode;
       if (code === 101) return this.join(client, head, backend, answer);
       const to = headerValue(answer.head, 'location');
@@ -111,7 +117,7 @@ export class UpgradeAwareProxy {
   private readResponseHead(backend: Socket): Promise<ParsedResponse> {
     const parser = new ResponseHeadParser();
     return new Promise((resolve, reject) => {
-      const cleanup = () => { clearTimeout(timer); backend.off('data', onData); backend.off('error', onFail); backend.off('end', onEnd); };
+      const cleanup = () => { clearTimeout(timer); backend.off('data', onData); backend.off('error', onFail); backend.off('end', onEnd); backend.off('close', onEnd); };
       const onData = (chunk: Buffer) => {
         try {
           const parsed = parser.push(chunk);
@@ -124,6 +130,7 @@ export class UpgradeAwareProxy {
       backend.on('data', onData);
       backend.once('error', onFail);
       backend.once('end', onEnd);
+      backend.once('close', onEnd);
     });
   }
 
