@@ -56,7 +56,7 @@ function createRenderer() {
     const [lang = '', ...flags] = token.info.trim().split(/\s+/);
     if (lang === 'mermaid') {
       return `<figure class="diagram"><pre class="mermaid">${escapeHtml(token.content)}</pre>`
-        + '<figcaption class="mermaid-note">A Mermaid diagram: Git hosts draw it; here it is drawn in the browser when the site includes Mermaid, otherwise its source is shown.</figcaption></figure>\n';
+        + '<figcaption class="mermaid-note">The source of a Mermaid diagram: GitHub and most Git hosts draw it as a picture.</figcaption></figure>\n';
     }
     token.info = lang; // flags like "illustrative" or "no-output" are ours, not languages
     const html = fence(tokens, idx, options, env, self);
