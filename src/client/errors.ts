@@ -25,7 +25,6 @@ export function isStatus(v: unknown): v is Status {
     && ((v as { kind?: string }).kind === 'Status' || (v as Status).status === 'Failure' || (v as Status).status === 'Success');
 }
 
-// #region status-from-response
 export function statusFromResponse(statusCode: number, body: Uint8Array): Status {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(body).toString('utf8'));
@@ -34,7 +33,6 @@ export function statusFromResponse(statusCode: number, body: Uint8Array): Status
   const [reason, message] = generic[statusCode] ?? ['', `an error on the server ("${Buffer.from(body).toString('utf8').slice(0, 200)}") has prevented the request from succeeding`];
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason: reason || undefined, message, code: statusCode };
 }
-// #endregion status-from-response
 
 export function statusErrorFromResponse(statusCode: number, body: Uint8Array): StatusError {
   return new StatusError(statusFromResponse(statusCode, body));

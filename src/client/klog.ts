@@ -5,7 +5,6 @@ export type Severity = 'I' | 'W' | 'E';
 
 const pad = (n: number, width: number, fill = '0') => String(n).padStart(width, fill);
 
-// #region klog-header
 // "I1129 02:03:04.123456   12345 round_trippers.go:470] " — month/day, UTC time to the microsecond,
 // the pid right-aligned in 7 columns, then the Go file:line that logged it.
 export function klogHeader(severity: Severity, source: string, at: Date, micros: number, pid: number): string {
@@ -13,7 +12,6 @@ export function klogHeader(severity: Severity, source: string, at: Date, micros:
   const time = `${pad(at.getUTCHours(), 2)}:${pad(at.getUTCMinutes(), 2)}:${pad(at.getUTCSeconds(), 2)}.${pad(micros, 6)}`;
   return `${severity}${date} ${time} ${pad(pid, 7, ' ')} ${source}] `;
 }
-// #endregion klog-header
 
 // Go's strconv.Quote: printable runes stay, the rest become \n, \t, \xNN or \uNNNN escapes.
 export function goQuote(s: string): string {

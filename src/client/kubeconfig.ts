@@ -4,7 +4,6 @@ import { homedir } from 'node:os';
 import { join, resolve, dirname, isAbsolute } from 'node:path';
 import { parse } from 'yaml';
 
-// #region kubeconfig-types
 export interface KubeconfigCluster {
   server?: string;
   'certificate-authority'?: string;
@@ -26,7 +25,6 @@ export interface ClientConfig {
   contextName?: string;
   loadedFiles: string[];        // as named by the user (kubectl logs them at -v=6)
 }
-// #endregion kubeconfig-types
 
 interface Named<T> { name: string; value: T }
 interface MergedConfig {

@@ -38,7 +38,6 @@ export function encodeQuery(query: Query | undefined): string {
   return parts.join('&');
 }
 
-// #region rest-options
 export interface RESTClientOptions {
   server: string;                  // http(s)://host:port, no trailing slash needed
   token?: string;                  // sent as "Authorization: Bearer <token>"
@@ -69,7 +68,6 @@ export interface RESTResponse {
   body: Buffer;
   ms: number;
 }
-// #endregion rest-options
 
 export class RESTClient {
   readonly server: string;

@@ -7,7 +7,6 @@ export class WatchDecodeError extends Error {
   constructor(message: string) { super(`watch stream: ${message}`); this.name = 'WatchDecodeError'; }
 }
 
-// #region watch-decoder
 export class WatchDecoder<T = unknown> {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
@@ -59,4 +58,3 @@ export class WatchDecoder<T = unknown> {
     return ev as WatchEvent<T>;
   }
 }
-// #endregion watch-decoder

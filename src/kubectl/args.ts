@@ -4,7 +4,6 @@ import { UsageError } from './errors.ts';
 export type FlagType = 'bool' | 'string' | 'int' | 'stringArray';
 export interface FlagSpec { name: string; short?: string; type: FlagType; default?: string | boolean | number }
 
-// #region global-flags
 export const globalFlags: FlagSpec[] = [
   { name: 'namespace', short: 'n', type: 'string' },
   { name: 'kubeconfig', type: 'string' },
@@ -17,7 +16,6 @@ export const globalFlags: FlagSpec[] = [
   { name: 'v', short: 'v', type: 'int', default: 0 },
   { name: 'help', short: 'h', type: 'bool' },
 ];
-// #endregion global-flags
 
 export const commandFlags: Record<string, FlagSpec[]> = {
   version: [{ name: 'client', type: 'bool' }, { name: 'output', short: 'o', type: 'string' }],
@@ -78,7 +76,6 @@ function setFlag(flags: Record<string, FlagValue>, spec: FlagSpec, raw: string, 
   }
 }
 
-// #region parse-args
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   // The command is the first word that is not a flag or a global flag's value.
   const out: ParsedArgs = { positionals: [], flags: {} };
@@ -133,7 +130,6 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   }
   return out;
 }
-// #endregion parse-args
 
 export const str = (p: ParsedArgs, name: string): string | undefined => (typeof p.flags[name] === 'string' ? (p.flags[name] as string) : undefined);
 export const bool = (p: ParsedArgs, name: string): boolean => p.flags[name] === true;

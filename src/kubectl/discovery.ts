@@ -41,7 +41,6 @@ export async function discoverCoreResources(client: RESTClient): Promise<APIReso
 }
 // #endregion discover
 
-// #region resolve-resource
 // Subresources ("pods/exec") never match a word; plural, singular, short names and the kind (any case) do.
 export function resolveResource(resources: APIResource[], word: string): APIResource {
   const w = word.toLowerCase();
@@ -53,7 +52,6 @@ export function resolveResource(resources: APIResource[], word: string): APIReso
   if (!found) throw new CmdError(`the server doesn't have a resource type "${word}"`);
   return found;
 }
-// #endregion resolve-resource
 
 // "pods/nginx" or "po/nginx": kubectl's TYPE/NAME form.
 export function splitTypeName(arg: string): [type: string, name: string] | undefined {

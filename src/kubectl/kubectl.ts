@@ -33,7 +33,6 @@ export interface KubectlDeps {
   streamExec?: () => Promise<StreamExec>;   // loaded only by exec
 }
 
-// #region run-kubectl
 export async function runKubectl(argv: readonly string[], deps: KubectlDeps): Promise<number> {
   const { streams } = deps;
   try {
@@ -61,4 +60,3 @@ export async function runKubectl(argv: readonly string[], deps: KubectlDeps): Pr
     return exitCode;
   }
 }
-// #endregion run-kubectl

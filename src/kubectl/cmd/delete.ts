@@ -3,6 +3,7 @@ import { StatusError } from '../../api/status.ts';
 import type { ObjectMeta } from '../../api/types.ts';
 import { Accept } from '../../client/rest-client.ts';
 import { watch } from '../../client/watch.ts';
+import { waitFor } from '../../util/wait.ts';
 import { bool } from '../args.ts';
 import type { APIResource } from '../discovery.ts';
 import { collectionPath, discoverCoreResources, objectPath, resolveResource, splitTypeName } from '../discovery.ts';
@@ -23,7 +24,6 @@ export function parseDeleteTargets(positionals: string[]): { type: string; names
 
 const isNotFound = (err: unknown) => err instanceof StatusError && err.code === 404;
 
-// #region run-delete
 export async function runDelete(f: Factory): Promise<void> {
   const { type, names } = parseDeleteTargets(f.args.positionals);
   const client = f.client();
@@ -50,7 +50,6 @@ export async function runDelete(f: Factory): Promise<void> {
   }
   if (firstError !== undefined) throw firstError;
 }
-// #endregion run-delete
 
 // #region wait-for-deletion
 // A GET that answers 404 (or a new object under the same name) means gone; otherwise watch that one name until DELETED.
@@ -68,9 +67,18 @@ async function waitForDeletion(f: Factory, resource: APIResource, namespace: str
     const events = watch<Obj>(client, collectionPath(resource, namespace), {
       query: { fieldSelector: `metadata.name=${name}`, resourceVersion: current.metadata?.resourceVersion },
     });
+    let sawEvent = false;
     for await (const ev of events) {
+      sawEvent = true;
       if (ev.type === 'DELETED') return;
       if (ev.type === 'ERROR') break; // e.g. 410 Gone: start over with a fresh GET
+    }
+    if (!sawEvent) {
+      // A server that ends every watch at once would make this loop spin: poll instead, with a deadline.
+      await waitFor(async () => {
+        try { await client.json<Obj>({ path: objectPath(resource, namespace, name), accept: Accept.json }); return false; } catch (err) { if (isNotFound(err)) return true; throw err; }
+      }, { timeoutMs: 5 * 60_000, what: `pod "${name}" to be deleted` });
+      return;
     }
     // The server ended the watch without a DELETED: look again.
   }

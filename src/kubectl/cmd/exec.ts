@@ -49,7 +49,6 @@ export function parseExecArgs(f: Factory): ExecRequest {
   return { pod, command, container: str(p, 'container'), stdin: bool(p, 'stdin'), tty: bool(p, 'tty'), quiet: bool(p, 'quiet') };
 }
 
-// #region default-container
 // The annotation names the container to use; otherwise the first one, said aloud when there was a choice.
 export function defaultContainer(pod: Pod, warn: (line: string) => void, log: (line: string) => void): string {
   const containers = pod.spec?.containers ?? [];
@@ -61,7 +60,6 @@ export function defaultContainer(pod: Pod, warn: (line: string) => void, log: (l
   else log(`Defaulting container name to ${first}`);
   return first;
 }
-// #endregion default-container
 
 // #region exec-query
 // Sorted keys, only true flags, command repeated; with a TTY stderr is merged into stdout, so not asked for.

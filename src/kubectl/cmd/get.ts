@@ -39,7 +39,6 @@ export function parseGetTargets(positionals: string[]): { type: string; names: s
   return { type: positionals[0], names: positionals.slice(1) };
 }
 
-// #region run-get
 export async function runGet(f: Factory): Promise<void> {
   const p = f.args;
   const output = str(p, 'output') ?? '';
@@ -82,7 +81,6 @@ export async function runGet(f: Factory): Promise<void> {
   }
   if (bool(p, 'watch')) await watchAndPrint(f, resource, namespace, names[0], listRV, output, printer);
 }
-// #endregion run-get
 
 // Returns whether anything was printed.
 function printFetched(fetched: Obj[], named: boolean, output: string, resource: APIResource, printer: TablePrinter, out: Writable): boolean {
