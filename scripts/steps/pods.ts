@@ -1,0 +1,41 @@
+// Chapter 1's walk (npm run steps 1): discovery, a pod created and read three ways, a watch, selectors, errors.
+import { step, observe, section, ours } from './lib.ts';
+
+section('What kubectl asks first');
+await step('The version decides which bundled kubectl the dispatcher runs.', 'kubectl get --raw /version | jq \'{major, minor, gitVersion}\'');
+await step('The resources of the core group, with their kinds and short names.',
+  'kubectl get --raw /api/v1 | jq -r \'.resources[] | "\\(.name) \\(.kind) \\(.shortNames | join(","))"\'');
+observe('Without the short name "po" in that list, `kubectl get po` would not know what "po" means.');
+
+section('A pod: created, completed by the server, printed by the server');
+await step('Create a pod. kubectl POSTs a name, a label and a container.', ['kubectl', 'run', 'nginx', '--image=nginx', '--restart=Never']);
+await step('kubectl asks for a Table; the columns and the STATUS text come from the server.', ['kubectl', 'get', 'po']);
+await step('-o wide shows the priority-1 columns the server sent all along.', ['kubectl', 'get', 'po', '-o', 'wide']);
+await step('The whole object: uid, creationTimestamp, resourceVersion and defaults that kubectl never sent.', ['kubectl', 'get', 'po', 'nginx', '-o', 'yaml']);
+await step('-v=6 shows the requests. Discovery is cached, so this is a single GET.', ['kubectl', '-v=6', 'get', 'po', 'nginx']);
+
+section('Watch: the changes after a resourceVersion');
+await step('Change the pod: a new resourceVersion.', ['kubectl', 'label', 'po', 'nginx', 'tier=web']);
+await step('A watch without resourceVersion starts with the present, as ADDED events.',
+  'kubectl get --raw \'/api/v1/namespaces/default/pods?watch=1&timeoutSeconds=1\' | jq -c \'[.type, .object.metadata.name, .object.metadata.labels]\'');
+await step('From an older resourceVersion, the history since then, in order.',
+  'kubectl get --raw "/api/v1/namespaces/default/pods?watch=1&timeoutSeconds=1&resourceVersion=$(kubectl get ns kube-system -o jsonpath=\'{.metadata.resourceVersion}\')" | jq -c \'[.type, .object.metadata.name, .object.metadata.labels]\'');
+observe('kubectl get -w lists first, then watches from the list\'s resourceVersion, so it misses nothing in between.');
+
+section('Selectors run on the server');
+await step('A label selector with a set.', ['kubectl', 'get', 'po', '-l', 'tier in (web,api)', '-o', 'name']);
+await step('A field selector: pods that no node has taken yet.', ['kubectl', 'get', 'po', '--field-selector', 'spec.nodeName=', '-o', 'name']);
+await step('Only the fields the pod strategy exposes can be selected.', ['kubectl', 'get', 'po', '--field-selector', 'spec.image=nginx']);
+
+section('Errors are Status objects');
+await step('404 NotFound.', ['kubectl', 'get', 'po', 'missing']);
+await step('422 Invalid, one cause per line.', ['kubectl', 'run', 'Nginx', '--image=nginx']);
+await step('403 Forbidden: NamespaceLifecycle protects the default namespace.', ['kubectl', 'delete', 'ns', 'default']);
+await step('No exec subresource yet: chapter 2 adds it.', ['kubectl', 'get', '--raw', '/api/v1/namespaces/default/pods/nginx/exec']);
+
+section('Namespaces, nodes, and the end of a pod');
+await step('Four namespaces exist from the start.', ['kubectl', 'get', 'ns']);
+await step('No nodes yet: that is why the pod stays Pending.', ['kubectl', 'get', 'nodes']);
+await step('Our own kubectl makes the same requests, and logs them the same way.', ours('-v=6', 'get', 'po', 'nginx'));
+await step('Delete: a DELETE, then GETs until the pod answers 404.', ['kubectl', '-v=6', 'delete', 'pod', 'nginx']);
+observe('Everything a later component does (schedule, run, report status) is a request like these.');
