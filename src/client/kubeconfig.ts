@@ -110,7 +110,6 @@ export function mergeKubeconfigs(opts: LoadOptions): MergedConfig {
   return merged;
 }
 
-// #region load-client-config
 export function loadClientConfig(opts: LoadOptions = {}): ClientConfig {
   const merged = mergeKubeconfigs(opts);
   const contextName = opts.context ?? merged.currentContext;
@@ -149,4 +148,3 @@ export function loadClientConfig(opts: LoadOptions = {}): ClientConfig {
     loadedFiles: merged.files,
   };
 }
-// #endregion load-client-config

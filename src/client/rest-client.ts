@@ -120,7 +120,6 @@ export class RESTClient {
   }
 
   // Sends the request and resolves once the response headers are in; the caller owns the body stream.
-  // #region open
   async open(req: RequestOptions): Promise<{ res: IncomingMessage; ms: number; url: string; method: string }> {
     const method = req.method ?? 'GET';
     const url = this.url(req.path, req.query);
@@ -154,7 +153,6 @@ export class RESTClient {
     logResponse(this.logger, method, url, { statusCode: res.statusCode ?? 0, statusMessage: res.statusMessage ?? '', headers: res.headers }, ms);
     return { res, ms, url, method };
   }
-  // #endregion open
 
   // The whole response; a non-2xx answer rejects with a StatusError carrying the server's Status.
   async do(req: RequestOptions): Promise<RESTResponse> {

@@ -12,7 +12,6 @@ export interface WatchOptions {
 }
 
 // Reconnecting is the caller's job: the iterator ends when the server ends the stream.
-// #region watch
 export async function* watch<T>(client: RESTClient, path: string, opts: WatchOptions = {}): AsyncGenerator<WatchEvent<T>> {
   let opened;
   try {
@@ -42,4 +41,3 @@ export async function* watch<T>(client: RESTClient, path: string, opts: WatchOpt
     res.destroy();
   }
 }
-// #endregion watch

@@ -23,7 +23,6 @@ interface AggregatedList {
 // The discovery requests log their bodies from these lines at -v=8, as kubectl's do.
 const sources = { api: 'discovery_client.go:253', apis: 'discovery_client.go:319', groupVersion: 'discovery_client.go:404' };
 
-// #region discover
 // kubectl (with an empty cache) asks /api and /apis for aggregated discovery, then /api/v1 if the server answered the legacy way.
 export async function discoverCoreResources(client: RESTClient): Promise<APIResource[]> {
   const api = await client.json<APIVersions | AggregatedList>({ path: '/api', query: { timeout: '32s' }, accept: Accept.discovery, source: sources.api });
@@ -39,7 +38,6 @@ export async function discoverCoreResources(client: RESTClient): Promise<APIReso
   const list = await client.json<APIResourceList>({ path: '/api/v1', query: { timeout: '32s' }, accept: Accept.jsonAny, source: sources.groupVersion });
   return list.resources ?? [];
 }
-// #endregion discover
 
 // Subresources ("pods/exec") never match a word; plural, singular, short names and the kind (any case) do.
 export function resolveResource(resources: APIResource[], word: string): APIResource {

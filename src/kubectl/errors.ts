@@ -18,7 +18,6 @@ export class ExitError extends Error {
   constructor(readonly exitCode: number) { super(`exit ${exitCode}`); this.name = 'ExitError'; }
 }
 
-// #region check-err
 export function formatError(err: unknown): { text: string; exitCode: number } {
   if (err instanceof ExitError) return { text: '', exitCode: err.exitCode };
   if (err instanceof UsageError) {
@@ -36,4 +35,3 @@ export function formatError(err: unknown): { text: string; exitCode: number } {
   if (err instanceof KubeconfigError) return { text: `error: ${err.message}\n`, exitCode: 1 };
   return { text: `error: ${err instanceof Error ? err.message : String(err)}\n`, exitCode: 1 };
 }
-// #endregion check-err

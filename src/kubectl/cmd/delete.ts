@@ -51,7 +51,6 @@ export async function runDelete(f: Factory): Promise<void> {
   if (firstError !== undefined) throw firstError;
 }
 
-// #region wait-for-deletion
 // A GET that answers 404 (or a new object under the same name) means gone; otherwise watch that one name until DELETED.
 async function waitForDeletion(f: Factory, resource: APIResource, namespace: string, name: string, uid: string | undefined): Promise<void> {
   const client = f.client();
@@ -83,4 +82,3 @@ async function waitForDeletion(f: Factory, resource: APIResource, namespace: str
     // The server ended the watch without a DELETED: look again.
   }
 }
-// #endregion wait-for-deletion

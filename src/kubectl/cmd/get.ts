@@ -106,7 +106,6 @@ function toTable(o: Obj): Table {
   return tableFromObjects(o.items ?? [o]);
 }
 
-// #region watch-and-print
 // A list's resourceVersion starts the watch after what was printed; a single object's watch starts at "0",
 // whose first (synthetic ADDED) event repeats the row already shown and is skipped.
 async function watchAndPrint(
@@ -137,4 +136,3 @@ async function watchAndPrint(
     process.removeListener('SIGINT', onSignal);
   }
 }
-// #endregion watch-and-print
