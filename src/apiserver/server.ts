@@ -12,6 +12,7 @@ import { serveResource } from './handlers/resource.ts';
 import { namespaceStrategy, nodeStrategy } from './registry/nodes.ts';
 import { podStrategy } from './registry/pods.ts';
 import { Store } from './registry/store.ts';
+import { isDNSLabel } from './registry/validation.ts';
 import type { KObject } from './registry/strategy.ts';
 import { MemoryStorage } from './storage/memory.ts';
 import type { Storage } from './storage/interface.ts';
@@ -145,6 +146,8 @@ export class APIServer {
     // A cluster-scoped resource has no namespaced path, and vice versa for item paths.
     if (!p || !store || (p.namespace !== undefined && !store.strategy.namespaced) ||
         (p.namespace === undefined && p.name !== undefined && store.strategy.namespaced)) throw notFoundPath();
+    // A namespace that cannot exist (not a DNS label) is answered as missing, and never reaches a storage key.
+    if (p.namespace !== undefined && !isDNSLabel(p.namespace)) throw notFound('namespaces', p.namespace);
     if (p.subresource !== undefined) {
       const sub = this.subresources.get(`${p.resource}/${p.subresource}`);
       if (!sub) throw notFoundPath();
@@ -165,6 +168,7 @@ export class APIServer {
       const p = parseAPIPath(url.pathname);
       const sub = p?.subresource && p.name ? this.subresources.get(`${p.resource}/${p.subresource}`) : undefined;
       if (!p || !sub) throw notFoundPath();
+      if (p.namespace !== undefined && !isDNSLabel(p.namespace)) throw notFound('namespaces', p.namespace);
       if (!sub.upgrade) throw methodNotAllowed(`${p.resource}/${p.subresource} does not support upgrade requests`);
       await sub.upgrade(req, socket, head, { namespace: p.namespace, name: p.name!, query: url.searchParams });
     } catch (err) {

@@ -39,6 +39,8 @@ export function dns1123SubdomainErrors(field: string, value: string): FieldError
   return errs;
 }
 
+export const isDNSLabel = (s: string) => s.length <= 63 && DNS1123_LABEL.test(s);
+
 // Names end up in storage keys and, later, in paths on disk: the only safe names are valid ones.
 export function isSafeName(name: string): boolean {
   return DNS1123_SUBDOMAIN.test(name) && name.length <= 253;

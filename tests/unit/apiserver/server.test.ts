@@ -75,6 +75,8 @@ test('unknown paths and unknown subresources are 404 Status, wrong verbs 405, ba
   assert.deepEqual([inv.code, inv.body.reason, inv.body.message], [422, 'Invalid', 'Pod "a" is invalid: spec.containers: Required value']);
   const kind = await call('POST', '/api/v1/namespaces/default/pods', { kind: 'Node', apiVersion: 'v1', metadata: { name: 'a' } });
   assert.equal(kind.code, 400);
+  const odd = await call('GET', '/api/v1/namespaces/a%2Fb/pods');
+  assert.deepEqual([odd.code, odd.body.message], [404, 'namespaces "a/b" not found']);
   const ns = await call('POST', '/api/v1/namespaces/nope/pods', pod('a'));
   assert.deepEqual([ns.code, ns.body.message], [404, 'namespaces "nope" not found']);
 });
