@@ -94,7 +94,7 @@ export class KubeletServer {
     const dest = await this.opts.runtime.getExec(pod, r.container, r.command, streams);
     if (dest.kind === 'executor') {
       // The kubelet serves the stream itself, with the same remotecommand code as chapter 2.
-      await serveExec(req, socket, head, { executor: dest.executor, target: dest.target, options: streams });
+      await serveExec(req, socket, head, { executor: dest.executor, target: dest.target, options: streams, hop: this.hop, log: this.opts.log });
     } else if (dest.redirect) {
       // --redirect-container-streaming (removed in 1.20): send the client to the runtime instead of proxying.
       await writeRedirectAndClose(socket, dest.url);
