@@ -1,0 +1,53 @@
+// Chapter 4's walk (npm run steps 4): pods through CRI to a shim, status read back, ExecSync, metrics, a dead shim.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { step, observe, section, waitUntil } from './lib.ts';
+
+const stateDir = dirname(process.env.KUBECONFIG ?? '.');
+const announced = (name: string) => JSON.parse(readFileSync(join(stateDir, `${name}.ready.json`), 'utf8')) as { url: string; socket: string; pid: number };
+const shim1 = `unix://${announced('shim-node-1').socket}`;
+const crictl = (...args: string[]) => ['node', '--import', 'tsx', 'src/cri/crictl.ts', '--runtime-endpoint', shim1, ...args];
+
+section('A runtime behind a socket');
+await step('The shim answers CRI Version, as it does for the kubelet at start-up.', crictl('version'));
+observe('runtime_api_version v1: the kubelet and the shim agree on runtime.v1, the only CRI version Kubernetes speaks today.');
+
+section('A pod through CRI');
+await step('Create a pod.', ['kubectl', 'run', 'web', '--image=nginx']);
+await waitUntil('the kubelet reports it Running', ['kubectl', 'get', 'po', 'web', '-o', 'jsonpath={.status.phase}'], (out) => out.trim() === 'Running');
+await step('It runs on a node; the kubelet read its status back from ContainerStatus.', ['kubectl', 'get', 'po', '-o', 'wide']);
+await step('The shim\'s view: one sandbox per pod.', crictl('pods'));
+await step('And one container in it, a process of its own.', crictl('ps'));
+await step('The container ID names the runtime.', ['kubectl', 'get', 'po', 'web', '-o', 'jsonpath={.status.containerStatuses[0].containerID}{"\\n"}']);
+
+section('Exec, still run by the kubelet');
+await step('The command runs in the container\'s folder, with the image\'s environment.', ['kubectl', 'exec', 'web', '--', 'sh', '-c', 'echo $HOSTNAME $NGINX_VERSION; pwd']);
+await step('ExecSync: the CRI\'s non-streaming exec, as `crictl exec --sync` makes it.',
+  `${crictl().join(' ')} exec --sync $(${crictl('ps', '-q', '--name=web').join(' ')}) -- sh -c 'echo from ExecSync; exit 3'; echo "exit $?"`);
+await step('Exec over CRI is chapter 5\'s: the shim says so.', `${crictl().join(' ')} exec $(${crictl('ps', '-q', '--name=web').join(' ')}) -- date`);
+
+section('How containers end');
+await step('A container that finishes.', ['kubectl', 'run', 'done', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'echo finished']);
+await step('A container that fails.', ['kubectl', 'run', 'fail', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'exit 3']);
+await waitUntil('both have ended', ['kubectl', 'get', 'po', 'done', 'fail', '-o', 'jsonpath={.items[*].status.phase}'], (out) => out.trim() === 'Succeeded Failed');
+await step('STATUS is the terminated container\'s reason: Completed for 0, Error otherwise.', ['kubectl', 'get', 'po', 'done', 'fail']);
+await step('The exit code came from ContainerStatus.', ['kubectl', 'get', 'po', 'fail', '-o', 'jsonpath={.status.containerStatuses[0].state.terminated}{"\\n"}']);
+await step('An image outside the catalog cannot be pulled.', ['kubectl', 'run', 'nope', '--image=no-such-image']);
+await waitUntil('the kubelet reports ErrImagePull', ['kubectl', 'get', 'po', 'nope', '-o', 'jsonpath={.status.containerStatuses[0].state.waiting.reason}'], (out) => out.trim() === 'ErrImagePull');
+await step('The reason, and the runtime\'s words.', ['kubectl', 'get', 'po', 'nope', '-o', 'jsonpath={.status.containerStatuses[0].state.waiting}{"\\n"}']);
+
+section('What the kubelet counts');
+const kubelet1 = announced('kubelet-node-1').url;
+await step('Every CRI call is counted and timed by instrumentedRuntimeService.', `curl -s ${kubelet1}/metrics | grep '^kubelet_runtime_operations_total'`);
+await step('And failures by operation.', `curl -s ${kubelet1}/metrics | grep '^kubelet_runtime_operations_errors_total' || echo '(no errors yet)'`);
+
+section('A shim dies');
+const shimPid = announced('shim-node-1').pid;
+const onNode1 = (await step('Which pods run on node-1?', ['kubectl', 'get', 'po', '--field-selector=spec.nodeName=node-1', '-o', 'jsonpath={.items[*].metadata.name}'])).output.trim().split(/\s+/).filter(Boolean);
+await step('Kill node-1\'s shim, as a crash would.', ['kill', '-9', String(shimPid)]);
+if (onNode1.includes('web')) {
+  await step('Exec into a pod on node-1: the error names the kubelet, then the runtime shim.', ['kubectl', 'exec', 'web', '--', 'date']);
+}
+await step('The kubelet counted the failures.', `curl -s ${kubelet1}/metrics | grep '^kubelet_runtime_operations_errors_total' | head -3`);
+observe('Restart it with `npm run chapter 4` (or see tests/acceptance/cri.test.ts, which restarts the shim on the same socket):\n'
+  + 'the kubelet\'s gRPC channel reconnects, the PLEG sees the containers the crash ended, and the pods start again.');

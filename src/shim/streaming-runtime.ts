@@ -1,0 +1,20 @@
+// Chapter 5's half of the shim: a streaming server whose exec runs in process-runtime containers
+// (cri-dockerd core/docker_service.go: streaming.NewServer(config, streamingRuntime{client, execHandler})).
+import { StreamingServer } from '../streaming/server.ts';
+import { ProcessExecutor } from './process-executor.ts';
+import type { ProcessRuntime } from './process-runtime.ts';
+import type { ShimStreaming } from './streaming.ts';
+
+// #region streaming-runtime
+export async function startStreamingRuntime(ctx: { name: string; runtime: ProcessRuntime; log: (line: string) => void }): Promise<ShimStreaming> {
+  // ExecInContainer checks again that the container runs: the token may be used up to a minute after Exec.
+  const executor = new ProcessExecutor((id) => {
+    const c = ctx.runtime.runningContainer(id);
+    return { cwd: c.workingDir, env: c.env };
+  }, `runtime shim ${ctx.name}`);
+  const server = new StreamingServer({ executor, log: ctx.log });
+  const url = await server.start();
+  ctx.log(`streaming server listening on ${url}`);
+  return server;
+}
+// #endregion streaming-runtime
