@@ -6,6 +6,9 @@ import type { Duplex } from 'node:stream';
 import { parse as parseYAML } from 'yaml';
 import { badRequest, notAcceptable, requestEntityTooLarge, toStatus, unsupportedMediaType } from '../../api/status.ts';
 import type { Status } from '../../api/status.ts';
+import { decodeProtobufObject } from '../../api/protobuf.ts';
+
+const protobufKinds = new Set(['Namespace']);
 
 // The real server's limit on request bodies (3 MiB, apiserver MaxRequestBodyBytes).
 export const maxBodyBytes = 3 * 1024 * 1024;
@@ -60,6 +63,8 @@ export async function decodeBody(req: IncomingMessage, kind: string, apiVersion 
   try {
     if (type === 'application/json' || type === '') obj = JSON.parse(raw.toString('utf8'));
     else if (type === 'application/yaml') obj = parseYAML(raw.toString('utf8'));
+    // Only objects whose metadata is all we keep (Namespace) are read from protobuf; kubectl sends JSON for the rest.
+    else if (type === 'application/vnd.kubernetes.protobuf' && protobufKinds.has(kind)) obj = decodeProtobufObject(raw);
     else throw unsupportedMediaType(type);
   } catch (err) {
     if (err instanceof Error && err.name === 'StatusError') throw err;

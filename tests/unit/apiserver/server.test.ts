@@ -112,12 +112,17 @@ test('PATCH a pod with a merge patch; PUT with a stale resourceVersion is 409', 
 });
 
 test('namespaces: default may not be deleted; deleting one takes its pods along', async (t) => {
-  const { call } = await start(t);
+  const { call, url } = await start(t);
   const names = (await call('GET', '/api/v1/namespaces')).body.items.map((n: any) => n.metadata.name);
   assert.deepEqual(names, ['default', 'kube-node-lease', 'kube-public', 'kube-system']);
   const forbid = await call('DELETE', '/api/v1/namespaces/default');
   assert.deepEqual([forbid.code, forbid.body.message], [403, 'namespaces "default" is forbidden: this namespace may not be deleted']);
-  assert.equal((await call('POST', '/api/v1/namespaces', { metadata: { name: 'team' } })).code, 201);
+  // kubectl create namespace sends protobuf (this is its exact body).
+  const proto = Buffer.from('6b3873000a0f0a02763112094e616d657370616365121c0a140a047465616d12001a0022002a0032003800420012001a020a001a002200', 'hex');
+  const created = await fetch(`${url}/api/v1/namespaces`, { method: 'POST', body: proto, headers: { 'Content-Type': 'application/vnd.kubernetes.protobuf', Accept: 'application/vnd.kubernetes.protobuf,application/json' } });
+  assert.deepEqual([created.status, ((await created.json()) as any).metadata.name], [201, 'team']);
+  const protoPod = await fetch(`${url}/api/v1/namespaces/default/pods`, { method: 'POST', body: proto, headers: { 'Content-Type': 'application/vnd.kubernetes.protobuf' } });
+  assert.equal(protoPod.status, 415, 'pods are read from JSON and YAML only');
   assert.equal((await call('POST', '/api/v1/namespaces/team/pods', pod('a'))).code, 201);
   assert.equal((await call('DELETE', '/api/v1/namespaces/team')).code, 200);
   assert.equal((await call('GET', '/api/v1/namespaces/team/pods/a')).code, 404);
