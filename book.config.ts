@@ -23,6 +23,7 @@ export const chapters: Chapter[] = [
       'src/api/types.ts',
       'src/api/status.ts',
       'src/api/table.ts',
+      'src/api/protobuf.ts',
       'src/util/wait.ts',
       'src/util/announce.ts',
       'src/util/flags.ts',
