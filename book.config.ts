@@ -104,6 +104,8 @@ export const chapters: Chapter[] = [
       'src/proxy/raw-response.ts',
       'src/proxy/upgrade-aware.ts',
       'src/apiserver/exec/kubelet.ts',
+      'src/apiserver/registry/status.ts',
+      'src/apiserver/registry/binding.ts',
       'src/kubelet/runtime.ts',
       'src/kubelet/exec-request.ts',
       'src/kubelet/pod-status.ts',
