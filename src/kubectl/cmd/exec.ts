@@ -22,6 +22,7 @@ export interface StreamExecOptions {
   protocols?: string[];
   headers?: Record<string, string>;
   onResponse?: (r: { statusCode: number; statusMessage: string; headers: IncomingHttpHeaders; protocol: string; ms: number }) => void;
+  ws?: { ca?: Buffer; rejectUnauthorized?: boolean; servername?: string };   // TLS for wss://
 }
 export type StreamExec = (url: string, opts: StreamExecOptions) => Promise<Status>;
 
@@ -113,6 +114,7 @@ export async function runExec(f: Factory, streamExec: StreamExec): Promise<void>
       tty,
       protocols: execProtocols,
       headers: { ...client.authHeaders(), ...client.hiddenHeaders() },
+      ws: url.startsWith('https:') ? (client.tlsOptions() as StreamExecOptions['ws']) : undefined,
       onResponse: (r) => {
         logResponse(f.logger, 'GET', url, r, r.ms);
         if (r.protocol) f.logger.info(4, 'websocket.go:133', `The subprotocol is ${r.protocol}`);
