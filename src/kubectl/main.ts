@@ -8,6 +8,11 @@ async function loadStreamExec(): Promise<StreamExec> {
   return mod.streamExec;
 }
 
+// `kubectl get po | head -1`: a reader that goes away is not an error worth a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') process.exit(0); throw err; });
+}
+
 const code = await runKubectl(process.argv.slice(2), {
   streams: { in: process.stdin, out: process.stdout, err: process.stderr },
   streamExec: loadStreamExec,
