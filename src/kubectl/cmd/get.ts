@@ -76,7 +76,8 @@ export async function runGet(f: Factory): Promise<void> {
   }
 
   const printed = printFetched(fetched, names.length > 0, output, resource, printer, out);
-  if (!printed && names.length === 0) {
+  // With -w kubectl stays quiet about an empty list: rows may yet arrive.
+  if (!printed && names.length === 0 && !bool(p, 'watch')) {
     f.streams.err.write(resource.namespaced && !allNamespaces ? `No resources found in ${namespace} namespace.\n` : 'No resources found\n');
   }
   if (bool(p, 'watch')) await watchAndPrint(f, resource, namespace, names[0], listRV, output, printer);
