@@ -1,0 +1,117 @@
+// serveExec: the server half of remotecommand over WebSocket — the upgrade, one session, the Status, close 1000 (kubelet cri/streaming/remotecommand/exec.go ServeExec, websocket.go, wsstream/conn.go).
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Status } from '../api/status.ts';
+import type { ExecTarget, Executor } from '../exec/executor.ts';
+import { parseProtocolHeader, selectProtocol, supportedProtocolNames } from './protocols.ts';
+import { ExecSession, type StreamOptions } from './session.ts';
+import { writeStatusResponse } from './http-status.ts';
+import { internalErrorStatus } from './status.ts';
+
+export interface ServeExecOptions {
+  executor: Executor;
+  target: ExecTarget;
+  options: StreamOptions;
+  hop?: string;                   // prefixes the messages this hop writes ("kubelet node-1")
+  log?: (line: string) => void;
+}
+
+// Largest message we accept from a client (kubectl writes stdin in 32 KiB pieces).
+const MAX_MESSAGE = 4 << 20;
+
+let server: WebSocketServer | undefined;
+function wsServer(): WebSocketServer {
+  // noServer: the HTTP server's 'upgrade' handler owns routing; we only complete handshakes.
+  // No permessage-deflate: client-node asks for it, kubectl does not, Kubernetes never enables it.
+  // handleProtocols: the first protocol in the CLIENT's order that we speak (refusals were sent before).
+  server ??= new WebSocketServer({
+    noServer: true, perMessageDeflate: false, clientTracking: false, maxPayload: MAX_MESSAGE,
+    handleProtocols: (offered: Set<string>) => selectProtocol(offered)?.name || false,
+  });
+  return server;
+}
+
+const failure = (code: number, reason: string, message: string): Status =>
+  ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
+
+// #region refuse
+// Refusals happen before the upgrade, as an HTTP response with a Status body. kubectl retries a
+// refused WebSocket with a SPDY POST and shows only the second answer, so both get the same words.
+function refusal(req: IncomingMessage, o: ServeExecOptions): Status | undefined {
+  const name = (m: string) => (o.hop ? `${o.hop}: ${m}` : m);
+  if (o.options.tty && !o.executor.supportsTTY) {
+    return failure(400, 'BadRequest', name('a terminal (tty=true, kubectl exec -t) is not served yet: terminals arrive in chapter 7; run the command without -t'));
+  }
+  const upgrade = String(req.headers.upgrade ?? '').toLowerCase();
+  if (upgrade.includes('spdy/')) {
+    return failure(400, 'BadRequest', name('SPDY is not served yet: this server speaks remotecommand over WebSocket only (SPDY arrives in chapter 8)'));
+  }
+  if (upgrade !== 'websocket') return failure(400, 'BadRequest', name('Upgrade request required'));
+  if (!o.options.stdin && !o.options.stdout && !o.options.stderr) {
+    return failure(400, 'BadRequest', name('you must specify at least 1 of stdin, stdout, stderr'));
+  }
+  const offered = parseProtocolHeader(req.headers['sec-websocket-protocol']);
+  if (!selectProtocol(offered)) {
+    // x/net/websocket answers 403 when no subprotocol matches.
+    return failure(403, 'Forbidden', name(`unable to upgrade: none of the offered subprotocols [${offered.join(', ')}] is supported; this server speaks ${supportedProtocolNames.join(', ')}`));
+  }
+  return undefined;
+}
+// #endregion refuse
+
+// #region serve-exec
+// Owns the socket from here on. Resolves when the session is over and the socket is closed;
+// returns the Status that was sent (undefined when the client left before the end).
+export async function serveExec(req: IncomingMessage, socket: Duplex, head: Buffer, o: ServeExecOptions): Promise<Status | undefined> {
+  const log = o.log ?? (() => {});
+  const refused = refusal(req, o);
+  if (refused) {
+    log(`exec refused (${refused.code}): ${refused.message}`);
+    await writeStatusResponse(socket, refused);
+    return refused;
+  }
+  const protocol = selectProtocol(parseProtocolHeader(req.headers['sec-websocket-protocol']))!;
+  const ws = await new Promise<WebSocket | undefined>((resolve) => {
+    socket.once('close', () => resolve(undefined)); // ws answered 400 itself (a bad handshake)
+    wsServer().handleUpgrade(req, socket, head, (ws) => resolve(ws));
+  });
+  if (!ws) return undefined;
+
+  const session = new ExecSession(protocol, o.options, {
+    send: (message, cb) => ws.send(message, { binary: typeof message !== 'string' }, cb),
+    bufferedAmount: () => ws.bufferedAmount,
+    pauseInput: () => ws.pause(),
+    resumeInput: () => ws.resume(),
+  }, log);
+
+  const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+  const gone = new AbortController();
+  let finished = false;
+  // A client that goes away mid-stream aborts the executor, which kills the process group.
+  closed.then(() => { if (!finished) gone.abort(new Error('client disconnected')); });
+  ws.on('error', (err) => log(`websocket: ${err.message}`));
+  let protocolError: Error | undefined;
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    try { session.receive(isBinary ? data : data.toString('latin1'), isBinary); } catch (err) {
+      protocolError = err as Error;
+      log(`protocol error: ${protocolError.message}`);
+      gone.abort(protocolError);
+    }
+  });
+
+  session.start();
+  const status = await session.run(o.executor, o.target, gone.signal);
+  finished = true;
+  if (ws.readyState !== ws.OPEN) { await closed; return undefined; }
+  if (protocolError) {
+    await session.sendStatus(internalErrorStatus(protocolError));
+    ws.close(1002, 'protocol error');
+  } else {
+    await session.sendStatus(status);
+    ws.close(1000); // kubectl requires exactly 1000, else "websocket: close 1006" and exit 1
+  }
+  await closed;
+  return protocolError ? undefined : status;
+}
+// #endregion serve-exec

@@ -1,0 +1,141 @@
+// streamExec: the client half of remotecommand over WebSocket, for our kubectl (client-go tools/remotecommand/websocket.go wsStreamExecutor).
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable, Writable } from 'node:stream';
+import { WebSocket, type ClientOptions } from 'ws';
+import type { Status } from '../api/status.ts';
+import { Channel, protocolInfo, type ProtocolInfo } from './protocols.ts';
+import { decodeMessage, encodeCloseSignal, encodeMessage } from './codec.ts';
+import { decodeStatus } from './status.ts';
+
+export interface UpgradeResponse { statusCode: number; statusMessage: string; headers: IncomingHttpHeaders; protocol: string; ms: number }
+
+export interface StreamExecOptions {
+  stdin?: Readable;
+  stdout?: Writable;
+  stderr?: Writable;
+  tty: boolean;
+  protocols?: string[];                 // default: v5 then v4
+  headers?: Record<string, string>;
+  onResponse?(r: UpgradeResponse): void;
+  signal?: AbortSignal;
+  ws?: ClientOptions;                    // TLS settings (ca, rejectUnauthorized), agent
+  pingIntervalMs?: number;               // client-go pings every 5 s
+}
+
+// A non-101 answer to the upgrade: client-go's UpgradeFailureError, with the Status the server sent.
+export class UpgradeError extends Error {
+  constructor(readonly statusCode: number, readonly status: Status | undefined, readonly body: string) {
+    super(`unable to upgrade connection: ${status?.message ?? (body.trim() || `status code ${statusCode}`)}`);
+    this.name = 'UpgradeError';
+  }
+}
+
+const STDIN_HIGH_WATER = 1 << 20;
+const MAX_ERROR_BYTES = 1 << 20;
+
+// #region stream-exec
+// Resolves with the Status from channel 3 (a Success when the server closed with 1000 and sent
+// none); rejects on a refused upgrade (UpgradeError) or an abnormal close, as kubectl does.
+export function streamExec(url: string | URL, o: StreamExecOptions): Promise<Status> {
+  const target = new URL(url);
+  if (target.protocol === 'http:') target.protocol = 'ws:';
+  if (target.protocol === 'https:') target.protocol = 'wss:';
+  const started = Date.now();
+  const ws = new WebSocket(target, o.protocols ?? ['v5.channel.k8s.io', 'v4.channel.k8s.io'], {
+    ...o.ws, headers: { ...o.ws?.headers, ...o.headers }, perMessageDeflate: false, followRedirects: false,
+  });
+
+  return new Promise<Status>((resolve, reject) => {
+    let protocol: ProtocolInfo | undefined;
+    let errorBytes = Buffer.alloc(0);
+    let settled = false;
+    let ping: NodeJS.Timeout | undefined;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearInterval(ping);
+      o.stdin?.removeListener('data', onStdin);
+      o.signal?.removeEventListener('abort', onAbort);
+      fn();
+    };
+    const onAbort = () => { ws.terminate(); settle(() => reject(o.signal?.reason ?? new Error('aborted'))); };
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+
+    ws.on('unexpected-response', (_req, res) => {
+      o.onResponse?.({ statusCode: res.statusCode ?? 0, statusMessage: res.statusMessage ?? '', headers: res.headers, protocol: '', ms: Date.now() - started });
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => { if ((size += c.length) <= MAX_ERROR_BYTES) chunks.push(c); });
+      res.on('end', () => {
+        const body = Buffer.concat(chunks).toString();
+        let status: Status | undefined;
+        try { const v = JSON.parse(body); if (v && v.kind === 'Status' || v?.status === 'Failure') status = v; } catch { /* not a Status */ }
+        ws.terminate();
+        settle(() => reject(new UpgradeError(res.statusCode ?? 0, status, body)));
+      });
+    });
+    ws.on('upgrade', (res) => {
+      o.onResponse?.({ statusCode: res.statusCode ?? 101, statusMessage: res.statusMessage ?? '', headers: res.headers, protocol: String(res.headers['sec-websocket-protocol'] ?? ''), ms: Date.now() - started });
+    });
+    ws.on('error', (err) => { ws.terminate(); settle(() => reject(err)); });
+
+    ws.on('open', () => {
+      protocol = protocolInfo(ws.protocol);
+      if (!protocol) { ws.terminate(); return settle(() => reject(new Error(`the server chose subprotocol ${JSON.stringify(ws.protocol)}, which this client does not speak`))); }
+      // The server would time us out without pings (client-go: every 5 s, read deadline 61 s).
+      ping = setInterval(() => ws.ping(), o.pingIntervalMs ?? 5000);
+      ping.unref();
+      if (o.stdin) {
+        o.stdin.on('data', onStdin);
+        o.stdin.once('end', () => {
+          // v5 half-closes stdin; v4 has no half-close: keep the socket open until the server ends.
+          if (protocol?.closeSignal && ws.readyState === ws.OPEN) ws.send(encodeCloseSignal(Channel.stdin));
+        });
+        o.stdin.resume();
+      }
+    });
+
+    // stdin → channel 0, pausing the reader while the socket has a backlog.
+    function onStdin(chunk: Buffer | string) {
+      if (!protocol || ws.readyState !== ws.OPEN) return;
+      const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      ws.send(encodeMessage(protocol, Channel.stdin, data), { binary: !protocol.base64 }, () => {
+        if (o.stdin?.isPaused() && ws.bufferedAmount < STDIN_HIGH_WATER) o.stdin.resume();
+      });
+      if (ws.bufferedAmount >= STDIN_HIGH_WATER) o.stdin?.pause();
+    }
+
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (!protocol) return;
+      let m;
+      try { m = decodeMessage(protocol, isBinary ? data : data.toString('latin1'), isBinary); } catch (err) {
+        ws.terminate();
+        return settle(() => reject(err));
+      }
+      if (m.kind !== 'data') return;
+      const out = m.channel === Channel.stdout ? o.stdout : m.channel === Channel.stderr ? o.stderr : undefined;
+      if (out && m.data.byteLength > 0) {
+        // A slow stdout stops reading the socket; the server then stops reading the process.
+        if (!out.write(m.data)) { ws.pause(); out.once('drain', () => ws.resume()); }
+      } else if (m.channel === Channel.error && errorBytes.length + m.data.byteLength <= MAX_ERROR_BYTES) {
+        errorBytes = Buffer.concat([errorBytes, m.data]);
+      }
+    });
+
+    ws.on('close', (code, reason) => {
+      if (code !== 1000) {
+        return settle(() => reject(new Error(`error reading from error stream: websocket: close ${code}${reason.length ? ` ${reason}` : ''}`)));
+      }
+      let status: Status;
+      try { status = decodeStatus(protocol!, errorBytes); } catch (err) { return settle(() => reject(err)); }
+      // Output written before the close must reach the terminal before the caller exits.
+      Promise.all([flushed(o.stdout), flushed(o.stderr)]).then(() => settle(() => resolve(status)));
+    });
+  });
+}
+// #endregion stream-exec
+
+function flushed(w: Writable | undefined): Promise<void> {
+  if (!w || w.writableEnded || w.destroyed) return Promise.resolve();
+  return new Promise((resolve) => w.write(Buffer.alloc(0), () => resolve()));
+}

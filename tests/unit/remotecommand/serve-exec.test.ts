@@ -1,0 +1,178 @@
+// serveExec against streamExec and a raw ws client: frames on the wire, Status on channel 3, close 1000, refusals, disconnects, backpressure.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import { WebSocket } from 'ws';
+import { serveExec } from '../../../src/remotecommand/serve-exec.ts';
+import { streamExec, UpgradeError } from '../../../src/remotecommand/websocket-client.ts';
+import { exitCodeFromStatus } from '../../../src/remotecommand/status.ts';
+import { LocalExecutor } from '../../../src/exec/local.ts';
+import { waitFor } from '../../../src/util/wait.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'serve-exec-'));
+const executor = new LocalExecutor({ env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+const sessions = new Set<Promise<unknown>>();
+const server: Server = createServer((_req, res) => res.writeHead(404).end());
+server.on('upgrade', (req, socket, head) => {
+  const q = new URL(req.url ?? '/', 'http://x').searchParams;
+  const flag = (k: string) => q.get(k) === 'true';
+  const p = serveExec(req, socket, head, {
+    executor, target: { container: dir, cmd: q.getAll('command') },
+    options: { stdin: flag('stdin'), stdout: flag('stdout'), stderr: flag('stderr'), tty: flag('tty') },
+  });
+  sessions.add(p);
+  p.finally(() => sessions.delete(p));
+});
+await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+test.after(async () => {
+  await waitFor(() => sessions.size === 0, { what: 'sessions to end' }).catch(() => {});
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const url = (cmd: string[], flags = 'stdout=true&stderr=true') => `${base}/exec?${cmd.map((c) => `command=${encodeURIComponent(c)}`).join('&')}&${flags}`;
+function sink() {
+  const chunks: Buffer[] = [];
+  return { w: new Writable({ write(c, _e, cb) { chunks.push(c); cb(); } }), text: () => Buffer.concat(chunks).toString() };
+}
+function pidsWith(marker: string): number[] {
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((p) => {
+    try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').replaceAll('\0', ' ').includes(marker); } catch { return false; }
+  }).map(Number);
+}
+
+// A raw client that records every message and the close code.
+function raw(u: string, protocols: string[] | undefined, onOpen?: (ws: WebSocket) => void) {
+  const ws = new WebSocket(u.replace('http:', 'ws:'), protocols);
+  const messages: { binary: boolean; data: Buffer }[] = [];
+  ws.on('message', (data: Buffer, binary) => messages.push({ binary, data }));
+  if (onOpen) ws.on('open', () => onOpen(ws));
+  const closed = new Promise<{ code: number; protocol: string }>((resolve, reject) => {
+    ws.on('close', (code) => resolve({ code, protocol: ws.protocol }));
+    ws.on('error', reject);
+  });
+  return { ws, messages, closed };
+}
+
+test('v5 on the wire: empty stdout message first, output, Status last, close 1000', async () => {
+  const c = raw(url(['sh', '-c', 'printf out; printf err >&2']), ['v5.channel.k8s.io']);
+  const { code, protocol } = await c.closed;
+  assert.equal(protocol, 'v5.channel.k8s.io');
+  assert.equal(code, 1000);
+  assert.ok(c.messages.every((m) => m.binary));
+  const hex = c.messages.map((m) => m.data.toString('hex'));
+  assert.equal(hex[0], '01');
+  assert.ok(hex.includes('016f7574') && hex.includes('02657272'), hex.join(' '));
+  assert.equal(c.messages.at(-1)!.data.toString(), '\x03{"metadata":{},"status":"Success"}');
+});
+
+test('streamExec: stdout and stderr apart, exact exit codes', async () => {
+  for (const n of [0, 1, 42, 255]) {
+    const out = sink(), err = sink();
+    const status = await streamExec(url(['sh', '-c', `echo to-out; echo to-err >&2; exit ${n}`]), { stdout: out.w, stderr: err.w, tty: false });
+    assert.equal(exitCodeFromStatus(status), n);
+    assert.deepEqual([out.text(), err.text()], ['to-out\n', 'to-err\n']);
+  }
+});
+
+test('stdin to cat, ended by the v5 close signal', async () => {
+  const out = sink();
+  const stdin = new PassThrough();
+  stdin.end('hello\nworld\n');
+  const status = await streamExec(url(['cat'], 'stdin=true&stdout=true&stderr=true'), { stdin, stdout: out.w, tty: false, protocols: ['v5.channel.k8s.io'] });
+  assert.equal(status.status, 'Success');
+  assert.equal(out.text(), 'hello\nworld\n');
+});
+
+test("the client's order picks the protocol: v4 JSON status, base64 text frames, no header is channel.k8s.io", async () => {
+  const v4 = raw(url(['sh', '-c', 'exit 3']), ['v4.channel.k8s.io', 'v5.channel.k8s.io']);
+  assert.equal((await v4.closed).protocol, 'v4.channel.k8s.io');
+  assert.match(v4.messages.at(-1)!.data.toString(), /^\x03\{.*"reason":"NonZeroExitCode".*"message":"3"/);
+
+  const b64 = raw(url(['printf', 'hi']), ['v3.channel.k8s.io', 'v4.base64.channel.k8s.io']);
+  assert.equal((await b64.closed).protocol, 'v4.base64.channel.k8s.io');
+  assert.deepEqual(b64.messages.map((m) => [m.binary, m.data.toString()]), [[false, '1'], [false, '1aGk='], [false, '3eyJtZXRhZGF0YSI6e30sInN0YXR1cyI6IlN1Y2Nlc3MifQ==']]);
+
+  const none = raw(url(['sh', '-c', 'echo x; exit 2']), undefined);
+  assert.equal((await none.closed).code, 1000);
+  assert.deepEqual(none.messages.map((m) => m.data.toString()), ['\x01', '\x01x\n', '\x03command terminated with non-zero exit code: exit status 2']);
+  const ok = raw(url(['true']), ['channel.k8s.io']);
+  await ok.closed;
+  assert.deepEqual(ok.messages.map((m) => m.data.toString('hex')), ['01']); // v1: nothing on success
+});
+
+test('a command that cannot start: InternalError on channel 3', async () => {
+  const status = await streamExec(url(['no-such-cmd-q']), { tty: false });
+  assert.equal(status.reason, 'InternalError');
+  assert.equal(status.code, 500);
+  assert.equal(status.message, 'Internal error occurred: error executing command in container: exec: "no-such-cmd-q": executable file not found in $PATH');
+  assert.throws(() => exitCodeFromStatus(status), /^Error: Internal error occurred: error executing command/);
+});
+
+test('refusals before the upgrade are Status responses: none of our protocols (403), SPDY (400), tty (400)', async () => {
+  const e1 = await streamExec(url(['true']), { tty: false, protocols: ['v3.channel.k8s.io'] }).catch((e) => e);
+  assert.ok(e1 instanceof UpgradeError);
+  assert.equal(e1.statusCode, 403);
+  assert.equal(e1.status?.reason, 'Forbidden');
+
+  const tty = await streamExec(url(['sh'], 'stdin=true&stdout=true&tty=true'), { tty: true }).catch((e) => e);
+  assert.equal(tty.statusCode, 400);
+  assert.match(tty.status?.message, /terminals arrive in chapter 7/);
+
+  const spdy = await new Promise<{ code: number; body: string }>((resolve, reject) => {
+    const req = request(url(['date']), { method: 'POST', headers: { Connection: 'Upgrade', Upgrade: 'SPDY/3.1', 'X-Stream-Protocol-Version': 'v4.channel.k8s.io', 'Content-Length': '0' } });
+    req.on('upgrade', () => reject(new Error('upgraded')));
+    req.on('response', (res) => { let b = ''; res.on('data', (c) => (b += c)); res.on('end', () => resolve({ code: res.statusCode ?? 0, body: b })); });
+    req.on('error', reject);
+    req.end();
+  });
+  assert.equal(spdy.code, 400);
+  assert.deepEqual(JSON.parse(spdy.body), { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'SPDY is not served yet: this server speaks remotecommand over WebSocket only (SPDY arrives in chapter 8)', reason: 'BadRequest', code: 400 });
+});
+
+// A sleep no other test runs: its argv is the marker once exec has replaced the shell.
+const uniqueSleep = () => `sleep ${100000 + Math.floor(Math.random() * 899999)}`;
+
+test('a client that disconnects mid-stream leaves no process behind', async () => {
+  const marker = uniqueSleep();
+  const c = raw(url(['sh', '-c', `echo ready; exec ${marker}`]), ['v5.channel.k8s.io']);
+  await waitFor(() => c.messages.some((m) => m.data.toString() === '\x01ready\n'), { what: 'ready' });
+  assert.equal(pidsWith(marker).length, 1);
+  c.ws.terminate();
+  await waitFor(() => pidsWith(marker).length === 0, { what: 'process killed', timeoutMs: 5000 });
+});
+
+test('a malformed close signal ends the session with 1002 and kills the command', async () => {
+  const marker = uniqueSleep();
+  const c = raw(url(['sh', '-c', `echo ready; exec ${marker}`], 'stdin=true&stdout=true'), ['v5.channel.k8s.io']);
+  await waitFor(() => c.messages.some((m) => m.data.toString() === '\x01ready\n'), { what: 'ready' });
+  assert.equal(pidsWith(marker).length, 1);
+  c.ws.send(Buffer.from([255]));
+  assert.equal((await c.closed).code, 1002);
+  assert.match(c.messages.at(-1)!.data.toString(), /malformed close signal/);
+  await waitFor(() => pidsWith(marker).length === 0, { what: 'process killed', timeoutMs: 5000 });
+});
+
+test('backpressure: a client that stops reading stalls the process, then gets every byte', async () => {
+  const total = 64 << 20;
+  let received = 0;
+  const c = raw(url(['head', '-c', String(total), '/dev/zero'], 'stdout=true'), ['v5.channel.k8s.io'], (ws) => ws.pause());
+  c.ws.on('message', (d: Buffer) => { received += d.length - 1; });
+  const head = await waitFor(() => {
+    const pid = pidsWith(`head -c ${total} /dev/zero`)[0];
+    return pid !== undefined && /pipe_write|sock_alloc_send|wait_for_space/.test(readFileSync(`/proc/${pid}/wchan`, 'utf8')) && pid;
+  }, { what: 'head blocked writing' });
+  // What head managed to write is bounded by the server's high-water mark plus kernel buffers.
+  const written = Number(/wchar: (\d+)/.exec(readFileSync(`/proc/${head}/io`, 'utf8'))![1]);
+  assert.ok(written < 24 << 20, `head wrote ${written} bytes while nobody read: output was buffered, not paused`);
+  c.ws.resume();
+  assert.equal((await c.closed).code, 1000);
+  assert.equal(received - '{"metadata":{},"status":"Success"}'.length, total);
+});
