@@ -36,10 +36,14 @@ export class ExecREST implements Subresource {
 
   // Validation errors throw here and the server writes them on the raw socket: kubectl falls back from the
   // WebSocket GET to the SPDY POST on any non-101, and shows only the second error, so both get the same Status.
-  async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, target: SubresourceRequest): Promise<void> {
+  async connect(req: IncomingMessage, socket: Duplex, head: Buffer, target: SubresourceRequest): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'POST') throw badRequest(`pods/exec does not support ${req.method}`);
     const { pod, options } = await this.prepare(target);
     await this.backend.connect(req, socket, head, pod, options);
+  }
+
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, target: SubresourceRequest): Promise<void> {
+    return this.connect(req, socket, head, target);
   }
 }
 // #endregion exec-rest
