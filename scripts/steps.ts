@@ -67,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
   process.once('SIGTERM', onSignal);
   try {
     cp = await startCheckpoint(chapter.slug, { stateDir, log: (l) => { logs.push(l); if (logs.length > 400) logs.shift(); } });
-    console.log(`steps: checkpoint ready (${Object.entries(cp.announcements).map(([n, a]) => `${n} ${a.url ?? a.socket ?? ''}`).join(', ')})`);
+    console.log(`steps: checkpoint ready (${Object.entries(cp.announcements).map(([n, a]) => [n, a.url ?? a.socket].filter(Boolean).join(' ')).join(', ')})`);
     const code = await runScript(script, cp.env);
     if (code !== 0) console.error(`\nsteps: the step script exited ${code}; the checkpoint's last log lines:\n${logs.slice(-40).join('\n')}`);
     return code;
