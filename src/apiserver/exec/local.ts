@@ -1,0 +1,64 @@
+// LocalExecBackend: chapter 2's stand-in for the kubelet — ExecREST's stream is served right here and the command runs on the API server's host (where the real ExecREST would ask pod.ExecLocation for a kubelet).
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { badRequest, toStatus } from '../../api/status.ts';
+import type { Pod } from '../../api/types.ts';
+import { LocalExecutor } from '../../exec/local.ts';
+import { serveExec } from '../../remotecommand/serve-exec.ts';
+import { writeStatusResponse } from '../../remotecommand/http-status.ts';
+import type { ExecBackend, PodExecOptions } from './backend.ts';
+
+export interface LocalExecBackendOptions {
+  stateDir: string;
+  log?: (line: string) => void;
+}
+
+const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+// #region pod-folder
+// Each pod gets a folder, <state>/apiserver/pods/<namespace>/<pod>/, as its "container": the
+// command's working directory. Names become paths only once they are DNS-1123 names, which have
+// no '/', no '..' and no leading dot.
+export function podFolder(stateDir: string, namespace: string, name: string): string {
+  if (namespace.length > 63 || !dns1123Label.test(namespace)) throw badRequest(`namespace ${JSON.stringify(namespace)} is not a DNS-1123 label`);
+  if (name.length > 253 || !dns1123Subdomain.test(name)) throw badRequest(`pod name ${JSON.stringify(name)} is not a DNS-1123 subdomain`);
+  return join(stateDir, 'apiserver', 'pods', namespace, name);
+}
+// #endregion pod-folder
+
+export class LocalExecBackend implements ExecBackend {
+  constructor(private readonly opts: LocalExecBackendOptions) {}
+
+  // #region connect
+  async connect(req: IncomingMessage, socket: Duplex, head: Buffer, pod: Pod, options: PodExecOptions): Promise<void> {
+    const log = this.opts.log ?? (() => {});
+    const namespace = pod.metadata.namespace ?? 'default';
+    const name = pod.metadata.name ?? '';
+    let folder: string;
+    try {
+      folder = podFolder(this.opts.stateDir, namespace, name);
+      await mkdir(folder, { recursive: true });
+    } catch (err) {
+      log(`exec ${namespace}/${name} refused: ${err instanceof Error ? err.message : String(err)}`);
+      return writeStatusResponse(socket, toStatus(err));
+    }
+    // The container's own env (value only) on top of a small, fixed base: not the API server's env.
+    const container = pod.spec.containers.find((c) => c.name === options.container);
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: folder, HOSTNAME: name };
+    for (const e of container?.env ?? []) env[e.name] = e.value ?? '';
+    // Pipes only (LocalExecutor.supportsTTY is false): serveExec refuses tty until chapter 7.
+    const executor = new LocalExecutor({ env });
+    log(`exec ${namespace}/${name} [${options.command.join(' ')}] in ${folder}`);
+    const status = await serveExec(req, socket, head, {
+      executor,
+      target: { container: folder, cmd: options.command },
+      options: { stdin: options.stdin, stdout: options.stdout, stderr: options.stderr, tty: options.tty },
+      log,
+    });
+    log(`exec ${namespace}/${name} done: ${status ? (status.reason ?? status.status) : 'client went away'}`);
+  }
+  // #endregion connect
+}
