@@ -9,7 +9,7 @@ import { watch } from '../../client/watch.ts';
 import { bool, str } from '../args.ts';
 import type { APIResource } from '../discovery.ts';
 import { collectionPath, discoverCoreResources, objectPath, resolveResource, splitTypeName } from '../discovery.ts';
-import { CmdError } from '../errors.ts';
+import { CmdError, ExitError } from '../errors.ts';
 import type { Factory } from '../factory.ts';
 import { asList, printJSON, printName, printYAML, withTypeMeta } from '../printers/output.ts';
 import type { Table } from '../printers/table-printer.ts';
@@ -136,4 +136,6 @@ async function watchAndPrint(
   } finally {
     process.removeListener('SIGINT', onSignal);
   }
+  // kubectl's interrupt handler ends the process with exit code 1 (kubectl/pkg/util/interrupt).
+  if (stop.signal.aborted) throw new ExitError(1);
 }
