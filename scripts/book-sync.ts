@@ -29,23 +29,27 @@ export function loadBook(root = repoRoot): BookFiles {
   return { chapters, sources };
 }
 
-function main(argv: string[]): number {
-  const check = argv.includes('--check');
-  const unknown = argv.filter((a) => a !== '--check');
-  if (unknown.length) { console.error(`book-sync: unknown argument ${unknown.join(' ')} (usage: book-sync.ts [--check])`); return 2; }
-  const { problems, synced } = syncBook(loadBook());
+// Sync (or, with check, only verify) the book under root; lines go to out/err. Returns the exit code.
+export function runSync(root: string, check: boolean, out: (l: string) => void = console.log, err: (l: string) => void = console.error): number {
+  const { problems, synced } = syncBook(loadBook(root));
   const remaining = check ? problems : problems.filter((p) => p.kind !== 'drift');
   if (!check) {
-    for (const s of synced) { writeFileSync(join(repoRoot, s.file), s.text); console.log(`synced ${s.file}`); }
-    if (!synced.length) console.log('book:sync: every listing already matches its source');
+    for (const s of synced) { writeFileSync(join(root, s.file), s.text); out(`synced ${s.file}`); }
+    if (!synced.length) out('book:sync: every listing already matches its source');
   }
-  for (const p of remaining) console.error(formatProblem(p));
+  for (const p of remaining) err(formatProblem(p));
   if (remaining.length) {
-    console.error(`\nbook:${check ? 'check' : 'sync'}: ${remaining.length} problem(s)${check && synced.length ? '; npm run book:sync fixes the drift' : ''}`);
+    err(`\nbook:${check ? 'check' : 'sync'}: ${remaining.length} problem(s)${check && synced.length ? '; npm run book:sync fixes the drift' : ''}`);
     return 1;
   }
-  if (check) console.log('book:check: every listing matches its source; every region is shown');
+  if (check) out('book:check: every listing matches its source; every region is shown');
   return 0;
+}
+
+function main(argv: string[]): number {
+  const unknown = argv.filter((a) => a !== '--check');
+  if (unknown.length) { console.error(`book-sync: unknown argument ${unknown.join(' ')} (usage: book-sync.ts [--check])`); return 2; }
+  return runSync(repoRoot, argv.includes('--check'));
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) process.exitCode = main(process.argv.slice(2));
