@@ -96,6 +96,7 @@ export const chapters: Chapter[] = [
       'src/remotecommand/websocket-client.ts',
       'src/exec/local.ts',
       'src/apiserver/exec/local.ts',
+      'src/checkpoints/exec-subresource/apiserver.ts',
     ],
     checkpoint: {
       components: [apiserver('src/checkpoints/exec-subresource/apiserver.ts')],
