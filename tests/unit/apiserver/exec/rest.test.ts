@@ -106,3 +106,27 @@ test('an upgrade to a subresource not served yet gets its Status; to a non-strea
   const nope = await upgrade(url, '/api/v1/namespaces/default/pods', 'websocket');
   assert.equal(nope.code, 404);
 });
+
+test('the real kubectl shows ExecREST\'s refusals as "Error from server", after its SPDY fallback, and exits 1', async (t) => {
+  const { execFile } = await import('node:child_process');
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const has = await new Promise<boolean>((r) => execFile('which', ['kubectl'], (err) => r(!err)));
+  if (!has) return t.skip('the real kubectl is not on PATH');
+  const { url, backend, create } = await start(t);
+  await create('two', ['a', 'b']);
+  const dir = mkdtempSync(join(tmpdir(), 'execrest-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const kubeconfig = join(dir, 'kubeconfig');
+  writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: '${url}'}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: c, context: {cluster: c, user: u, namespace: default}}]\ncurrent-context: c\n`);
+  const kubectl = (...args: string[]) => new Promise<{ code: number; stderr: string }>((resolve) => {
+    execFile('kubectl', ['--kubeconfig', kubeconfig, ...args], { env: { ...process.env, KUBECACHEDIR: join(dir, 'cache') }, timeout: 60_000 },
+      (err, _stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stderr }));
+  });
+  const unknown = await kubectl('exec', 'two', '-c', 'zz', '--', 'date');
+  assert.deepEqual([unknown.code, unknown.stderr], [1, 'Error from server (BadRequest): container zz is not valid for pod two\n']);
+  const missing = await kubectl('exec', 'missing', '--', 'date');
+  assert.deepEqual([missing.code, missing.stderr], [1, 'Error from server (NotFound): pods "missing" not found\n']);
+  assert.equal(backend.calls.length, 0);
+});
