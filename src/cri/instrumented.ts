@@ -1,6 +1,5 @@
 // Wraps the CRI clients so every call is counted, timed and its errors recorded
 // (pkg/kubelet/kuberuntime/instrumented_services.go: instrumentedRuntimeService, instrumentedImageManagerService).
-import { performance } from 'node:perf_hooks';
 import type { RuntimeMetrics } from './metrics.ts';
 import type { RemoteImageService, RemoteRuntimeService } from './remote-runtime.ts';
 
@@ -24,7 +23,7 @@ function instrument<T extends object>(inner: T, operations: Record<string, strin
   for (const [method, operation] of Object.entries(operations)) {
     const fn = (inner as Record<string, (...args: unknown[]) => Promise<unknown>>)[method]!;
     wrapped[method] = async (...args: unknown[]) => {
-      const start = performance.now();
+      const start = metrics.now();
       metrics.operations.inc(operation);
       try {
         return await fn.apply(inner, args);
@@ -32,7 +31,7 @@ function instrument<T extends object>(inner: T, operations: Record<string, strin
         metrics.errors.inc(operation);
         throw err;
       } finally {
-        metrics.duration.observe(operation, (performance.now() - start) / 1000);
+        metrics.duration.observe(operation, (metrics.now() - start) / 1000);
       }
     };
   }

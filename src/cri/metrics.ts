@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+
 // A small Prometheus registry for the kubelet's runtime metrics, in the text exposition format
 // (pkg/kubelet/metrics/metrics.go: RuntimeOperations, RuntimeOperationsErrors, RuntimeOperationsDuration).
 
@@ -45,6 +47,8 @@ export function exponentialBuckets(start: number, factor: number, count: number)
 }
 
 export class RuntimeMetrics {
+  // Milliseconds, for timing calls; injectable so tests can say how long a call took.
+  constructor(readonly now: () => number = () => performance.now()) {}
   readonly operations = new CounterVec('kubelet_runtime_operations_total', '[ALPHA] Cumulative number of runtime operations by operation type.', 'operation_type');
   readonly errors = new CounterVec('kubelet_runtime_operations_errors_total', '[ALPHA] Cumulative number of runtime operation errors by operation type.', 'operation_type');
   // The kubelet's buckets: 5 ms to about 7.5 minutes.

@@ -1,8 +1,8 @@
 // ExecSync: run a command in a container and return its output at once (cri-dockerd core/exec.go ExecSync,
 // with the 16 MiB output caps of CVE-2022-1708 and a timeout that becomes DEADLINE_EXCEEDED).
-import { spawn } from 'node:child_process';
 import { deadlineExceeded, grpcError, GrpcCode } from '../cri/grpc-status.ts';
 import type { ProcessSpec } from './process-executor.ts';
+import { ExecutableNotFound, spawnBound } from './spawn.ts';
 
 export const MAX_EXEC_SYNC_OUTPUT = 16 * 1024 * 1024;
 
@@ -23,13 +23,19 @@ class CappedBuffer {
 }
 
 export async function execSync(spec: ProcessSpec, cmd: string[], timeoutSeconds: number, cap = MAX_EXEC_SYNC_OUTPUT): Promise<ExecSyncResult> {
-  const [file, ...args] = cmd;
-  if (!file) throw grpcError(GrpcCode.INVALID_ARGUMENT, 'cmd is required');
-  const child = spawn(file, args, { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (!cmd[0]) throw grpcError(GrpcCode.INVALID_ARGUMENT, 'cmd is required');
+  let child: ReturnType<typeof spawnBound>;
+  try {
+    child = spawnBound(cmd, { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    // As runc reports it; the command never ran, so this is a failed call, not an exit code.
+    if (err instanceof ExecutableNotFound) throw grpcError(GrpcCode.UNKNOWN, err.message);
+    throw err;
+  }
   const stdout = new CappedBuffer(cap);
   const stderr = new CappedBuffer(cap);
-  child.stdout.on('data', (c: Buffer) => stdout.push(c));
-  child.stderr.on('data', (c: Buffer) => stderr.push(c));
+  child.stdout!.on('data', (c: Buffer) => stdout.push(c));
+  child.stderr!.on('data', (c: Buffer) => stderr.push(c));
   let timedOut = false;
   const timer = timeoutSeconds > 0 ? setTimeout(() => {
     timedOut = true;
@@ -43,12 +49,6 @@ export async function execSync(spec: ProcessSpec, cmd: string[], timeoutSeconds:
     if (timedOut) throw deadlineExceeded(`command ${JSON.stringify(cmd)} timed out after ${timeoutSeconds}s`);
     const [code, sig] = result;
     return { stdout: stdout.value, stderr: stderr.value, exitCode: code ?? (sig === 'SIGKILL' ? 137 : 128) };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      // As runc reports it; the command never ran, so this is a failed call, not an exit code.
-      throw grpcError(GrpcCode.UNKNOWN, `exec: "${file}": executable file not found in $PATH`);
-    }
-    throw err;
   } finally {
     clearTimeout(timer);
   }

@@ -1,7 +1,7 @@
 // Runs a command inside a process-runtime container with streams: ExecInContainer for the process runtime
 // (cri-dockerd core/exec.go NativeExecHandler.ExecInContainer plays this role over the Docker API).
-import { spawn } from 'node:child_process';
 import { ExecError, type ExecResult, type ExecStreams, type ExecTarget, type Executor } from '../exec/executor.ts';
+import { spawnBound } from './spawn.ts';
 
 // Where a container's processes run: its working folder and environment.
 export interface ProcessSpec { cwd: string; env: Record<string, string> }
@@ -16,20 +16,19 @@ export class ProcessExecutor implements Executor {
   async execInContainer(target: ExecTarget, streams: ExecStreams, signal: AbortSignal): Promise<ExecResult> {
     let spec: ProcessSpec;
     try { spec = await this.resolve(target.container); } catch (err) { throw new ExecError((err as Error & { details?: string }).details ?? (err as Error).message, this.hop); }
-    const [file, ...args] = target.cmd;
-    if (!file) throw new ExecError('no command specified', this.hop);
+    if (!target.cmd[0]) throw new ExecError('no command specified', this.hop);
     signal.throwIfAborted();
     // Without a terminal (chapter 7), a tty session gets stdout and stderr on one stream, as a pty would.
     const stderr = streams.tty ? streams.stdout : streams.stderr;
-    const child = spawn(file, args, {
-      cwd: spec.cwd, env: spec.env, detached: true, // own process group: one kill ends the command and its children
-      stdio: [streams.stdin ? 'pipe' : 'ignore', streams.stdout ? 'pipe' : 'ignore', stderr ? 'pipe' : 'ignore'],
-    });
+    let child: ReturnType<typeof spawnBound>;
     try {
+      child = spawnBound(target.cmd, {
+        cwd: spec.cwd, env: spec.env, detached: true, // own process group: one kill ends the command and its children
+        stdio: [streams.stdin ? 'pipe' : 'ignore', streams.stdout ? 'pipe' : 'ignore', stderr ? 'pipe' : 'ignore'],
+      });
       await new Promise<void>((ok, fail) => { child.once('spawn', ok); child.once('error', fail); });
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new ExecError(code === 'ENOENT' ? `exec: "${file}": executable file not found in $PATH` : `exec: "${file}": ${(err as Error).message}`, this.hop);
+      throw new ExecError((err as Error).message, this.hop);
     }
     const kill = () => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } };
     signal.addEventListener('abort', kill, { once: true });

@@ -1,6 +1,6 @@
 // The process runtime behind the shim: a container is a long-running host process in a folder of its own
 // (the role runc and the engine play under containerd or cri-dockerd; chapter 6 swaps in real namespaces).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
@@ -9,6 +9,7 @@ import { nowNanos } from '../cri/proto.ts';
 import { GrpcCode, failedPrecondition, grpcError, invalidArgument, notFound } from '../cri/grpc-status.ts';
 import { resolveImage } from './image-catalog.ts';
 import { RecordStore, type ContainerRecord, type SandboxRecord } from './records.ts';
+import { spawnBound } from './spawn.ts';
 
 const newId = () => randomBytes(32).toString('hex'); // 64 hex digits, as docker and containerd ids
 
@@ -154,11 +155,11 @@ export class ProcessRuntime {
     const logFd = openSync(c.logPath, 'a');
     let child: ChildProcess;
     try {
-      child = spawn(c.argv[0]!, c.argv.slice(1), { cwd: c.workingDir, env: c.env, detached: true, stdio: ['ignore', logFd, logFd] });
+      child = spawnBound(c.argv, { cwd: c.workingDir, env: c.env, detached: true, stdio: ['ignore', logFd, logFd] });
       await new Promise<void>((ok, fail) => { child.once('spawn', ok); child.once('error', fail); });
     } catch (err) {
       closeSync(logFd);
-      Object.assign(c, { state: 'CONTAINER_EXITED', exitCode: 128, finishedAt: nowNanos(), reason: 'StartError', message: `exec: "${c.argv[0]}": ${(err as Error).message}` });
+      Object.assign(c, { state: 'CONTAINER_EXITED', exitCode: 128, finishedAt: nowNanos(), reason: 'StartError', message: (err as Error).message });
       this.store.saveContainer(c);
       throw grpcError(GrpcCode.UNKNOWN, `failed to start container "${c.id}": ${c.message}`);
     }

@@ -5,10 +5,11 @@ import { RuntimeMetrics, exponentialBuckets } from '../../../src/cri/metrics.ts'
 import { instrumentedRuntimeService, type RuntimeService } from '../../../src/cri/instrumented.ts';
 
 test('every call is counted, failed calls also as errors, and each is timed', async () => {
-  const metrics = new RuntimeMetrics();
+  let clock = 0;
+  const metrics = new RuntimeMetrics(() => clock);
   let fail = false;
   const inner = {
-    exec: async () => { if (fail) throw new Error('runtime shim node-1: rpc error: code = NotFound desc = no'); return 'http://127.0.0.1:1/exec/t'; },
+    exec: async () => { clock += fail ? 20 : 3; if (fail) throw new Error('runtime shim node-1: rpc error: code = NotFound desc = no'); return 'http://127.0.0.1:1/exec/t'; },
     version: async () => ({ version: '0.1.0', runtime_name: 'x', runtime_version: '1', runtime_api_version: 'v1' }),
   } as unknown as RuntimeService;
   const rt = instrumentedRuntimeService(inner, metrics);
@@ -28,10 +29,11 @@ test('every call is counted, failed calls also as errors, and each is timed', as
   assert.match(text, /^kubelet_runtime_operations_total\{operation_type="exec"\} 2$/m);
   assert.match(text, /^kubelet_runtime_operations_errors_total\{operation_type="exec"\} 1$/m);
   assert.match(text, /^# TYPE kubelet_runtime_operations_duration_seconds histogram$/m);
-  assert.match(text, /^kubelet_runtime_operations_duration_seconds_bucket\{operation_type="exec",le="0.005"\} 2$/m, 'both calls took under 5 ms');
+  assert.match(text, /^kubelet_runtime_operations_duration_seconds_bucket\{operation_type="exec",le="0.005"\} 1$/m, 'the first call took 3 ms');
+  assert.match(text, /^kubelet_runtime_operations_duration_seconds_bucket\{operation_type="exec",le="0.03125"\} 2$/m, 'the second 20 ms');
   assert.match(text, /^kubelet_runtime_operations_duration_seconds_bucket\{operation_type="exec",le="\+Inf"\} 2$/m);
   assert.match(text, /^kubelet_runtime_operations_duration_seconds_count\{operation_type="exec"\} 2$/m);
-  assert.match(text, /^kubelet_runtime_operations_duration_seconds_sum\{operation_type="exec"\} [0-9.e-]+$/m);
+  assert.match(text, /^kubelet_runtime_operations_duration_seconds_sum\{operation_type="exec"\} 0.023$/m);
   assert.ok(text.endsWith('\n'));
 });
 

@@ -171,3 +171,24 @@ test('a restarted shim finds its containers, and ends the ones its predecessor l
   await waitFor(() => { try { process.kill(pid, 0); return false; } catch { return true; } }, { what: 'the orphan to be killed' });
   await first.close();
 });
+
+test('a shim killed with SIGKILL takes its containers with it (parent-death signal): no orphans', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const { announcePath } = await import('../../../src/util/announce.ts');
+  const { readFileSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'shim-test-'));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/checkpoints/cri/shim.ts', '--name=crash', `--state-dir=${dir}`], { stdio: 'ignore' });
+  const exited = new Promise((r) => child.once('exit', r));
+  t.after(async () => { child.kill('SIGKILL'); await exited; rmSync(dir, { recursive: true, force: true }); });
+  const socket = await waitFor(() => existsSync(announcePath(dir, 'crash')) && (JSON.parse(readFileSync(announcePath(dir, 'crash'), 'utf8')) as { socket: string }).socket, { what: 'the shim to announce itself' });
+  const rt = new RemoteRuntimeService(`unix://${socket}`, { hop: 'runtime shim test', timeoutMs: 10_000 });
+  t.after(() => rt.close());
+  const sb = await rt.runPodSandbox(sandboxConfig);
+  const id = await rt.createContainer(sb, { metadata: { name: 'web', attempt: 0 }, image: { image: 'nginx' } }, sandboxConfig);
+  await rt.startContainer(id);
+  const pid = (JSON.parse((await rt.containerStatus(id, true)).info.info!) as { pid: number }).pid;
+  assert.doesNotThrow(() => process.kill(pid, 0), 'the container runs');
+  child.kill('SIGKILL');
+  await exited;
+  await waitFor(() => { try { process.kill(pid, 0); return false; } catch { return true; } }, { what: `container process ${pid} to die with its shim` });
+});

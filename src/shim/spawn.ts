@@ -1,0 +1,43 @@
+// How the shim starts a process: the executable looked up on the container's PATH first (as runc's exec does,
+// so a missing command is "executable file not found in $PATH"), and bound to the shim's life with a
+// parent-death signal, so a shim that is killed leaves no container or exec process behind.
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
+
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
+
+export class ExecutableNotFound extends Error {
+  constructor(readonly file: string) {
+    super(`exec: "${file}": executable file not found in $PATH`);
+  }
+}
+
+function executable(path: string): boolean {
+  try { accessSync(path, constants.X_OK); return statSync(path).isFile(); } catch { return false; }
+}
+
+// exec.LookPath: a name with a slash is used as it is (relative to the working directory), anything else
+// is searched on PATH.
+export function lookPath(file: string, env: Record<string, string | undefined>, cwd: string): string {
+  if (file.includes('/')) {
+    const p = isAbsolute(file) ? file : resolve(cwd, file);
+    if (executable(p)) return p;
+    throw new ExecutableNotFound(file);
+  }
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const p = join(dir, file);
+    if (executable(p)) return p;
+  }
+  throw new ExecutableNotFound(file);
+}
+
+// The process gets SIGKILL if the process that spawned it dies (prctl PR_SET_PDEATHSIG, through util-linux
+// setpriv, which then execs the command in place: same pid, same process group).
+export function spawnBound(argv: string[], opts: SpawnOptions & { cwd: string; env: Record<string, string> }): ChildProcess {
+  const [file, ...args] = argv;
+  const path = lookPath(file ?? '', opts.env, opts.cwd);
+  if (!SETPRIV) return spawn(path, args, { ...opts, argv0: file });
+  return spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', path, ...args], opts);
+}
