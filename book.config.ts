@@ -161,6 +161,7 @@ export const chapters: Chapter[] = [
       'src/cri/crictl.ts',
       'src/shim/image-catalog.ts',
       'src/shim/records.ts',
+      'src/shim/spawn.ts',
       'src/shim/process-runtime.ts',
       'src/shim/process-executor.ts',
       'src/shim/exec-sync.ts',
