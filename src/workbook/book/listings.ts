@@ -7,7 +7,7 @@ export interface ListingRef { path: string; region?: string }
 
 export type ProblemKind =
   | 'drift' | 'missing-file' | 'missing-region' | 'bad-listing' | 'stray-listing'
-  | 'unsynced-ts' | 'region-error' | 'unused-region';
+  | 'unsynced-ts' | 'region-error' | 'unused-region' | 'mermaid';
 
 export interface Problem { kind: ProblemKind; file: string; line: number; message: string }
 
@@ -45,6 +45,7 @@ export function syncChapter(chapterFile: string, markdown: string, read: SourceR
     const line = fence.open + 1;
     const ref = fence.comment === undefined ? undefined : parseListingRef(fence.comment);
     if (typeof ref === 'string') { problem('bad-listing', line - 1, ref); continue; }
+    if (fence.lang === 'mermaid') for (const p of mermaidProblems(fence.body)) problem('mermaid', line + 1 + p.offset, p.message);
     if (!ref) {
       if (isTs(fence.lang) && !/\billustrative\b/.test(fence.info)) {
         problem('unsynced-ts', line, 'a ts block that is neither a listing (<!-- listing: src/path.ts#region -->) nor marked ```ts illustrative');
@@ -109,6 +110,19 @@ export function unusedRegions(all: SourceRegion[], used: Iterable<string>): Prob
 
 export function formatProblem(p: Problem): string {
   return `${p.file}:${p.line}: ${p.kind}: ${p.message}`;
+}
+
+// Mermaid's sequence diagrams end a statement at ';', so a ';' inside a message or a note cuts it and the whole
+// diagram becomes "Syntax error in text" (on GitHub too). Flowcharts allow it inside quoted labels only.
+export function mermaidProblems(body: string): { offset: number; message: string }[] {
+  const lines = body.split('\n');
+  if (!/^\s*sequenceDiagram\b/.test(lines.find((l) => l.trim() !== '' && !l.trim().startsWith('%%')) ?? '')) return [];
+  const out: { offset: number; message: string }[] = [];
+  lines.forEach((l, i) => {
+    if (l.trim().startsWith('%%') || !l.includes(';')) return;
+    out.push({ offset: i, message: `';' ends a statement in a Mermaid sequence diagram, so this line breaks the whole diagram: use ',' or a dash instead (${l.trim().slice(0, 60)})` });
+  });
+  return out;
 }
 
 function isTs(lang: string): boolean {

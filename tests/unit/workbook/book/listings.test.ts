@@ -77,3 +77,10 @@ test('unused regions are those no chapter shows', () => {
   const p = unusedRegions(all, ['src/a.ts#hello']);
   assert.deepEqual(p.map(formatProblem), ['src/a.ts:5: unused-region: region "unused" is not shown by any chapter']);
 });
+
+test('a ";" in a Mermaid sequence diagram is reported at its line; flowcharts and comments are left alone', () => {
+  const md = '# T\n```mermaid\nsequenceDiagram\n  A->>B: hello\n  Note over A,B: one; two\n  %% a; comment\n```\n```mermaid\nflowchart LR\n  a["x; y"] --> b\n```\n';
+  const p = syncChapter('ch.md', md, read).problems;
+  assert.deepEqual(p.map((x) => [x.kind, x.line]), [['mermaid', 5]]);
+  assert.match(p[0]!.message, /Note over A,B: one; two/);
+});
