@@ -82,6 +82,13 @@ export const checks: Check[] = [
     },
   },
   {
+    name: 'curl and jq', neededBy: REQUIRED,
+    run: async () => {
+      const [curl, jq] = [await which('curl'), await which('jq')];
+      return { ok: !!(curl && jq), detail: [curl ?? 'curl missing', jq ?? 'jq missing'].join(', '), fix: 'apt-get install curl jq (the chapters use them to look at kubelets and announcements)' };
+    },
+  },
+  {
     name: 'free disk space', neededBy: REQUIRED,
     run: async () => {
       const s = statfsSync(repoRoot);
