@@ -9,6 +9,10 @@ import { startCheckpoint, type RunningCheckpoint } from '../../src/workbook/chec
 import { RESTClient } from '../../src/client/rest-client.ts';
 import { waitFor } from '../../src/util/wait.ts';
 import type { List, Node, Pod } from '../../src/api/types.ts';
+import { execScenarios } from './exec-scenarios.ts';
+
+// Cumulative: every chapter-2 exec scenario, now through ExecLocation, the proxy and a kubelet.
+execScenarios('nodes');
 
 interface Run { code: number; stdout: string; stderr: string }
 function run(file: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<Run> {
