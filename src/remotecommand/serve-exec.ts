@@ -100,7 +100,6 @@ export async function serveExec(req: IncomingMessage, socket: Duplex, head: Buff
     }
   });
 
-  session.start();
   const status = await session.run(o.executor, o.target, gone.signal);
   finished = true;
   if (ws.readyState !== ws.OPEN) { await closed; return undefined; }

@@ -44,9 +44,15 @@ export class ExecSession {
   }
 
   // #region handshake
-  // Right after the 101, one empty message on the lowest channel we will write: it tells the
-  // client which channels are live (wsstream.Conn does this so the client's reader starts).
-  start(): void {
+  // One empty message on the lowest channel we will write, before anything else: it tells the
+  // client which channels are live (the kubelet and the API server's StreamTranslator both send
+  // it). They send it right after the 101; we send it just before the first output or the Status.
+  // Why later: client-go starts reading before it has registered its streams, so a message that
+  // arrives with the 101 is dropped with "Unknown stream id 1, discarding message" on stderr.
+  private greeted = false;
+  private greet(): void {
+    if (this.greeted) return;
+    this.greeted = true;
     const first = this.options.stdout ? Channel.stdout : this.options.stderr && !this.options.tty ? Channel.stderr : Channel.error;
     this.transport.send(encodeMessage(this.protocol, first, new Uint8Array()), () => {});
   }
@@ -110,6 +116,7 @@ export class ExecSession {
 
   // The Status goes last, after every output message (the transport keeps order).
   sendStatus(status: Status): Promise<void> {
+    this.greet();
     const bytes = encodeStatus(this.protocol, status);
     if (!bytes) return Promise.resolve();
     return new Promise((resolve) => this.transport.send(encodeMessage(this.protocol, Channel.error, bytes), () => resolve()));
@@ -124,6 +131,7 @@ export class ExecSession {
     return new Writable({
       highWaterMark: 64 * 1024,
       write: (chunk: Buffer, _enc, cb) => {
+        this.greet();
         const wait = this.transport.bufferedAmount() >= OUTPUT_HIGH_WATER;
         this.transport.send(encodeMessage(this.protocol, channel, chunk), (err) => { if (wait) cb(err); });
         if (!wait) cb();

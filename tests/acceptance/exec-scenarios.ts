@@ -1,0 +1,244 @@
+// The exec scenarios every checkpoint from chapter 2 on must pass (the cumulative invariant): the real kubectl and client-node against startCheckpoint(slug).
+import { describe, before, after, test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomInt } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { PassThrough, Writable } from 'node:stream';
+import { startCheckpoint, type RunningCheckpoint } from '../../src/workbook/checkpoint.ts';
+import { streamExec } from '../../src/remotecommand/websocket-client.ts';
+import { exitCodeFromStatus } from '../../src/remotecommand/status.ts';
+import { waitFor } from '../../src/util/wait.ts';
+import type { Status } from '../../src/api/status.ts';
+
+export interface ExecScenarioOptions {
+  // Until chapter 7 a tty request is refused with a Status that says so.
+  tty?: 'refused' | 'skip';
+}
+
+interface Run { code: number; stdout: Buffer; stderr: string }
+const which = (cmd: string) => new Promise<boolean>((r) => execFile('which', [cmd], (err) => r(!err)));
+
+// ---- processes, from /proc (the checkpoint's components and what they spawned) ----
+function procs(): { pid: number; ppid: number; cmd: string }[] {
+  const out = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      out.push({ pid: Number(d), ppid, cmd: readFileSync(`/proc/${d}/cmdline`, 'utf8').replaceAll('\0', ' ') });
+    } catch { /* gone meanwhile */ }
+  }
+  return out;
+}
+const withCmd = (argv: string) => procs().filter((p) => p.cmd.trim() === argv).map((p) => p.pid);
+function descendants(root: number): number {
+  const all = procs();
+  let count = 0;
+  const walk = (pid: number) => { for (const p of all) if (p.ppid === pid) { count++; walk(p.pid); } };
+  walk(root);
+  return count;
+}
+const fds = (pid: number) => { try { return readdirSync(`/proc/${pid}/fd`).length; } catch { return 0; } };
+// A command line nobody else runs: once exec has replaced the shell, its argv is the marker.
+const uniqueSleep = () => `sleep ${randomInt(100000, 999999)}`;
+
+export function execScenarios(slug: string, opts: ExecScenarioOptions = {}): void {
+  describe(`exec scenarios against checkpoint ${slug}`, () => {
+    let cp: RunningCheckpoint;
+    let kubectl = false;
+    const pod = 'scenarios';
+    const children = new Set<ChildProcess>();
+    const apiURL = () => cp.announcements.apiserver!.url!;
+
+    function k(args: string[], input?: Buffer | string): Promise<Run> {
+      return new Promise((resolve) => {
+        const child = spawn('kubectl', ['--kubeconfig', cp.kubeconfig, ...args], { env: cp.env, stdio: ['pipe', 'pipe', 'pipe'] });
+        children.add(child);
+        const out: Buffer[] = [];
+        let err = '';
+        child.stdout.on('data', (c: Buffer) => out.push(c));
+        child.stderr.on('data', (c: Buffer) => { err += c; });
+        child.stdin.on('error', () => {});
+        child.stdin.end(input ?? '');
+        child.on('close', (code) => { children.delete(child); resolve({ code: code ?? 1, stdout: Buffer.concat(out), stderr: err }); });
+      });
+    }
+    const execURL = (cmd: string[], flags = 'stderr=true&stdout=true') =>
+      `${apiURL()}/api/v1/namespaces/default/pods/${pod}/exec?${cmd.map((c) => `command=${encodeURIComponent(c)}`).join('&')}&${flags}`;
+    const needKubectl = (t: TestContext) => { if (!kubectl) t.skip('the real kubectl is not on PATH: install it to run this scenario'); return kubectl; };
+
+    before(async () => {
+      kubectl = await which('kubectl');
+      if (!kubectl) console.log(`# exec scenarios (${slug}): the real kubectl is not on PATH; its scenarios are skipped`);
+      cp = await startCheckpoint(slug);
+      if (kubectl) {
+        const r = await k(['run', pod, '--image=nginx', '--restart=Never']);
+        assert.equal(r.code, 0, r.stderr);
+      } else {
+        const res = await fetch(`${apiURL()}/api/v1/namespaces/default/pods`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: pod }, spec: { containers: [{ name: pod, image: 'nginx' }] } }) });
+        assert.equal(res.status, 201);
+      }
+      // Generic readiness: exec works once the pod is wherever this checkpoint runs it (on the API
+      // server's host at once; from chapter 3 on, after scheduling and the node starting it).
+      await waitFor(async () => (await streamExec(execURL(['true'], 'stdout=true'), { tty: false })).status === 'Success', { timeoutMs: 60_000, intervalMs: 100, what: `exec into pod ${pod}` });
+    });
+    after(async () => {
+      for (const c of children) c.kill('SIGKILL');
+      await cp?.stop();
+    });
+
+    test('kubectl: stdout and stderr kept apart', async (t) => {
+      if (!needKubectl(t)) return;
+      const r = await k(['exec', pod, '--', 'sh', '-c', 'echo to-out; echo to-err >&2']);
+      assert.deepEqual([r.code, r.stdout.toString(), r.stderr], [0, 'to-out\n', 'to-err\n']);
+    });
+
+    test('kubectl: exit codes 0, 1, 42, 255 exact', async (t) => {
+      if (!needKubectl(t)) return;
+      for (const n of [0, 1, 42, 255]) {
+        const r = await k(['exec', pod, '--', 'sh', '-c', `exit ${n}`]);
+        assert.equal(r.code, n);
+        assert.equal(r.stderr, n === 0 ? '' : `command terminated with exit code ${n}\n`);
+      }
+    });
+
+    test('kubectl: stdin piped to cat and ended by EOF', async (t) => {
+      if (!needKubectl(t)) return;
+      const r = await k(['exec', '-i', pod, '--', 'cat'], 'data\nmore data\n');
+      assert.deepEqual([r.code, r.stdout.toString(), r.stderr], [0, 'data\nmore data\n', '']);
+    });
+
+    test('kubectl: 12 MB of output byte-exact (sha256 inside and outside)', async (t) => {
+      if (!needKubectl(t)) return;
+      const r = await k(['exec', pod, '--', 'sh', '-c', 'head -c 12000000 /dev/urandom | tee blob']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.length, 12_000_000);
+      const inside = await k(['exec', pod, '--', 'sha256sum', 'blob']);
+      assert.equal(inside.stdout.toString().split(' ')[0], createHash('sha256').update(r.stdout).digest('hex'));
+    });
+
+    test('kubectl: arbitrary binary bytes through stdin and back, UTF-8 arguments intact', async (t) => {
+      if (!needKubectl(t)) return;
+      const bytes = Buffer.from(Array.from({ length: 256 * 64 }, (_, i) => (i * 7 + (i >> 8)) & 0xff));
+      const r = await k(['exec', '-i', pod, '--', 'cat'], bytes);
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(r.stdout.equals(bytes), 'binary bytes changed on the way');
+      const text = 'héllo wörld ✓ 🚀 ; $HOME "quoted" * ?';
+      const u = await k(['exec', pod, '--', 'printf', '%s\\n', text]);
+      assert.deepEqual([u.code, u.stdout.toString()], [0, `${text}\n`]);
+    });
+
+    test("kubectl: errors with the real kubectl's words and exit code", async (t) => {
+      if (!needKubectl(t)) return;
+      const cases: [string[], RegExp][] = [
+        [['exec', pod, '-c', 'nope', '--', 'date'], new RegExp(`^Error from server \\(BadRequest\\): container nope is not valid for pod ${pod}\\n$`)],
+        [['exec', 'no-such-pod', '--', 'date'], /^Error from server \(NotFound\): pods "no-such-pod" not found\n$/],
+        [['exec', pod], /^error: you must specify at least one command for the container\n$/],
+        [['exec', pod, '--', 'no-such-command-x'], /^error: Internal error occurred: error executing command in container: .*no-such-command-x.*executable file not found in \$PATH/],
+      ];
+      for (const [args, want] of cases) {
+        const r = await k(args);
+        assert.equal(r.code, 1, args.join(' '));
+        assert.match(r.stderr, want);
+      }
+    });
+
+    test('kubectl -it: a terminal is refused with a Status that says why', async (t) => {
+      if (opts.tty === 'skip') return t.skip('this checkpoint serves terminals: see the tty chapter');
+      if (!needKubectl(t)) return;
+      // kubectl drops -t unless its stdin is a terminal: give it one.
+      const pty = await import('node-pty').catch(() => null);
+      if (!pty) return t.skip('node-pty is not installed: cannot give kubectl a terminal');
+      const term = pty.spawn('kubectl', ['--kubeconfig', cp.kubeconfig, 'exec', '-it', pod, '--', 'sh'], { env: cp.env as Record<string, string>, cols: 80, rows: 24 });
+      t.after(() => { try { term.kill('SIGKILL'); } catch { /* exited */ } });
+      let output = '';
+      term.onData((d) => { output += d; });
+      const code = await new Promise<number>((resolve) => term.onExit((e) => resolve(e.exitCode)));
+      assert.equal(code, 1);
+      assert.match(output, /Error from server \(BadRequest\): .*terminals arrive in chapter 7/);
+    });
+
+    test('kubectl killed mid-stream leaves no process behind', async (t) => {
+      if (!needKubectl(t)) return;
+      const marker = uniqueSleep();
+      const child = spawn('kubectl', ['--kubeconfig', cp.kubeconfig, 'exec', pod, '--', 'sh', '-c', `echo ready; exec ${marker}`], { env: cp.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      children.add(child);
+      t.after(() => child.kill('SIGKILL'));
+      let out = '';
+      child.stdout.on('data', (c) => { out += c; });
+      await waitFor(() => out === 'ready\n' && withCmd(marker).length === 1, { timeoutMs: 20_000, what: 'the command to start' });
+      child.kill('SIGKILL');
+      await waitFor(() => withCmd(marker).length === 0, { timeoutMs: 15_000, what: `${marker} to be killed` });
+    });
+
+    test('a WebSocket client closing mid-stream leaves no process behind', async () => {
+      const marker = uniqueSleep();
+      const ac = new AbortController();
+      let out = '';
+      const stdout = new Writable({ write(c, _e, cb) { out += c; cb(); } });
+      const done = streamExec(execURL(['sh', '-c', `echo ready; exec ${marker}`]), { stdout, tty: false, signal: ac.signal }).catch((e) => e);
+      try {
+        await waitFor(() => out === 'ready\n' && withCmd(marker).length === 1, { timeoutMs: 20_000, what: 'the command to start' });
+      } finally { ac.abort(); }
+      await done;
+      await waitFor(() => withCmd(marker).length === 0, { timeoutMs: 15_000, what: `${marker} to be killed` });
+    });
+
+    test('30 execs in a row and 10 in parallel leave no process, socket or listener behind', async () => {
+      const components = Object.values(cp.announcements).map((a) => a.pid);
+      const one = async (i: number) => {
+        if (kubectl) {
+          const r = await k(['exec', pod, '--', 'echo', `n${i}`]);
+          assert.deepEqual([r.code, r.stdout.toString()], [0, `n${i}\n`], r.stderr);
+        } else {
+          let out = '';
+          const status = await streamExec(execURL(['echo', `n${i}`]), { stdout: new Writable({ write(c, _e, cb) { out += c; cb(); } }), tty: false });
+          assert.deepEqual([exitCodeFromStatus(status), out], [0, `n${i}\n`]);
+        }
+      };
+      await one(-1); // warm: lazily opened files and connections are not leaks
+      const snapshot = () => components.map((pid) => ({ pid, fds: fds(pid), kids: descendants(pid) }));
+      const before = snapshot();
+      for (let i = 0; i < 30; i++) await one(i);
+      await Promise.all(Array.from({ length: 10 }, (_, i) => one(100 + i)));
+      // Sockets close a moment after the clients go: wait for the counts to come back, with a deadline.
+      await waitFor(() => snapshot().every((s, i) => s.fds <= before[i]!.fds + 2 && s.kids <= before[i]!.kids) || undefined, {
+        timeoutMs: 15_000, what: `fds and child processes back to ${JSON.stringify(before)} (now ${JSON.stringify(snapshot())})`,
+      });
+    });
+
+    test('client-node: streams, exit code, stdin EOF and 12 MB byte-exact', async (t) => {
+      const k8s = await import('@kubernetes/client-node').catch(() => null);
+      if (!k8s) return t.skip('@kubernetes/client-node is not installed (a devDependency): npm install');
+      const kc = new k8s.KubeConfig();
+      kc.loadFromFile(cp.kubeconfig);
+      // client-node refuses http:// unless TLS verification is off (real-clients.md §C).
+      kc.loadFromOptions({ clusters: kc.clusters.map((c) => ({ ...c, skipTLSVerify: true })), users: kc.users, contexts: kc.contexts, currentContext: kc.currentContext });
+      const exec = new k8s.Exec(kc);
+      const run = async (cmd: string[], stdin?: Buffer) => {
+        const out: Buffer[] = [], err: Buffer[] = [];
+        const stdout = new PassThrough(), stderr = new PassThrough();
+        stdout.on('data', (c: Buffer) => out.push(c));
+        stderr.on('data', (c: Buffer) => err.push(c));
+        let input: PassThrough | null = null;
+        if (stdin) { input = new PassThrough(); input.end(stdin); }
+        let status: Status | undefined;
+        const ws = await exec.exec('default', pod, pod, cmd, stdout, stderr, input, false, (s) => { status = s as Status; });
+        await new Promise((resolve) => ws.on('close', resolve));
+        return { status, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() };
+      };
+      const a = await run(['sh', '-c', 'echo to-out; echo to-err >&2; exit 42']);
+      assert.deepEqual([a.stdout.toString(), a.stderr], ['to-out\n', 'to-err\n']);
+      assert.equal(exitCodeFromStatus(a.status!), 42);
+      const b = await run(['cat'], Buffer.from('from client-node\n'));
+      assert.deepEqual([b.stdout.toString(), b.status?.status], ['from client-node\n', 'Success']);
+      const c = await run(['sh', '-c', 'head -c 12000000 /dev/urandom | tee blob2']);
+      assert.equal(c.stdout.length, 12_000_000);
+      const d = await run(['sha256sum', 'blob2']);
+      assert.equal(d.stdout.toString().split(' ')[0], createHash('sha256').update(c.stdout).digest('hex'));
+    });
+  });
+}
