@@ -18,6 +18,11 @@ test('every chapter has its chapters/NN-slug.md, numbered 0, 1, 2… with unique
   assert.deepEqual(missing, [], 'chapters listed in book.config.ts without their Markdown');
 });
 
+test('every chapter\'s step script (npm run steps) exists', () => {
+  const missing = chapters.map((c) => c.steps ?? `scripts/steps/${c.slug}.ts`).filter((p) => !existsSync(join(repoRoot, p)));
+  assert.deepEqual(missing, []);
+});
+
 test('every file a chapter lists exists, under src/, and is listed by one chapter only', () => {
   const owner = new Map<string, string>();
   const problems: string[] = [];
