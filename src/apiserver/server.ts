@@ -8,6 +8,7 @@ import { forbidden, methodNotAllowed, notFound, notFoundPath, StatusError } from
 import type { Namespace, Node, Pod } from '../api/types.ts';
 import { apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.ts';
 import { writeJSON, writeStatus, writeStatusToSocket } from './handlers/http.ts';
+import { openAPIV3CoreV1, openAPIV3Root } from './openapi.ts';
 import { serveResource } from './handlers/resource.ts';
 import { namespaceStrategy, nodeStrategy } from './registry/nodes.ts';
 import { podStrategy } from './registry/pods.ts';
@@ -140,6 +141,8 @@ export class APIServer {
       case '/api': return writeJSON(res, 200, apiVersions(new URL(this.url).host));
       case '/apis': return writeJSON(res, 200, apiGroupList());
       case '/api/v1': return writeJSON(res, 200, apiResourceList([...this.stores.values()].map((s) => s.strategy), this.subresources));
+      case '/openapi/v3': return writeJSON(res, 200, openAPIV3Root());
+      case '/openapi/v3/api/v1': return writeJSON(res, 200, openAPIV3CoreV1([...this.stores.values()].map((s) => s.strategy)));
     }
     const p = parseAPIPath(path);
     const store = p && this.stores.get(p.resource);

@@ -112,6 +112,25 @@ describe('chapter 1 (pods): the real kubectl against our API server', () => {
     assert.match(r.stderr, /\n\* spec\.containers\[0\]\.name: Invalid value: "Bad_Name": a lowercase RFC 1123 label/);
   });
 
+  test('create -f and apply -f work without --validate=false (the server takes the validation)', async (t) => {
+    if (!kubectl) return t.skip('the real kubectl is not on PATH');
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(cp.stateDir, 'manifests-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'pod.yaml');
+    writeFileSync(file, 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: fromfile\nspec:\n  containers:\n  - name: c\n    image: busybox\n');
+    const created = await k('create', '-f', file);
+    assert.deepEqual([created.code, created.stdout], [0, 'pod/fromfile created\n'], created.stderr);
+    writeFileSync(file, 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: fromfile\nspec:\n  containers:\n  - name: c\n    image: busybox:1.36\n');
+    const applied = await k('apply', '-f', file);
+    assert.deepEqual([applied.code, applied.stdout], [0, 'pod/fromfile configured\n'], applied.stderr);
+    const image = await k('get', 'po', 'fromfile', '-o', 'jsonpath={.spec.containers[0].image}');
+    assert.equal(image.stdout, 'busybox:1.36');
+    const deleted = await k('delete', '-f', file);
+    assert.equal(deleted.code, 0, deleted.stderr);
+  });
+
   test('get ns lists the four initial namespaces; get nodes finds none yet', async (t) => {
     if (!kubectl) return t.skip('the real kubectl is not on PATH');
     const ns = await k('get', 'ns');

@@ -51,6 +51,14 @@ test('discovery: version 1.32, /api, /apis, and /api/v1 with kinds, verbs and sh
   assert.ok(byName.pods.verbs.includes('watch'));
   assert.equal(byName['pods/exec'], undefined, 'chapter 1 wires no subresources');
   assert.equal((await call('GET', '/healthz')).body, 'ok');
+  // OpenAPI v3: only what kubectl needs to leave validation to the server (fieldValidation on each kind's PATCH).
+  const root = (await call('GET', '/openapi/v3')).body;
+  const doc = (await call('GET', root.paths['api/v1'].serverRelativeURL)).body;
+  const patch = doc.paths['/api/v1/namespaces/{namespace}/pods/{name}'].patch;
+  assert.deepEqual(patch['x-kubernetes-group-version-kind'], { group: '', version: 'v1', kind: 'Pod' });
+  assert.deepEqual(patch.parameters.map((p: any) => [p.name, p.in]), [['fieldValidation', 'query']]);
+  assert.ok(doc.paths['/api/v1/nodes/{name}'].patch);
+  assert.equal((await call('GET', '/openapi/v2')).code, 404);
 });
 
 test('wired subresources appear in discovery; planned ones answer a Status that says when they arrive', async (t) => {
