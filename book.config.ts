@@ -47,6 +47,7 @@ export const chapters: Chapter[] = [
       'src/apiserver/handlers/resource.ts',
       'src/apiserver/subresources.ts',
       'src/apiserver/discovery.ts',
+      'src/apiserver/openapi.ts',
       'src/apiserver/server.ts',
       'src/apiserver/run.ts',
       'src/checkpoints/pods/apiserver.ts',
