@@ -93,3 +93,10 @@ test('a redirect destination answers 302 to the runtime URL', async (t) => {
   const r = await raw(Number(url.port), upgrade('/exec/default/web/nginx?command=date&output=1'));
   assert.match(r, /^HTTP\/1\.1 302 Found\r\nLocation: http:\/\/127\.0\.0\.1:1\/exec\/tok\r\n/);
 });
+
+test('POST (the SPDY upgrade) reaches getExec as GET does', async (t) => {
+  const { url, asked } = await start(t, () => ({ kind: 'url', url: 'http://127.0.0.1:1/exec/tok', redirect: true }));
+  const r = await raw(Number(url.port), 'POST /exec/default/web/nginx?command=date&output=1 HTTP/1.1\r\nHost: k\r\nContent-Length: 0\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\n\r\n');
+  assert.match(r, /^HTTP\/1\.1 302 Found\r\n/);
+  assert.equal(asked.length, 1);
+});
