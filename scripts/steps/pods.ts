@@ -34,8 +34,12 @@ await step('403 Forbidden: NamespaceLifecycle protects the default namespace.', 
 await step('No exec subresource yet: chapter 2 adds it.', ['kubectl', 'get', '--raw', '/api/v1/namespaces/default/pods/nginx/exec']);
 
 section('Namespaces, nodes, and the end of a pod');
-await step('Four namespaces exist from the start.', ['kubectl', 'get', 'ns']);
+await step('Create a namespace: kubectl sends this one as protobuf.', ['kubectl', 'create', 'namespace', 'team']);
+await step('Four namespaces exist from the start, and now a fifth.', ['kubectl', 'get', 'ns']);
 await step('No nodes yet: that is why the pod stays Pending.', ['kubectl', 'get', 'nodes']);
 await step('Our own kubectl makes the same requests, and logs them the same way.', ours('-v=6', 'get', 'po', 'nginx'));
 await step('Delete: a DELETE, then GETs until the pod answers 404.', ['kubectl', '-v=6', 'delete', 'pod', 'nginx']);
+await step('Manifests: kubectl reads /openapi/v3, sees that the server validates, and sends the object.',
+  'echo \'{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web"},"spec":{"containers":[{"name":"web","image":"nginx"}]}}\' | kubectl apply -f -');
+await step('And deletes it the same way.', ['kubectl', 'delete', 'pod', 'web']);
 observe('Everything a later component does (schedule, run, report status) is a request like these.');
