@@ -95,6 +95,7 @@ export const chapters: Chapter[] = [
       'src/remotecommand/http-status.ts',
       'src/remotecommand/serve-exec.ts',
       'src/remotecommand/websocket-client.ts',
+      'src/remotecommand/print-frames.ts',
       'src/exec/local.ts',
       'src/apiserver/exec/local.ts',
       'src/checkpoints/exec-subresource/apiserver.ts',

@@ -9,14 +9,12 @@ import { decodeMessage, encodeCloseSignal, encodeMessage } from './codec.ts';
 
 const names: Record<number, string> = { 0: 'stdin', 1: 'stdout', 2: 'stderr', 3: 'error', 4: 'resize', 255: 'close' };
 
-// #region show
 // "01 68 69 0a   stdout "hi\n"": the bytes as sent (the first 12), then what they mean.
 function show(arrow: string, bytes: Uint8Array | string, meaning: string): void {
   const raw = typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : Buffer.from(bytes);
   const hex = [...raw.subarray(0, 12)].map((b) => b.toString(16).padStart(2, '0')).join(' ') + (raw.length > 12 ? ' …' : '');
   console.log(`${arrow} ${hex.padEnd(38)} ${meaning}`);
 }
-// #endregion show
 
 const args = process.argv.slice(2);
 const dash = args.indexOf('--');

@@ -33,7 +33,6 @@ export class UpgradeError extends Error {
 const STDIN_HIGH_WATER = 1 << 20;
 const MAX_ERROR_BYTES = 1 << 20;
 
-// #region stream-exec
 // Resolves with the Status from channel 3 (a Success when the server closed with 1000 and sent
 // none); rejects on a refused upgrade (UpgradeError) or an abnormal close, as kubectl does.
 export function streamExec(url: string | URL, o: StreamExecOptions): Promise<Status> {
@@ -133,7 +132,6 @@ export function streamExec(url: string | URL, o: StreamExecOptions): Promise<Sta
     });
   });
 }
-// #endregion stream-exec
 
 function flushed(w: Writable | undefined): Promise<void> {
   if (!w || w.writableEnded || w.destroyed) return Promise.resolve();
