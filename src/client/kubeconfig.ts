@@ -125,11 +125,8 @@ export function loadClientConfig(opts: LoadOptions = {}): ClientConfig {
   if (opts.cluster && !merged.clusters.has(opts.cluster)) throw new KubeconfigError(`cluster "${opts.cluster}" does not exist`);
   const user = ((opts.user ?? context.user) && merged.users.get((opts.user ?? context.user)!)) || {};
 
-  const server = opts.server ?? cluster.server;
-  if (!server) {
-    // The words kubectl prints when there is no usable cluster at all.
-    throw new KubeconfigError('invalid configuration: no configuration has been provided, try setting KUBERNETES_MASTER environment variable');
-  }
+  // With no cluster at all kubectl still tries the historical default, and says the connection was refused.
+  const server = opts.server ?? cluster.server ?? 'http://localhost:8080';
   let ca: Buffer | undefined;
   if (cluster['certificate-authority-data']) ca = Buffer.from(cluster['certificate-authority-data'], 'base64');
   else if (cluster['certificate-authority']) ca = readFileSync(cluster['certificate-authority']);

@@ -248,6 +248,19 @@ for (const { slug, ready } of execCheckpoints) describe(`our kubectl exec agains
     assert.equal(hash(Buffer.concat(chunks)), hash(bytes));
   });
 
+  test('more than 10 MB of output arrives byte-exact through our stdout', async () => {
+    const size = 12_000_000;
+    const child = spawn(process.execPath, ['--import', 'tsx', mainTs, 'exec', 'web', '--', 'sh', '-c', `yes abcdefghi | head -c ${size}`], { env: cp.env, cwd: repoRoot });
+    const hash = createHash('sha256');
+    let got = 0;
+    child.stdout.on('data', (c: Buffer) => { hash.update(c); got += c.length; });
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    assert.equal(code, 0);
+    assert.equal(got, size);
+    const expected = createHash('sha256').update(Buffer.from('abcdefghi\n'.repeat(size / 10))).digest('hex');
+    assert.equal(hash.digest('hex'), expected);
+  });
+
   test('-v=7 shows the pod GET, the exec GET and the 101', async () => {
     const r = await ours(['exec', 'web', '-v=7', '--', 'true']);
     assert.equal(r.code, 0, r.stderr);

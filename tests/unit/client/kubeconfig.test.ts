@@ -68,8 +68,8 @@ test('falls back to ~/.kube/config', (t) => {
   assert.equal(loadClientConfig({ env: { HOME: dir } }).server, 'http://127.0.0.1:3');
 });
 
-test('no cluster at all is the error kubectl gives', () => {
-  assert.throws(() => loadClientConfig({ env: { HOME: '/nonexistent-home' } }), /no configuration has been provided/);
+test('no cluster at all falls back to http://localhost:8080, as kubectl does', () => {
+  assert.equal(loadClientConfig({ env: { HOME: '/nonexistent-home' } }).server, 'http://localhost:8080');
 });
 
 test('flags override the kubeconfig: --server, --token, -n', (t) => {
