@@ -4,7 +4,7 @@
 import { describe, before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { startCheckpoint, type RunningCheckpoint } from '../../src/workbook/checkpoint.ts';
 import { RESTClient } from '../../src/client/rest-client.ts';
 import { waitFor } from '../../src/util/wait.ts';
@@ -86,6 +86,17 @@ describe('chapter 3 (nodes): the two-node checkpoint', () => {
     }
     const wide = await k('get', 'po', 'spread-a', '-o', 'wide');
     assert.match(wide.stdout, new RegExp(`spread-a\\s+1/1\\s+Running\\s+0\\s+\\S+\\s+127\\.0\\.0\\.1\\s+${pods[0]!.spec.nodeName}\\s`));
+  });
+
+  test('a deleted pod is killed by its kubelet: its folder goes, and the kubelet stops listing it', async () => {
+    const pod = await createPod('doomed');
+    const bound = await running('doomed');
+    const dir = `${cp.stateDir}/${bound.spec.nodeName}/pods/default_doomed_${pod.metadata.uid}`;
+    await waitFor(() => existsSync(dir), { what: `${dir} to exist` });
+    await client.delete(`/api/v1/namespaces/default/pods/doomed`);
+    await waitFor(() => !existsSync(dir), { what: `${dir} to be removed` });
+    const kubeletPods = await (await fetch(`${cp.announcements[`kubelet-${bound.spec.nodeName}`]!.url}/pods`)).json() as List<Pod>;
+    assert.ok(!kubeletPods.items.some((p) => p.metadata.name === 'doomed'));
   });
 
   test('an unscheduled pod: ExecLocation says it has no host', async (t) => {
