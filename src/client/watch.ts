@@ -15,7 +15,8 @@ export interface WatchOptions {
 export async function* watch<T>(client: RESTClient, path: string, opts: WatchOptions = {}): AsyncGenerator<WatchEvent<T>> {
   let opened;
   try {
-    opened = await client.open({ path, query: { ...opts.query, watch: 'true' }, accept: opts.accept ?? Accept.json, signal: opts.signal });
+    // A watch lives as long as the server keeps it: the client's per-request timeout does not apply (0).
+    opened = await client.open({ path, query: { ...opts.query, watch: 'true' }, accept: opts.accept ?? Accept.json, signal: opts.signal, timeoutMs: 0 });
   } catch (err) {
     if (opts.signal?.aborted) return;
     throw err;

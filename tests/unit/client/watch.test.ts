@@ -54,3 +54,15 @@ test('a refused watch rejects with the Status', async (t) => {
   const it = watch(new RESTClient({ server: url }), '/api/v1/pods', { query: { resourceVersion: '1' } });
   await assert.rejects(it.next(), (e: unknown) => e instanceof StatusError && e.status.reason === 'Expired' && e.code === 410);
 });
+
+test('the client\'s request timeout does not cut a watch short', async (t) => {
+  const { url } = await serve(t, (_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.write('{"type":"ADDED","object":{"metadata":{"name":"a"}}}\n');
+    // The second event comes well after the client's 30 ms timeout, once the first was read.
+    setTimeout(() => res.end('{"type":"DELETED","object":{"metadata":{"name":"a"}}}\n'), 150);
+  });
+  const types: string[] = [];
+  for await (const ev of watch(new RESTClient({ server: url, timeoutMs: 30 }), '/api/v1/pods')) types.push(ev.type);
+  assert.deepEqual(types, ['ADDED', 'DELETED']);
+});
