@@ -205,14 +205,16 @@ export const chapters: Chapter[] = [
     files: [
       'src/streaming/request-cache.ts',
       'src/streaming/server.ts',
+      'src/streaming/redirect-policy.ts',
       'src/shim/streaming-runtime.ts',
       'src/kubelet/cri-streaming-exec.ts',
+      'src/checkpoints/streaming/apiserver.ts',
       'src/checkpoints/streaming/shim.ts',
       'src/checkpoints/streaming/kubelet.ts',
     ],
     checkpoint: {
       components: [
-        apiserver('src/checkpoints/nodes/apiserver.ts'),
+        apiserver('src/checkpoints/streaming/apiserver.ts'),
         { name: 'scheduler', entry: 'src/checkpoints/nodes/scheduler.ts', args: ['--apiserver=${apiserver.url}', '--node-monitor-grace-period=4s', '--node-monitor-period=1s'], probe: 'none' },
         { name: 'shim-node-1', entry: 'src/checkpoints/streaming/shim.ts', probe: 'socket' },
         { name: 'kubelet-node-1', entry: 'src/checkpoints/streaming/kubelet.ts', args: ['--node-name=node-1', '--apiserver=${apiserver.url}', '--port=0', '--heartbeat-interval=1s', '--container-runtime-endpoint=unix://${shim-node-1.socket}'], probe: 'http' },

@@ -11,6 +11,9 @@ const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIG
 
 // #region exec-in-container
 export class ProcessExecutor implements Executor {
+  // Pipes only: serveExec refuses a terminal until chapter 7 brings ptys.
+  readonly supportsTTY = false;
+
   constructor(private readonly resolve: ProcessSpecResolver, private readonly hop: string) {}
 
   async execInContainer(target: ExecTarget, streams: ExecStreams, signal: AbortSignal): Promise<ExecResult> {

@@ -2,7 +2,11 @@
 // ExecSync, metrics, a dead shim; and every earlier exec scenario still passing.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execScenarios } from './exec-scenarios.ts';
 import { useCheckpoint, podLifecycleTests, deadShimTests } from './cri-common.ts';
+
+// Cumulative: every exec scenario of chapters 2 and 3 against this checkpoint.
+execScenarios('cri');
 
 describe('chapter 4 (cri): the kubelet talks CRI to a shim', () => {
   const ctx = useCheckpoint('cri');

@@ -1,10 +1,26 @@
 // Chapter 5's checkpoint: the seed's whole chain. CRI Exec returns a token URL on the shim's streaming server,
 // the kubelet proxies the upgrade to it; tokens work once; metrics count exec; a dead shim and its recovery.
-import { describe, test } from 'node:test';
+import { describe, before, after, test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { useCheckpoint, podLifecycleTests, deadShimTests, run } from './cri-common.ts';
+import { execScenarios } from './exec-scenarios.ts';
+import { useCheckpoint, podLifecycleTests, deadShimTests, run, hasKubectl } from './cri-common.ts';
+import { startComponent, stopProcessTree, type ComponentProcess } from '../../src/workbook/supervisor.ts';
+import { repoRoot } from '../../src/workbook/checkpoint.ts';
+import { writeKubeconfig } from '../../src/workbook/kubeconfig.ts';
+import type { ComponentSpec } from '../../src/workbook/types.ts';
+import type { Announcement } from '../../src/util/announce.ts';
+import { RESTClient } from '../../src/client/rest-client.ts';
+import { waitFor } from '../../src/util/wait.ts';
+import { sameHost } from '../../src/streaming/redirect-policy.ts';
 import { RemoteRuntimeService } from '../../src/cri/remote-runtime.ts';
 import type { Pod } from '../../src/api/types.ts';
+
+// Cumulative: every exec scenario of chapters 2 and 3 against this checkpoint.
+execScenarios('streaming');
 
 describe('chapter 5 (streaming): exec through the shim\'s streaming server', () => {
   const ctx = useCheckpoint('streaming');
@@ -102,5 +118,61 @@ describe('chapter 5 (streaming): exec through the shim\'s streaming server', () 
     assert.equal(res.status, 429);
     assert.equal(res.retryAfter, '60');
     assert.match(JSON.parse(res.body).message, /^kubelet node-2: runtime shim node-2: rpc error: code = ResourceExhausted desc = maximum number of in-flight requests exceeded$/);
+  });
+});
+
+// The historical mode, composed by hand: a kubelet with --redirect-container-streaming=true answers 302 to the
+// streaming URL, and an API server with --streaming-proxy-redirects=true follows it to the same host only.
+describe('chapter 5: the redirect mode Kubernetes dropped', () => {
+  const procs: ComponentProcess[] = [];
+  let dir = '';
+  let kubeconfig = '';
+  let env: NodeJS.ProcessEnv = {};
+  let client: RESTClient;
+  const announced: Record<string, Announcement> = {};
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ike-redirect-'));
+    const start = async (spec: ComponentSpec, args: string[]) => {
+      const p = await startComponent(spec, { repoRoot, stateDir: dir, args, log: () => {} });
+      procs.push(p);
+      announced[spec.name] = p.announcement;
+      return p.announcement;
+    };
+    const api = await start({ name: 'apiserver', entry: 'src/checkpoints/streaming/apiserver.ts', probe: 'http' }, ['--port=0', '--streaming-proxy-redirects=true']);
+    kubeconfig = join(dir, 'kubeconfig');
+    writeKubeconfig(kubeconfig, api.url!);
+    env = { ...process.env, KUBECONFIG: kubeconfig, KUBECACHEDIR: join(dir, 'kube-cache') };
+    client = new RESTClient({ server: api.url! });
+    const shim = await start({ name: 'shim-node-1', entry: 'src/checkpoints/streaming/shim.ts', probe: 'socket' }, []);
+    await start({ name: 'kubelet-node-1', entry: 'src/checkpoints/streaming/kubelet.ts', probe: 'http' },
+      ['--node-name=node-1', `--apiserver=${api.url}`, '--port=0', '--heartbeat-interval=1s', `--container-runtime-endpoint=unix://${shim.socket}`, '--redirect-container-streaming=true']);
+  });
+  after(async () => {
+    for (const p of procs.reverse()) await stopProcessTree(p.child, p.exited);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the kubelet answers 302 to the streaming URL; the API server follows it, to the same host only', async (t) => {
+    await client.post('/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web' }, spec: { nodeName: 'node-1', containers: [{ name: 'web', image: 'nginx' }] } });
+    await waitFor(async () => (await client.get<Pod>('/api/v1/namespaces/default/pods/web')).status?.phase === 'Running', { timeoutMs: 30_000, what: 'pod web Running' });
+    // The kubelet's own answer to an upgrade.
+    const res = await new Promise<{ status: number; location?: string }>((resolve, reject) => {
+      const req = httpRequest(`${announced['kubelet-node-1']!.url}/exec/default/web/web?command=date&output=1`, { headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Protocol': 'v5.channel.k8s.io' } });
+      req.on('response', (r) => { r.resume(); resolve({ status: r.statusCode ?? 0, location: r.headers.location }); });
+      req.on('upgrade', () => reject(new Error('the kubelet upgraded instead of redirecting')));
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(res.status, 302);
+    assert.match(res.location ?? '', new RegExp(`^${announced['shim-node-1']!.streamingURL}exec/[A-Za-z0-9_-]{22}$`));
+    if (!(await hasKubectl())) return t.skip('the real kubectl is not on PATH');
+    const r = await run('kubectl', ['--kubeconfig', kubeconfig, 'exec', '-i', 'web', '--', 'sh', '-c', 'cat; exit 3'], env, 'through a redirect\n');
+    assert.deepEqual([r.code, r.stdout, r.stderr], [3, 'through a redirect\n', 'command terminated with exit code 3\n']);
+    // The rule the API server follows: the kubelet's host, any port; nothing else.
+    assert.equal(sameHost(new URL('http://127.0.0.1:10250/exec/a'), new URL('http://127.0.0.1:39745/exec/t')), true);
+    assert.equal(sameHost(new URL('http://127.0.0.1:10250/exec/a'), new URL('http://10.0.0.1:2379/v3/kv')), false);
+    assert.equal(sameHost(new URL('http://127.0.0.1:10250/exec/a'), new URL('http://localhost:39745/exec/t')), false);
+    assert.equal(sameHost(new URL('http://127.0.0.1:10250/exec/a'), new URL('file://127.0.0.1/etc/passwd')), false);
   });
 });

@@ -1,0 +1,9 @@
+// Which redirect to a streaming server an API server may follow, in the historical redirect mode
+// (apimachinery upgradeaware.go RequireSameHostRedirects, the CVE-2020-8559 fix).
+
+// #region same-host-redirects
+// Only to the host the API server asked (the port may differ: the runtime's streaming server has its own),
+// so a compromised node cannot point the API server at any other address it can reach.
+export const sameHost = (from: URL, to: URL): boolean =>
+  from.hostname === to.hostname && (to.protocol === 'http:' || to.protocol === 'https:');
+// #endregion same-host-redirects
