@@ -2,9 +2,10 @@
 import { Channel, type ProtocolInfo } from './protocols.ts';
 import type { TerminalSize } from '../exec/executor.ts';
 
-// A malformed message: the caller decides whether to drop it or end the session.
+// A malformed message. `fatal` ones end the session (Go's wsstream stops its read loop on a bad
+// close signal); the others cost only the one message.
 export class ProtocolError extends Error {
-  constructor(message: string) { super(message); this.name = 'ProtocolError'; }
+  constructor(message: string, readonly fatal = false) { super(message); this.name = 'ProtocolError'; }
 }
 
 export type Decoded =
@@ -53,7 +54,7 @@ export function decodeMessage(protocol: ProtocolInfo, message: Uint8Array | stri
   if (message.byteLength === 0) throw new ProtocolError('empty message: no channel byte');
   const channel = message[0]!;
   if (channel === Channel.close && protocol.closeSignal) {
-    if (message.byteLength !== 2) throw new ProtocolError(`malformed close signal: expected 2 bytes [255, channel], got ${message.byteLength}`);
+    if (message.byteLength !== 2) throw new ProtocolError(`malformed close signal: expected 2 bytes [255, channel], got ${message.byteLength}`, true);
     return { kind: 'close', channel: message[1]! };
   }
   return { kind: 'data', channel, data: message.subarray(1) };

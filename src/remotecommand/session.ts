@@ -64,7 +64,7 @@ export class ExecSession {
   receive(message: Uint8Array | string, isBinary: boolean): void {
     let decoded;
     try { decoded = decodeMessage(this.protocol, message, isBinary); } catch (err) {
-      if (err instanceof ProtocolError && /close signal/.test(err.message)) throw err;
+      if (err instanceof ProtocolError && err.fatal) throw err;
       this.log(`dropped a message: ${(err as Error).message}`);
       return;
     }

@@ -68,7 +68,7 @@ export function streamExec(url: string | URL, o: StreamExecOptions): Promise<Sta
       res.on('end', () => {
         const body = Buffer.concat(chunks).toString();
         let status: Status | undefined;
-        try { const v = JSON.parse(body); if (v && v.kind === 'Status' || v?.status === 'Failure') status = v; } catch { /* not a Status */ }
+        try { const v = JSON.parse(body); if (v?.kind === 'Status' || v?.status === 'Failure') status = v; } catch { /* not a Status */ }
         ws.terminate();
         settle(() => reject(new UpgradeError(res.statusCode ?? 0, status, body)));
       });
