@@ -33,7 +33,8 @@ test('json: keys sorted at every level, 4-space indent', () => {
 });
 
 test('lists: kind List with an empty resourceVersion; items get their kind from the list', () => {
-  const items = withTypeMeta([{ metadata: { name: 'a' } }], 'PodList');
+  const raw: { kind?: string; apiVersion?: string; metadata: { name: string } }[] = [{ metadata: { name: 'a' } }];
+  const items = withTypeMeta(raw, 'PodList');
   assert.deepEqual(items, [{ metadata: { name: 'a' }, apiVersion: 'v1', kind: 'Pod' }]);
   assert.deepEqual(asList(items), { apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } });
   assert.equal(printName(items[0]), 'pod/a\n');
