@@ -33,7 +33,9 @@ export async function serveWatch<T extends KObject>(req: IncomingMessage, res: S
   namespace: string | undefined, opts: WatchOptions<T>): Promise<void> {
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
   res.flushHeaders();
+  // A client that is gone gets nothing more; one that reads slowly makes us wait (its watcher's queue is bounded).
   const write = async (line: unknown) => {
+    if (res.destroyed) return;
     if (!res.write(JSON.stringify(line) + '\n')) await Promise.race([once(res, 'drain'), once(res, 'close')]);
   };
   let watch;
@@ -46,6 +48,8 @@ export async function serveWatch<T extends KObject>(req: IncomingMessage, res: S
     return;
   }
   const stop = () => watch.stop();
+  // The client may have left while the watch was being set up: its 'close' has already fired.
+  if (res.destroyed) { stop(); return; }
   res.once('close', stop);
   const timer = opts.timeoutSeconds ? setTimeout(stop, opts.timeoutSeconds * 1000) : undefined;
   try {

@@ -29,6 +29,9 @@ export class MemoryStorage implements Storage {
 
   currentRevision(): number { return this.revision; }
 
+  // Open watchers: what a client that went away must not leave behind.
+  get watcherCount(): number { return this.watchers.size; }
+
   async get(key: string): Promise<KeyValue | undefined> {
     const kv = this.data.get(key);
     return kv && clone(kv);
