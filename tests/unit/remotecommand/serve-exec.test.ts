@@ -48,6 +48,9 @@ function pidsWith(marker: string): number[] {
   }).map(Number);
 }
 
+// A sleep no other test runs: its argv is the marker once exec has replaced the shell.
+const uniqueSleep = () => `sleep ${100000 + Math.floor(Math.random() * 899999)}`;
+
 // A raw client that records every message and the close code.
 function raw(u: string, protocols: string[] | undefined, onOpen?: (ws: WebSocket) => void) {
   const ws = new WebSocket(u.replace('http:', 'ws:'), protocols);
@@ -71,6 +74,17 @@ test('v5 on the wire: empty stdout message first, output, Status last, close 100
   assert.equal(hex[0], '01');
   assert.ok(hex.includes('016f7574') && hex.includes('02657272'), hex.join(' '));
   assert.equal(c.messages.at(-1)!.data.toString(), '\x03{"metadata":{},"status":"Success"}');
+});
+
+test('pings are answered (client-go gives up after 61 s without a pong)', async () => {
+  const marker = uniqueSleep();
+  const c = raw(url(['sh', '-c', `echo ready; exec ${marker}`]), ['v5.channel.k8s.io']);
+  await waitFor(() => c.messages.some((m) => m.data.toString() === '\x01ready\n'), { what: 'ready' });
+  const pong = new Promise<Buffer>((resolve) => c.ws.once('pong', resolve));
+  c.ws.ping(Buffer.from('k8s'));
+  assert.equal((await pong).toString(), 'k8s');
+  c.ws.terminate();
+  await waitFor(() => pidsWith(marker).length === 0, { what: 'process killed', timeoutMs: 5000 });
 });
 
 test('streamExec: stdout and stderr apart, exact exit codes', async () => {
@@ -136,9 +150,6 @@ test('refusals before the upgrade are Status responses: none of our protocols (4
   assert.equal(spdy.code, 400);
   assert.deepEqual(JSON.parse(spdy.body), { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'SPDY is not served yet: this server speaks remotecommand over WebSocket only (SPDY arrives in chapter 8)', reason: 'BadRequest', code: 400 });
 });
-
-// A sleep no other test runs: its argv is the marker once exec has replaced the shell.
-const uniqueSleep = () => `sleep ${100000 + Math.floor(Math.random() * 899999)}`;
 
 test('a client that disconnects mid-stream leaves no process behind', async () => {
   const marker = uniqueSleep();
