@@ -39,6 +39,8 @@ export const invalid = (kind: string, name: string, causes: StatusCause[]) => {
   const joined = parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`;
   return failure(422, 'Invalid', `${kind} "${name}" is invalid: ${joined}`, { name, kind, causes });
 };
+// 422 without field causes: a patch that cannot be applied (apierrors.NewGenericServerResponse with StatusUnprocessableEntity).
+export const unprocessable = (message: string) => failure(422, 'Invalid', message);
 export const methodNotAllowed = (message = 'the server does not allow this method on the requested resource') =>
   failure(405, 'MethodNotAllowed', message);
 export const unsupportedMediaType = (contentType: string) =>

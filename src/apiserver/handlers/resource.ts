@@ -1,13 +1,13 @@
 // The REST verbs of one resource over HTTP: list/watch/create on the collection, get/update/patch/delete on an item
 // (k8s.io/apiserver/pkg/endpoints/handlers: get.go, create.go, update.go, patch.go, delete.go).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { badRequest, methodNotAllowed, StatusError, unsupportedMediaType } from '../../api/status.ts';
+import { badRequest, methodNotAllowed, StatusError, unprocessable, unsupportedMediaType } from '../../api/status.ts';
 import type { Store } from '../registry/store.ts';
 import type { KObject } from '../registry/strategy.ts';
 import { matchesFields, parseFieldSelector } from '../selectors/fields.ts';
 import { matchesLabels, parseLabelSelector } from '../selectors/labels.ts';
 import { decodeBody, mediaType, negotiate, queryBool, readBody, writeJSON } from './http.ts';
-import { applyPatch, patchTypeOf } from './patch.ts';
+import { applyPatch, JSONPatchError, patchTypeOf } from './patch.ts';
 import { asTable, includeObjectPolicy } from './table.ts';
 import { serveWatch } from './watch.ts';
 
@@ -30,7 +30,13 @@ export async function readPatch<T>(req: IncomingMessage): Promise<(cur: T) => T>
   try { patch = JSON.parse((await readBody(req)).toString('utf8')); } catch (err) {
     throw badRequest(`error decoding patch: ${err instanceof Error ? err.message : String(err)}`);
   }
-  return (cur) => applyPatch(type, cur, patch) as T;
+  return (cur) => {
+    try { return applyPatch(type, cur, patch) as T; } catch (err) {
+      // The real server answers a JSON patch that does not apply with 422 and the jsonpatch error's text.
+      if (err instanceof JSONPatchError) throw unprocessable(err.message);
+      throw err;
+    }
+  };
 }
 
 // Patch with retries: the resourceVersion we read is the precondition, unless the patch itself names one.

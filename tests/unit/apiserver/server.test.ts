@@ -109,14 +109,18 @@ test('create, get as object and as Table, list with selectors, YAML body, delete
   assert.deepEqual([gone.code, gone.body.message], [404, 'pods "a" not found']);
 });
 
-test('PATCH a pod with a merge patch; PUT with a stale resourceVersion is 409', async (t) => {
+test('PATCH a pod with merge and JSON patches; PUT with a stale resourceVersion is 409', async (t) => {
   const { call } = await start(t);
   const created = (await call('POST', '/api/v1/namespaces/default/pods', pod('a'))).body;
   const patched = await call('PATCH', '/api/v1/namespaces/default/pods/a', { metadata: { labels: { x: 'y' } } }, { 'Content-Type': 'application/merge-patch+json' });
   assert.deepEqual([patched.code, patched.body.metadata.labels], [200, { x: 'y' }]);
   const stale = await call('PUT', '/api/v1/namespaces/default/pods/a', created);
   assert.deepEqual([stale.code, stale.body.reason], [409, 'Conflict']);
-  assert.equal((await call('PATCH', '/api/v1/namespaces/default/pods/a', [], { 'Content-Type': 'application/json-patch+json' })).code, 415);
+  const jp = await call('PATCH', '/api/v1/namespaces/default/pods/a', [{ op: 'add', path: '/metadata/labels/tier', value: 'web' }], { 'Content-Type': 'application/json-patch+json' });
+  assert.deepEqual([jp.code, jp.body.metadata.labels], [200, { x: 'y', tier: 'web' }]);
+  const bad = await call('PATCH', '/api/v1/namespaces/default/pods/a', [{ op: 'remove', path: '/metadata/labels/nope' }], { 'Content-Type': 'application/json-patch+json' });
+  assert.deepEqual([bad.code, bad.body.reason], [422, 'Invalid']);
+  assert.equal((await call('PATCH', '/api/v1/namespaces/default/pods/a', 'x: 1', { 'Content-Type': 'application/apply-patch+yaml' })).code, 415);
 });
 
 test('namespaces: default may not be deleted; deleting one takes its pods along', async (t) => {
