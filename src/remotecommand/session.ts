@@ -74,7 +74,7 @@ export class ExecSession {
     }
     switch (decoded.channel) {
       case Channel.stdin:
-        if (!this.stdin || this.stdin.writableEnded || decoded.data.byteLength === 0) return;
+        if (!this.stdin || this.stdin.writableEnded || this.stdin.destroyed || decoded.data.byteLength === 0) return;
         // A full stdin (the process is not reading) stops reading the socket: TCP pushes back.
         if (!this.stdin.write(decoded.data)) {
           this.transport.pauseInput();

@@ -54,6 +54,8 @@ export function streamExec(url: string | URL, o: StreamExecOptions): Promise<Sta
       settled = true;
       clearInterval(ping);
       o.stdin?.removeListener('data', onStdin);
+      // A stdin that never ends (a terminal) must not keep the caller alive once the session is over.
+      o.stdin?.pause();
       o.signal?.removeEventListener('abort', onAbort);
       fn();
     };
