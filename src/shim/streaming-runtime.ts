@@ -5,14 +5,17 @@ import { ProcessExecutor } from './process-executor.ts';
 import type { ProcessRuntime } from './process-runtime.ts';
 import type { ShimStreaming } from './streaming.ts';
 
+// The hop's name in errors, as the kubelet names it: shim "shim-node-1" is "runtime shim node-1".
+const hopOf = (name: string) => `runtime shim ${name.replace(/^shim-/, '')}`;
+
 // #region streaming-runtime
 export async function startStreamingRuntime(ctx: { name: string; runtime: ProcessRuntime; log: (line: string) => void }): Promise<ShimStreaming> {
   // ExecInContainer checks again that the container runs: the token may be used up to a minute after Exec.
   const executor = new ProcessExecutor((id) => {
     const c = ctx.runtime.runningContainer(id);
     return { cwd: c.workingDir, env: c.env };
-  }, `runtime shim ${ctx.name}`);
-  const server = new StreamingServer({ executor, log: ctx.log });
+  }, hopOf(ctx.name));
+  const server = new StreamingServer({ executor, hop: hopOf(ctx.name), log: ctx.log });
   const url = await server.start();
   ctx.log(`streaming server listening on ${url}`);
   return server;

@@ -14,6 +14,7 @@ export interface StreamingServerOptions {
   cache?: RequestCache;
   host?: string;                      // loopback only: the URL is reachable by whoever can reach this address
   port?: number;
+  hop?: string;                       // names this server in the refusals it writes ("runtime shim node-1")
   log?: (line: string) => void;
 }
 
@@ -101,6 +102,8 @@ export class StreamingServer {
         executor: this.opts.executor,
         target: { container: container_id, cmd },
         options: { stdin, stdout, stderr, tty },
+        hop: this.opts.hop,
+        log: this.log,
       });
     } catch (err) {
       this.log(`exec in ${container_id.slice(0, 13)} failed: ${err instanceof Error ? err.message : String(err)}`);
