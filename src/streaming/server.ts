@@ -12,7 +12,6 @@ import { RequestCache, tokenPrefix, type CachedRequest } from './request-cache.t
 export interface StreamingServerOptions {
   executor: Executor;                 // ExecInContainer: where a cached exec finally runs
   cache?: RequestCache;
-  host?: string;                      // loopback only: the URL is reachable by whoever can reach this address
   port?: number;
   hop?: string;                       // names this server in the refusals it writes ("runtime shim node-1")
   log?: (line: string) => void;
@@ -54,7 +53,8 @@ export class StreamingServer {
   async start(): Promise<URL> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1', () => { this.server.off('error', reject); resolve(); });
+      // Loopback only: a URL works for whoever can reach its address, and only the kubelet should.
+      this.server.listen(this.opts.port ?? 0, '127.0.0.1', () => { this.server.off('error', reject); resolve(); });
     });
     const { address, port } = this.server.address() as AddressInfo;
     // As the real server does on Start: the base URL takes the port the listener actually got.
@@ -114,18 +114,24 @@ export class StreamingServer {
 
   private lookup(req: IncomingMessage): CachedRequest | undefined {
     const method = req.method ?? 'GET';
-    const m = ROUTE.exec(new URL(req.url ?? '/', 'http://streaming').pathname);
-    if (!m || (method !== 'GET' && method !== 'POST')) {
-      this.log(`${method} ${(req.url ?? '').slice(0, 40)}: 404`);
+    const path = new URL(req.url ?? '/', 'http://streaming').pathname;
+    const m = ROUTE.exec(path);
+    if (!m) {
+      this.log(`${method} ${path.slice(0, 16)}${path.length > 16 ? '…' : ''}: 404`); // a cut path: it may hold a token
       return undefined;
     }
     const [, kind, token] = m as unknown as [string, string, string];
+    if (method !== 'GET' && method !== 'POST') {
+      this.log(`${method} /${kind}/${tokenPrefix(token)}: 404`);
+      return undefined;
+    }
     const found = this.cache.consume(token);
     if (!found || found.kind !== kind) {
       this.log(`${method} /${kind}/${tokenPrefix(token)}: unknown, used or expired token: 404`);
       return undefined;
     }
-    this.log(`${method} /${kind}/${tokenPrefix(token)}: ${kind} in ${'container_id' in found.req ? found.req.container_id.slice(0, 13) : found.req.pod_sandbox_id.slice(0, 13)}`);
+    const target = 'container_id' in found.req ? found.req.container_id : found.req.pod_sandbox_id;
+    this.log(`${method} /${kind}/${tokenPrefix(token)}: ${kind} in ${target.slice(0, 13)}`);
     return found;
   }
 

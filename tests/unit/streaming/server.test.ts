@@ -79,8 +79,9 @@ test('Exec returns a loopback URL with a 128-bit token; the URL serves the exec 
 });
 
 test('guessed tokens, unknown routes and other methods are 404; a plain request uses the token up', async (t) => {
-  const { rt, id } = await setup(t);
+  const { rt, id, lines } = await setup(t);
   const url = new URL(await rt.exec(execReq(id, ['date'])));
+  const token = url.pathname.split('/').pop()!;
   const base = `http://${url.host}`;
   assert.deepEqual(await get(`${base}/exec/AAAAAAAAAAAAAAAAAAAAAA`), { status: 404, body: '404 page not found\n' });
   assert.equal((await get(`${base}/attach/AAAAAAAAAAAAAAAAAAAAAA`)).status, 404);
@@ -93,6 +94,7 @@ test('guessed tokens, unknown routes and other methods are 404; a plain request 
   const fresh = await rt.exec(execReq(id, ['date']));
   assert.equal((await get(fresh)).status, 400, 'not an upgrade');
   assert.equal((await get(fresh)).status, 404, 'and the token is spent');
+  assert.ok(!lines.some((l) => l.includes(token)), 'no log line holds a whole token, whatever the request');
 });
 
 test('Exec validation: INVALID_ARGUMENT, NOT_FOUND and FAILED_PRECONDITION as the real runtime answers', async (t) => {
