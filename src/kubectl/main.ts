@@ -4,8 +4,7 @@ import { runKubectl } from './kubectl.ts';
 
 // The WebSocket client is loaded only when exec runs, so get/run/delete start without it.
 async function loadStreamExec(): Promise<StreamExec> {
-  const mod = (await import(new URL('../remotecommand/websocket-client.ts', import.meta.url).href)) as { streamExec: StreamExec };
-  return mod.streamExec;
+  return (await import('../remotecommand/websocket-client.ts')).streamExec;
 }
 
 // `kubectl get po | head -1`: a reader that goes away is not an error worth a stack trace.
