@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import { badRequest, type Status } from '../api/status.ts';
 import { ResponseHeadParser, headerValue, serializeRequestHead, serializeResponseHead, type ParsedResponse } from './http-head.ts';
 import { closeAfterFlush, writeStatusAndClose } from './raw-response.ts';
+import { describeLoss, lostStreamWatchFor } from './lost-stream.ts';
 
 export interface UpgradeAwareProxyOptions {
   // Who the backend is, for every error this proxy creates: "kubelet node-1".
@@ -18,6 +19,11 @@ export interface UpgradeAwareProxyOptions {
   followRedirect?: (from: URL, to: URL) => boolean;
   // How to reach the backend (chapter 9 swaps in TLS). Default: plain TCP for http: URLs.
   dial?: (location: URL) => Socket;
+  // Set by the hops of an exec chain: when the backend dies mid-stream (no close frame) on a remotecommand
+  // protocol with a JSON error channel, the client gets a Status with this message on channel 3, then a
+  // close 1000, instead of a bare TCP close (kubectl's "close 1006 (abnormal closure)"). `cause` is "EOF" or
+  // the socket error ("read ECONNRESET"); the message names the hop: "kubelet node-2: connection lost mid-stream: EOF".
+  lostStream?: (cause: string) => string;
 }
 
 const MAX_REDIRECTS = 10;
@@ -137,9 +143,14 @@ export class UpgradeAwareProxy {
   // 101: relay the backend's raw answer, then the bytes the client sent early, then pipe both ways.
   // When either direction ends, both connections are closed.
   private join(client: Duplex, early: Buffer, backend: Socket, answer: ParsedResponse): Promise<void> {
+    // Only watches: the bytes are relayed unchanged, and backpressure stays the pipe's.
+    const watch = this.opts.lostStream
+      ? lostStreamWatchFor(headerValue(answer.head, 'upgrade'), headerValue(answer.head, 'sec-websocket-protocol'))
+      : undefined;
     client.write(answer.raw);
-    if (answer.rest.length) client.write(answer.rest);
+    if (answer.rest.length) { watch?.observe(answer.rest); client.write(answer.rest); }
     if (early.length) backend.write(early);
+    if (watch) backend.on('data', (chunk: Buffer) => watch.observe(chunk));
     return new Promise((resolve) => {
       let open = 2;
       const closed = () => { if (--open === 0) resolve(); };
@@ -155,12 +166,27 @@ export class UpgradeAwareProxy {
         to.once('finish', () => to.destroy());
         to.end();
       };
+      let lostBecause: Error | undefined;
+      // The backend went away. On its own (we did not end it) and before its close frame: say so, if we can.
+      const backendGone = () => {
+        if (watch && !ending.has(backend) && !ending.has(client) && !client.destroyed) {
+          const verdict = watch.verdict(this.opts.lostStream!(describeLoss(lostBecause)));
+          if (verdict.action === 'cut') return void client.destroy();
+          if (verdict.action === 'report') {
+            ending.add(client);
+            client.unpipe(backend);
+            client.write(verdict.bytes);
+            return void closeAfterFlush(client);
+          }
+        }
+        finish(client);
+      };
       client.once('close', () => { closed(); finish(backend); });
-      backend.once('close', () => { closed(); finish(client); });
+      backend.once('close', () => { closed(); backendGone(); });
       client.on('error', () => client.destroy());
-      backend.on('error', () => backend.destroy());
+      backend.on('error', (err) => { lostBecause ??= err; backend.destroy(); });
       client.once('end', () => finish(backend));
-      backend.once('end', () => finish(client));
+      backend.once('end', backendGone);
       client.pipe(backend, { end: false });
       backend.pipe(client, { end: false });
       backend.resume();
