@@ -99,8 +99,12 @@ export class KubeletServer {
       // --redirect-container-streaming (removed in 1.20): send the client to the runtime instead of proxying.
       await writeRedirectAndClose(socket, dest.url);
     } else {
-      // The runtime's streaming server serves it; the kubelet only joins the two connections.
-      await new UpgradeAwareProxy(new URL(dest.url), { hop: `${this.hop}: runtime streaming server` }).serveUpgrade(req, socket, head);
+      // The runtime's streaming server serves it; the kubelet only joins the two connections. If the
+      // runtime shim dies mid-stream, the client hears it from us on the error channel.
+      await new UpgradeAwareProxy(new URL(dest.url), {
+        hop: `${this.hop}: runtime streaming server`,
+        lostStream: (cause) => `${this.hop}: runtime shim ${this.opts.nodeName}: the streaming connection was lost: ${cause}`,
+      }).serveUpgrade(req, socket, head);
     }
   }
   // #endregion get-exec

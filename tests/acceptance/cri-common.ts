@@ -125,6 +125,8 @@ export function deadShimTests(ctx: CriContext, midStream: 'breaks' | 'survives')
       const r = await session.done;
       assert.notEqual(r.code, 0, 'kubectl must not report success for a cut stream');
       assert.equal(r.stdout, 'started\n');
+      // The kubelet saw its connection to the shim's streaming server end and said so on the error channel.
+      assert.match(r.stderr, /^error: Internal error occurred: kubelet node-1: runtime shim node-1: the streaming connection was lost: (EOF|read ECONNRESET)\n$/);
     }
     const failed = await waitFor(async () => { const r = await ctx.k('exec', 'cri-crash', '--', 'date'); return r.code !== 0 && r; }, { what: 'exec to fail while the shim is down' });
     assert.match(failed.stderr, /kubelet node-1: runtime shim node-1: rpc error: code = Unavailable desc = /);

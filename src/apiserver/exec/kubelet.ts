@@ -77,7 +77,9 @@ export class KubeletExecBackend implements ExecBackend {
       return writeStatusAndClose(socket, asStatus(err));
     }
     this.opts.log?.(`exec ${pod.metadata.namespace}/${pod.metadata.name} → kubelet ${nodeName} ${location.origin}${location.pathname}`);
-    await new UpgradeAwareProxy(location, { ...this.opts.proxy, hop: `kubelet ${nodeName}` }).serveUpgrade(req, socket, head);
+    // A kubelet that dies mid-stream is named on the error channel, not left to a bare close.
+    const hop = `kubelet ${nodeName}`;
+    await new UpgradeAwareProxy(location, { lostStream: (cause) => `${hop}: connection lost mid-stream: ${cause}`, ...this.opts.proxy, hop }).serveUpgrade(req, socket, head);
   }
 }
 // #endregion kubelet-exec-backend
