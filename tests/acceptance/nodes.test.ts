@@ -1,9 +1,9 @@
 // Chapter 3's checkpoint, driven as a reader would: two nodes Ready, pods spread over them, each exec lands on
-// its pod's node (proven from inside the command), a dead kubelet gives an error naming it and the node turns
+// its pod's node (proven from inside the command), a dead kubelet gives an error naming it (mid-stream too) and the node turns
 // NotReady, and many execs leave no connection behind.
 import { describe, before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { startCheckpoint, type RunningCheckpoint } from '../../src/workbook/checkpoint.ts';
 import { RESTClient } from '../../src/client/rest-client.ts';
@@ -127,7 +127,17 @@ describe('chapter 3 (nodes): the two-node checkpoint', () => {
     const onNode2 = pods.items.find((p) => p.spec.nodeName === 'node-2' && p.status?.phase === 'Running');
     const onNode1 = pods.items.find((p) => p.spec.nodeName === 'node-1' && p.status?.phase === 'Running');
     assert.ok(onNode2 && onNode1, 'a running pod on each node');
+    // A session in flight when the kubelet dies: the API server's proxy is the hop that notices, and says so.
+    const child = spawn('kubectl', ['--kubeconfig', cp.kubeconfig, 'exec', onNode2.metadata.name!, '--', 'sh', '-c', 'echo started; sleep 30'], { env: cp.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    t.after(() => { child.kill('SIGKILL'); });
+    let out = '', err = '';
+    child.stdout.on('data', (c: Buffer) => { out += c; });
+    child.stderr.on('data', (c: Buffer) => { err += c; });
+    const cut = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await waitFor(() => out === 'started\n', { what: 'the long exec to start' });
     process.kill(cp.announcements['kubelet-node-2']!.pid, 'SIGKILL');
+    assert.equal(await cut, 1, err);
+    assert.match(err, /^error: Internal error occurred: kubelet node-2: connection lost mid-stream: (EOF|read ECONNRESET)\n$/);
     const port = new URL(cp.announcements['kubelet-node-2']!.url!).port;
     const r = await waitFor(async () => {
       const res = await k('exec', onNode2.metadata.name!, '--', 'date');
