@@ -37,7 +37,9 @@ export class LocalExecutor implements Executor {
     });
     await spawned(child, file, this.opts.hop);
 
-    const kill = () => killGroup(child);
+    // The client is gone: kill the group and drop the output nobody will read (a stalled reader
+    // would otherwise hold the pipes, and 'close' with them, forever).
+    const kill = () => { killGroup(child); child.stdout?.destroy(); child.stderr?.destroy(); };
     signal.addEventListener('abort', kill, { once: true });
     try {
       const exited = exitOf(child);
