@@ -115,6 +115,8 @@ export const chapters: Chapter[] = [
       'src/proxy/http-head.ts',
       'src/proxy/raw-response.ts',
       'src/proxy/upgrade-aware.ts',
+      'src/proxy/ws-frames.ts',
+      'src/proxy/lost-stream.ts',
       'src/apiserver/exec/kubelet.ts',
       'src/apiserver/registry/status.ts',
       'src/apiserver/registry/binding.ts',
