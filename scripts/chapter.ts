@@ -1,6 +1,6 @@
 // `npm run chapter <n|slug>`: starts that chapter's checkpoint in .run/<slug>/ and keeps it running until Ctrl-C.
 import { join } from 'node:path';
-import { checkpointOf, findChapter, repoRoot, startCheckpoint } from '../src/workbook/checkpoint.ts';
+import { checkpointOf, findChapter, runRoot, startCheckpoint } from '../src/workbook/checkpoint.ts';
 
 const ref = process.argv[2];
 if (!ref) {
@@ -10,7 +10,7 @@ if (!ref) {
 
 let chapter;
 try { chapter = findChapter(ref); } catch (err) { console.error((err as Error).message); process.exit(2); }
-const stateDir = join(repoRoot, '.run', chapter.slug);
+const stateDir = join(runRoot(), chapter.slug);
 const color = process.stdout.isTTY;
 const paint = (line: string) => {
   if (!color) return line;

@@ -3,8 +3,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 
 export interface WaitOptions { timeoutMs?: number; intervalMs?: number; what?: string; signal?: AbortSignal }
 
-// Polls `check` until it returns a value that is not undefined/false, or throws when the deadline passes.
-export async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, opts: WaitOptions = {}): Promise<T> {
+// Polls `check` until it returns a value that is not undefined, null or false, or throws when the deadline passes.
+export async function waitFor<T>(check: () => T | undefined | null | false | Promise<T | undefined | null | false>, opts: WaitOptions = {}): Promise<T> {
   const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
   let interval = opts.intervalMs ?? 10;
   let lastError: unknown;
@@ -12,7 +12,7 @@ export async function waitFor<T>(check: () => T | undefined | false | Promise<T 
     opts.signal?.throwIfAborted();
     try {
       const v = await check();
-      if (v !== undefined && v !== false) return v as T;
+      if (v !== undefined && v !== null && v !== false) return v as T;
     } catch (err) { lastError = err; }
     if (Date.now() > deadline) {
       const why = lastError instanceof Error ? `: ${lastError.message}` : '';

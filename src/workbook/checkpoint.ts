@@ -11,6 +11,11 @@ import { writeKubeconfig } from './kubeconfig.ts';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
+// Where `npm run chapter` keeps each checkpoint's state folder (.run/<slug>/); tests point it elsewhere.
+export function runRoot(): string {
+  return process.env.WORKBOOK_RUN_DIR ? resolve(process.env.WORKBOOK_RUN_DIR) : join(repoRoot, '.run');
+}
+
 export function findChapter(ref: string | number): Chapter {
   const key = String(ref).trim();
   const found = chapters.find((c) => c.slug === key || (/^\d+$/.test(key) && c.number === Number(key)));
@@ -167,7 +172,7 @@ export async function startCheckpoint(ref: string | number, opts: StartOptions =
 export interface RunningInfo { slug: string; stateDir: string; kubeconfig: string; pid: number; since: number }
 
 // Checkpoints started with `npm run chapter` that are still alive, newest first (for `npm run kubectl` and steps).
-export function findRunningCheckpoints(root = join(repoRoot, '.run')): RunningInfo[] {
+export function findRunningCheckpoints(root = runRoot()): RunningInfo[] {
   let slugs: string[];
   try { slugs = readdirSync(root); } catch { return []; }
   const found: RunningInfo[] = [];
