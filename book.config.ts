@@ -41,6 +41,7 @@ export const chapters: Chapter[] = [
       'src/apiserver/printers/pods.ts',
       'src/apiserver/printers/nodes.ts',
       'src/apiserver/handlers/http.ts',
+      'src/util/raw-response.ts',
       'src/apiserver/handlers/patch.ts',
       'src/apiserver/handlers/table.ts',
       'src/apiserver/handlers/watch.ts',
@@ -92,7 +93,6 @@ export const chapters: Chapter[] = [
       'src/remotecommand/codec.ts',
       'src/remotecommand/status.ts',
       'src/remotecommand/session.ts',
-      'src/remotecommand/http-status.ts',
       'src/remotecommand/serve-exec.ts',
       'src/remotecommand/websocket-client.ts',
       'src/remotecommand/print-frames.ts',
@@ -113,7 +113,6 @@ export const chapters: Chapter[] = [
     question: 'How does the API server find the node?',
     files: [
       'src/proxy/http-head.ts',
-      'src/proxy/raw-response.ts',
       'src/proxy/upgrade-aware.ts',
       'src/proxy/ws-frames.ts',
       'src/proxy/lost-stream.ts',

@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import { badRequest, notFoundPath, StatusError, toStatus, type Status } from '../api/status.ts';
 import type { List, Pod } from '../api/types.ts';
 import { UpgradeAwareProxy } from '../proxy/upgrade-aware.ts';
-import { closeAfterFlush, writeStatusAndClose } from '../proxy/raw-response.ts';
+import { closeAfterFlush, writeStatusAndClose } from '../util/raw-response.ts';
 import { serveExec } from '../remotecommand/serve-exec.ts';
 import { isExecPath, parseExecRequest } from './exec-request.ts';
 import type { PodManager } from './pod-manager.ts';

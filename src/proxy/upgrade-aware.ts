@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { badRequest, type Status } from '../api/status.ts';
 import { ResponseHeadParser, headerValue, serializeRequestHead, serializeResponseHead, type ParsedResponse } from './http-head.ts';
-import { closeAfterFlush, writeStatusAndClose } from './raw-response.ts';
+import { closeAfterFlush, writeStatusAndClose } from '../util/raw-response.ts';
 import { describeLoss, lostStreamWatchFor } from './lost-stream.ts';
 
 export interface UpgradeAwareProxyOptions {

@@ -6,7 +6,7 @@ import type { Status } from '../api/status.ts';
 import type { ExecTarget, Executor } from '../exec/executor.ts';
 import { parseProtocolHeader, selectProtocol, supportedProtocolNames } from './protocols.ts';
 import { ExecSession, type StreamOptions } from './session.ts';
-import { writeStatusResponse } from './http-status.ts';
+import { writeStatusAndClose } from '../util/raw-response.ts';
 import { internalErrorStatus } from './status.ts';
 
 export interface ServeExecOptions {
@@ -68,7 +68,7 @@ export async function serveExec(req: IncomingMessage, socket: Duplex, head: Buff
   const refused = refusal(req, o);
   if (refused) {
     log(`exec refused (${refused.code}): ${refused.message}`);
-    await writeStatusResponse(socket, refused);
+    await writeStatusAndClose(socket, refused);
     return refused;
   }
   const protocol = selectProtocol(parseProtocolHeader(req.headers['sec-websocket-protocol']))!;

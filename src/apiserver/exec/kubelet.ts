@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import type { Node, NodeAddress, Pod } from '../../api/types.ts';
 import { badRequest, toStatus, type Status } from '../../api/status.ts';
 import { UpgradeAwareProxy, type UpgradeAwareProxyOptions } from '../../proxy/upgrade-aware.ts';
-import { writeStatusAndClose } from '../../proxy/raw-response.ts';
+import { writeStatusAndClose } from '../../util/raw-response.ts';
 import type { ExecBackend, PodExecOptions } from './backend.ts';
 
 // How the API server reads a Node (the registry); throws the NotFound Status for a missing one.

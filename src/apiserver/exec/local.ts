@@ -7,7 +7,7 @@ import { badRequest, toStatus } from '../../api/status.ts';
 import type { Pod } from '../../api/types.ts';
 import { LocalExecutor } from '../../exec/local.ts';
 import { serveExec } from '../../remotecommand/serve-exec.ts';
-import { writeStatusResponse } from '../../remotecommand/http-status.ts';
+import { writeStatusAndClose } from '../../util/raw-response.ts';
 import type { ExecBackend, PodExecOptions } from './backend.ts';
 
 export interface LocalExecBackendOptions {
@@ -43,7 +43,7 @@ export class LocalExecBackend implements ExecBackend {
       await mkdir(folder, { recursive: true });
     } catch (err) {
       log(`exec ${namespace}/${name} refused: ${err instanceof Error ? err.message : String(err)}`);
-      return writeStatusResponse(socket, toStatus(err));
+      return writeStatusAndClose(socket, toStatus(err));
     }
     // The container's own env (value only) on top of a small, fixed base: not the API server's env.
     const container = pod.spec.containers.find((c) => c.name === options.container);

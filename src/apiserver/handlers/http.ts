@@ -1,12 +1,11 @@
 // HTTP plumbing of the API server: bodies in, JSON and Status out, content negotiation
 // (k8s.io/apiserver/pkg/endpoints/handlers/responsewriters and .../negotiation).
-import { STATUS_CODES } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { parse as parseYAML } from 'yaml';
 import { badRequest, notAcceptable, requestEntityTooLarge, toStatus, unsupportedMediaType } from '../../api/status.ts';
-import type { Status } from '../../api/status.ts';
 import { decodeProtobufObject } from '../../api/protobuf.ts';
+import { writeStatusAndClose } from '../../util/raw-response.ts';
 
 const protobufKinds = new Set(['Namespace']);
 
@@ -26,18 +25,9 @@ export function writeStatus(res: ServerResponse, err: unknown): void {
 }
 
 // An upgrade request arrives as a raw socket: an error is written as a whole HTTP response by hand,
-// then the socket is ended, so the client reads a Status, not a reset.
+// then the socket is closed politely, so the client reads a Status, not a reset.
 export function writeStatusToSocket(socket: Duplex, err: unknown): void {
-  const status: Status = toStatus(err);
-  const code = status.code ?? 500;
-  const body = JSON.stringify(status);
-  if (!socket.writable) { socket.destroy(); return; }
-  socket.end(
-    `HTTP/1.1 ${code} ${STATUS_CODES[code] ?? 'Error'}\r\n` +
-    'Content-Type: application/json\r\n' +
-    `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-    'Connection: close\r\n\r\n' + body,
-  );
+  void writeStatusAndClose(socket, toStatus(err));
 }
 
 export async function readBody(req: IncomingMessage, limit = maxBodyBytes): Promise<Buffer> {
