@@ -6,6 +6,9 @@ await step('The version decides which bundled kubectl the dispatcher runs.', 'ku
 await step('The resources of the core group, with their kinds and short names.',
   'kubectl get --raw /api/v1 | jq -r \'.resources[] | "\\(.name) \\(.kind) \\(.shortNames | join(","))"\'');
 observe('Without the short name "po" in that list, `kubectl get po` would not know what "po" means.');
+await step('With an empty discovery cache, kubectl asks /api, /apis and /api/v1 before the request you asked for.',
+  'KUBECACHEDIR=$(mktemp -d) kubectl -v=6 get po');
+observe('The answers are cached per server: the next commands go straight to their own request.');
 
 section('A pod: created, completed by the server, printed by the server');
 await step('Create a pod. kubectl POSTs a name, a label and a container.', ['kubectl', 'run', 'nginx', '--image=nginx', '--restart=Never']);
@@ -41,5 +44,5 @@ await step('Our own kubectl makes the same requests, and logs them the same way.
 await step('Delete: a DELETE, then GETs until the pod answers 404.', ['kubectl', '-v=6', 'delete', 'pod', 'nginx']);
 await step('Manifests: kubectl reads /openapi/v3, sees that the server validates, and sends the object.',
   'echo \'{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web"},"spec":{"containers":[{"name":"web","image":"nginx"}]}}\' | kubectl apply -f -');
-await step('And deletes it the same way.', ['kubectl', 'delete', 'pod', 'web']);
+await step('Delete it.', ['kubectl', 'delete', 'pod', 'web']);
 observe('Everything a later component does (schedule, run, report status) is a request like these.');
