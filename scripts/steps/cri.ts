@@ -43,11 +43,12 @@ await step('And failures by operation.', `curl -s ${kubelet1}/metrics | grep '^k
 
 section('A shim dies');
 const shimPid = announced('shim-node-1').pid;
-const onNode1 = (await step('Which pods run on node-1?', ['kubectl', 'get', 'po', '--field-selector=spec.nodeName=node-1', '-o', 'jsonpath={.items[*].metadata.name}'])).output.trim().split(/\s+/).filter(Boolean);
+const onNode1 = (await step('Which pods run on node-1?', ['kubectl', 'get', 'po', '--field-selector=spec.nodeName=node-1', '-o', 'jsonpath={.items[*].metadata.name}{"\\n"}'])).output.trim().split(/\s+/).filter(Boolean);
 await step('Kill node-1\'s shim, as a crash would.', ['kill', '-9', String(shimPid)]);
 if (onNode1.includes('web')) {
   await step('Exec into a pod on node-1: the error names the kubelet, then the runtime shim.', ['kubectl', 'exec', 'web', '--', 'date']);
 }
 await step('The kubelet counted the failures.', `curl -s ${kubelet1}/metrics | grep '^kubelet_runtime_operations_errors_total' | head -3`);
-observe('Restart it with `npm run chapter 4` (or see tests/acceptance/cri.test.ts, which restarts the shim on the same socket):\n'
-  + 'the kubelet\'s gRPC channel reconnects, the PLEG sees the containers the crash ended, and the pods start again.');
+observe('node-1 stays without a runtime until the checkpoint restarts (Ctrl-C, then npm run chapter 4).\n'
+  + 'tests/acceptance/cri.test.ts restarts just the shim on the same socket: the kubelet\'s gRPC channel reconnects,\n'
+  + 'the PLEG sees the containers the crash ended, and the pods start again.');

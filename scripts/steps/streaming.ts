@@ -18,7 +18,7 @@ await step('stdin, stdout, exit codes: unchanged for kubectl.', 'echo hello | ku
 await step('Our kubectl takes the same path.', ours('exec', 'web', '--', 'echo', 'hello from our kubectl'));
 
 section('The URL and its token');
-const node = (await step('Which node is web on?', ['kubectl', 'get', 'po', 'web', '-o', 'jsonpath={.spec.nodeName}'])).output.trim();
+const node = (await step('Which node is web on?', ['kubectl', 'get', 'po', 'web', '-o', 'jsonpath={.spec.nodeName}{"\\n"}'])).output.trim();
 const shim = `unix://${announced(`shim-${node}`).socket}`;
 const cc = (...args: string[]) => ['node', '--import', 'tsx', 'src/cri/crictl.ts', '--runtime-endpoint', shim, ...args].join(' ');
 await step('Ask the shim for a URL, as the kubelet does, and use it.', `${cc('exec', '--show-url')} $(${cc('ps', '-q', '--name=web')}) -- echo hello from the streaming server`);
@@ -27,9 +27,10 @@ observe('The URL is the streaming server\'s, on loopback, with 128 random bits i
 await step('A guessed token: 404.', `curl -s -o /dev/null -w '%{http_code}\\n' '${announced(`shim-${node}`).streamingURL}exec/AAAAAAAAAAAAAAAAAAAAAA'`);
 await step('A used token: 404, the same answer.',
   `URL=$(${cc('exec', '--show-url')} $(${cc('ps', '-q', '--name=web')}) -- true | sed -n 's/^URL: //p'); curl -s -o /dev/null -w '%{http_code}\\n' "$URL"`);
-await step('Exec into a container that does not run: the shim refuses before any URL exists.', `${cc('exec')} 0123456789abcdef -- date`);
+await step('Exec into a container the shim does not know: it refuses before any URL exists.', `${cc('exec')} 0123456789abcdef -- date`);
 
 section('What the kubelet counts');
 const kubelet = announced(`kubelet-${node}`).url;
-await step('Each kubectl exec was one CRI Exec call.', `curl -s ${kubelet}/metrics | grep 'operation_type="exec"'`);
-observe('In chapter 4 this line did not exist: the kubelet ran exec itself. Now every exec costs one gRPC call and one token.');
+await step('Each kubectl exec was one CRI Exec call.', `curl -s ${kubelet}/metrics | grep '^kubelet_runtime_operations_total{operation_type="exec"}'`);
+observe('In chapter 4 this line did not exist: the kubelet ran exec itself. Now every kubectl exec costs one gRPC call\n'
+  + 'and one token (the crictl execs above went to the shim directly, so the kubelet did not count them).');
