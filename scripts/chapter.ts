@@ -43,13 +43,16 @@ console.log('\nPress Ctrl-C to stop everything. Point the real kubectl at it wit
 console.log(`export KUBECONFIG=${cp.kubeconfig}`);
 
 let stopping = false;
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.on(sig, async () => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\nStopping checkpoint ${chapter.slug}...`);
-    await cp.stop();
-    console.log('All stopped.');
-    process.exit(0);
-  });
-}
+const stop = async (why: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${why}: stopping checkpoint ${chapter.slug}...`);
+  await cp.stop();
+  console.log('All stopped.');
+  process.exit(0);
+};
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void stop(sig));
+// `kill <npm pid>` ends npm without passing the signal on; a checkpoint whose parent is gone stops too,
+// rather than running on unowned.
+const parent = process.ppid;
+setInterval(() => { if (process.ppid !== parent) void stop('parent process gone'); }, 1000).unref();

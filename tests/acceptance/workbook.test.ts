@@ -69,3 +69,19 @@ test('npm run chapter with an unknown chapter lists the chapters', async () => {
   assert.equal(await r.exit, 2);
   assert.match(r.output(), /no chapter "nope"; the chapters are:[\s\S]*1\s+pods[\s\S]*5\s+streaming/);
 });
+
+test('killing npm (which does not pass signals on) still stops the checkpoint it started', async (t) => {
+  const runDir = mkdtempSync(join(tmpdir(), 'ike-run-'));
+  t.after(() => rmSync(runDir, { recursive: true, force: true }));
+  const npm = spawn('npm', ['run', 'chapter', '1'], { cwd: repoRoot, env: { ...process.env, WORKBOOK_RUN_DIR: runDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  npm.stdout!.on('data', (d) => { out += d; });
+  t.after(() => { try { process.kill(npm.pid!, 'SIGKILL'); } catch { /* gone */ } });
+  await waitFor(() => out.includes('export KUBECONFIG='), { timeoutMs: 60_000, what: 'the checkpoint to be ready' });
+  const stateDir = join(runDir, 'pods');
+  const { pid } = JSON.parse(readFileSync(join(stateDir, 'apiserver.ready.json'), 'utf8')) as { pid: number };
+  const tree = [pid, ...descendants(npm.pid!)];
+  npm.kill('SIGTERM');
+  await waitFor(() => tree.every((p) => !alive(p)), { timeoutMs: 20_000, what: 'the chapter runner and the API server to stop' });
+  assert.equal(existsSync(join(stateDir, 'lock')), false);
+});
