@@ -32,12 +32,14 @@ export function encodeCloseSignal(channel: number): Uint8Array {
 }
 // #endregion encode
 
-const base64Pattern = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
-// Strict like Go's base64.StdEncoding: padding required, no whitespace, no URL alphabet.
+// Strict like Go's base64.StdEncoding: padding required, no whitespace, no URL alphabet. Node's decoder
+// skips what it does not understand, so the check is that the bytes encode back to exactly the text
+// (native speed, where a regular expression over a large payload was ~15x slower than decoding).
+// Unlike Go, this also refuses non-zero padding bits, which no encoder produces.
 export function decodeBase64Strict(text: string): Uint8Array {
-  if (!base64Pattern.test(text)) throw new ProtocolError(`invalid base64 payload (${text.length} chars): expected standard base64 with padding`);
-  return new Uint8Array(Buffer.from(text, 'base64'));
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.toString('base64') !== text) throw new ProtocolError(`invalid base64 payload (${text.length} chars): expected standard base64 with padding`);
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 // #region decode
