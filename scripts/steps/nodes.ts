@@ -33,6 +33,14 @@ await step('/pods lists what the kubelet holds.', `curl -s ${kubelet1}/pods | jq
 await step('A plain GET of an exec route is refused: exec needs an upgrade.', `curl -s '${kubelet1}/exec/default/web/web?command=date&output=1' | jq -r .message`);
 await step('No stream asked for: the kubelet\'s own words.', `curl -s -H 'Connection: Upgrade' -H 'Upgrade: websocket' '${kubelet1}/exec/default/web/web?command=date' | jq -r .message`);
 
+section('ExecLocation says no');
+await step('Cordon both nodes: the scheduler has nowhere to put a new pod.', ['kubectl', 'cordon', 'node-1', 'node-2']);
+await step('A pod that waits for a node.', ['kubectl', 'run', 'waiting', '--image=nginx']);
+await step('Exec into it: the API server refuses before any kubelet is asked.', ['kubectl', 'exec', 'waiting', '--', 'date']);
+observe('400 from ExecLocation: no spec.nodeName, so there is no kubelet to proxy to.');
+await step('Clean up.', ['kubectl', 'delete', 'pod', 'waiting']);
+await step('Make both nodes schedulable again.', ['kubectl', 'uncordon', 'node-1', 'node-2']);
+
 section('A node dies');
 await step('Kill node-2\'s kubelet, as a crash would.', ['kill', '-9', String(announced('kubelet-node-2').pid)]);
 await step('Exec into its pod: the error names the hop that failed.', ['kubectl', 'exec', 'api', '--', 'date']);
