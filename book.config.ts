@@ -4,6 +4,23 @@ import type { Chapter, ComponentSpec } from './src/workbook/types.ts';
 const apiserver = (entry: string, ...args: string[]): ComponentSpec =>
   ({ name: 'apiserver', entry, args: ['--port=0', ...args], probe: 'http' });
 
+// From chapter 3 on: one scheduler (which also marks silent nodes NotReady after 4 s)...
+const scheduler: ComponentSpec = {
+  name: 'scheduler', entry: 'src/checkpoints/nodes/scheduler.ts',
+  args: ['--apiserver=${apiserver.url}', '--node-monitor-grace-period=4s', '--node-monitor-period=1s'], probe: 'none',
+};
+
+// ...and two nodes. Each node is a kubelet, from chapter 4 on with a runtime shim on its own socket beside it.
+const nodes = (kubeletEntry: string, shimEntry?: string): ComponentSpec[] => ['node-1', 'node-2'].flatMap((node) => {
+  const kubelet: ComponentSpec = {
+    name: `kubelet-${node}`, entry: kubeletEntry, probe: 'http',
+    args: [`--node-name=${node}`, '--apiserver=${apiserver.url}', '--port=0', '--heartbeat-interval=1s'],
+  };
+  if (!shimEntry) return [kubelet];
+  kubelet.args!.push(`--container-runtime-endpoint=unix://\${shim-${node}.socket}`);
+  return [{ name: `shim-${node}`, entry: shimEntry, probe: 'socket' }, kubelet];
+});
+
 export const chapters: Chapter[] = [
   {
     number: 0,
@@ -141,9 +158,8 @@ export const chapters: Chapter[] = [
     checkpoint: {
       components: [
         apiserver('src/checkpoints/nodes/apiserver.ts'),
-        { name: 'scheduler', entry: 'src/checkpoints/nodes/scheduler.ts', args: ['--apiserver=${apiserver.url}', '--node-monitor-grace-period=4s', '--node-monitor-period=1s'], probe: 'none' },
-        { name: 'kubelet-node-1', entry: 'src/checkpoints/nodes/kubelet.ts', args: ['--node-name=node-1', '--apiserver=${apiserver.url}', '--port=0', '--heartbeat-interval=1s'], probe: 'http' },
-        { name: 'kubelet-node-2', entry: 'src/checkpoints/nodes/kubelet.ts', args: ['--node-name=node-2', '--apiserver=${apiserver.url}', '--port=0', '--heartbeat-interval=1s'], probe: 'http' },
+        scheduler,
+        ...nodes('src/checkpoints/nodes/kubelet.ts'),
       ],
       try: ['kubectl get nodes', 'kubectl run web --image=nginx', 'kubectl get po -o wide', "kubectl exec web -- sh -c 'echo $NODE_NAME; pwd'"],
     },
@@ -183,11 +199,8 @@ export const chapters: Chapter[] = [
     checkpoint: {
       components: [
         apiserver('src/checkpoints/nodes/apiserver.ts'),
-        { name: 'scheduler', entry: 'src/checkpoints/nodes/scheduler.ts', args: ['--apiserver=${apiserver.url}', '--node-monitor-grace-period=4s', '--node-monitor-period=1s'], probe: 'none' },
-        { name: 'shim-node-1', entry: 'src/checkpoints/cri/shim.ts', probe: 'socket' },
-        { name: 'kubelet-node-1', entry: 'src/checkpoints/cri/kubelet.ts', args: ['--node-name=node-1', '--apiserver=${apiserver.url}', '--port=0', '--heartbeat-interval=1s', '--container-runtime-endpoint=unix://${shim-node-1.socket}'], probe: 'http' },
-        { name: 'shim-node-2', entry: 'src/checkpoints/cri/shim.ts', probe: 'socket' },
-        { name: 'kubelet-node-2', entry: 'src/checkpoints/cri/kubelet.ts', args: ['--node-name=node-2', '--apiserver=${apiserver.url}', '--port=0', '--heartbeat-interval=1s', '--container-runtime-endpoint=unix://${shim-node-2.socket}'], probe: 'http' },
+        scheduler,
+        ...nodes('src/checkpoints/cri/kubelet.ts', 'src/checkpoints/cri/shim.ts'),
       ],
       try: [
         'kubectl run web --image=nginx',
@@ -216,11 +229,8 @@ export const chapters: Chapter[] = [
     checkpoint: {
       components: [
         apiserver('src/checkpoints/streaming/apiserver.ts'),
-        { name: 'scheduler', entry: 'src/checkpoints/nodes/scheduler.ts', args: ['--apiserver=${apiserver.url}', '--node-monitor-grace-period=4s', '--node-monitor-period=1s'], probe: 'none' },
-        { name: 'shim-node-1', entry: 'src/checkpoints/streaming/shim.ts', probe: 'socket' },
-        { name: 'kubelet-node-1', entry: 'src/checkpoints/streaming/kubelet.ts', args: ['--node-name=node-1', '--apiserver=${apiserver.url}', '--port=0', '--heartbeat-interval=1s', '--container-runtime-endpoint=unix://${shim-node-1.socket}'], probe: 'http' },
-        { name: 'shim-node-2', entry: 'src/checkpoints/streaming/shim.ts', probe: 'socket' },
-        { name: 'kubelet-node-2', entry: 'src/checkpoints/streaming/kubelet.ts', args: ['--node-name=node-2', '--apiserver=${apiserver.url}', '--port=0', '--heartbeat-interval=1s', '--container-runtime-endpoint=unix://${shim-node-2.socket}'], probe: 'http' },
+        scheduler,
+        ...nodes('src/checkpoints/streaming/kubelet.ts', 'src/checkpoints/streaming/shim.ts'),
       ],
       try: [
         'kubectl run web --image=nginx',
