@@ -53,7 +53,8 @@ abstract class RemoteService {
     const fn = (this.client as unknown as Record<string, grpc.requestCallback<Res> & ((...a: unknown[]) => void)>)[method]!;
     return new Promise<Res>((resolve, reject) => {
       fn.call(this.client, request, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err: grpc.ServiceError | null, res?: Res) => {
-        if (err) reject(new CriError(err.code, err.details || err.message, this.hop, method));
+        // grpc-js ends some details with an empty "Resolution note: "; it says nothing, so it goes.
+        if (err) reject(new CriError(err.code, (err.details || err.message).replace(/\s*Resolution note:\s*$/, ''), this.hop, method));
         else resolve(res!);
       });
     });

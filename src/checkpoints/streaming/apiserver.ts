@@ -1,6 +1,6 @@
 // Chapter 5's API server: chapter 3's, plus the historical StreamingProxyRedirects mode. With
 // --streaming-proxy-redirects=true the exec proxy follows a kubelet's 302 to the runtime's streaming server,
-// to the same host only (the CVE-2020-8559 fix, upgradeaware.go RequireSameHostRedirects).
+// to the same host only (upgradeaware.go RequireSameHostRedirects; see src/streaming/redirect-policy.ts).
 import type { NodeAddress } from '../../api/types.ts';
 import { KubeletExecBackend } from '../../apiserver/exec/kubelet.ts';
 import { execSubresource } from '../../apiserver/exec/rest.ts';
