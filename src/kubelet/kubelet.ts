@@ -118,7 +118,9 @@ export class Kubelet {
     const status = await this.opts.runtime.podStatus(latest);
     const uid = latest.metadata.uid ?? '';
     const json = JSON.stringify(status);
-    if (this.reported.get(uid) === json) return;   // our own status update coming back: nothing new
+    // Our own status update coming back: nothing new. Unless someone else changed the conditions since
+    // (the node lifecycle controller's MarkPodsNotReady): then say again what is true (status_manager.go needsReconcile).
+    if (this.reported.get(uid) === json && sameConditions(latest.status, status)) return;
     await this.putStatus(latest, status);
     this.reported.set(uid, json);
   }
@@ -160,4 +162,9 @@ export class Kubelet {
     await Promise.allSettled([...this.workers.values()]);
     await this.opts.runtime.close?.();
   }
+}
+
+const conditionStatuses = (s: PodStatus | undefined) => JSON.stringify((s?.conditions ?? []).map((c) => [c.type, c.status]));
+function sameConditions(api: PodStatus | undefined, ours: PodStatus): boolean {
+  return !ours.conditions || conditionStatuses(api) === conditionStatuses(ours);
 }
