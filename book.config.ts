@@ -149,6 +149,7 @@ export const chapters: Chapter[] = [
       'src/kubelet/run-kubelet.ts',
       'src/scheduler/schedule.ts',
       'src/scheduler/scheduler.ts',
+      'src/scheduler/mark-pods-not-ready.ts',
       'src/scheduler/node-lifecycle.ts',
       'src/scheduler/run-scheduler.ts',
       'src/checkpoints/nodes/apiserver.ts',

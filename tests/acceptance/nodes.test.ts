@@ -1,6 +1,6 @@
 // Chapter 3's checkpoint, driven as a reader would: two nodes Ready, pods spread over them, each exec lands on
-// its pod's node (proven from inside the command), a dead kubelet gives an error naming it (mid-stream too) and the node turns
-// NotReady, and many execs leave no connection behind.
+// its pod's node (proven from inside the command), a dead kubelet gives an error naming it (mid-stream too), the node turns
+// NotReady and its pods not Ready (a live kubelet writes Ready back), and many execs leave no connection behind.
 import { describe, before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -121,6 +121,21 @@ describe('chapter 3 (nodes): the two-node checkpoint', () => {
     await Promise.all(pids.map((pid, i) => waitFor(() => fds(pid) <= before[i]! + 2, { timeoutMs: 15_000, what: `pid ${pid} to close its exec connections (had ${before[i]}, now ${fds(pid)})` })));
   });
 
+  test('a pod marked not Ready behind its live kubelet\'s back is reported Ready again by that kubelet', async () => {
+    const pods = await client.get<List<Pod>>('/api/v1/namespaces/default/pods');
+    const pod = pods.items.find((p) => p.spec.nodeName === 'node-1' && p.status?.phase === 'Running');
+    assert.ok(pod, 'a running pod on node-1');
+    const path = `/api/v1/namespaces/default/pods/${pod.metadata.name}`;
+    const conditions = pod.status!.conditions!.map((c) => (c.type === 'Ready' ? { ...c, status: 'False' as const } : c));
+    await client.put(`${path}/status`, { ...pod, apiVersion: 'v1', kind: 'Pod', status: { ...pod.status, conditions } });
+    const marked = await client.get<Pod>(path);
+    assert.equal(marked.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'False', 'the write went through');
+    await waitFor(async () => {
+      const p = await client.get<Pod>(path);
+      return p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+    }, { what: `kubelet node-1 to report ${pod.metadata.name} Ready again` });
+  });
+
   test('a dead kubelet: the exec error names the node, the API server keeps serving, the node turns NotReady', async (t) => {
     if (!kubectl) return t.skip('the real kubectl is not on PATH');
     const pods = await client.get<List<Pod>>('/api/v1/namespaces/default/pods');
@@ -156,5 +171,22 @@ describe('chapter 3 (nodes): the two-node checkpoint', () => {
     const nodes = await k('get', 'nodes');
     assert.match(nodes.stdout, /\nnode-2\s+NotReady\s/);
     assert.match(nodes.stdout, /\nnode-1\s+Ready\s/);
+    // MarkPodsNotReady: the dead node's pod loses its Ready condition; its phase and container statuses stay as
+    // the kubelet last wrote them. kubectl's READY column counts containerStatuses[].ready (printPod), so it
+    // still says 1/1 Running, as on a real cluster; the condition is what changed.
+    const notReady = await waitFor(async () => {
+      const p = await client.get<Pod>(`/api/v1/namespaces/default/pods/${onNode2.metadata.name}`);
+      const ready = p.status?.conditions?.find((c) => c.type === 'Ready');
+      return ready?.status === 'False' && p;
+    }, { timeoutMs: 30_000, what: `pod ${onNode2.metadata.name} on node-2 to turn not Ready` });
+    assert.equal(notReady.status?.phase, 'Running');
+    assert.equal(notReady.status?.conditions?.find((c) => c.type === 'ContainersReady')?.status, 'True', 'only Ready is changed');
+    const jsonpath = '-o=jsonpath={.status.conditions[?(@.type=="Ready")].status}';
+    assert.equal((await k('get', 'pod', onNode2.metadata.name!, jsonpath)).stdout, 'False');
+    assert.equal((await k('get', 'pod', onNode1.metadata.name!, jsonpath)).stdout, 'True', 'the live node\'s pod is untouched');
+    const waited = await k('wait', '--for=condition=Ready=false', `pod/${onNode2.metadata.name}`, '--timeout=5s');
+    assert.equal(waited.stdout, `pod/${onNode2.metadata.name} condition met\n`, waited.stderr);
+    const po = await k('get', 'pod', onNode2.metadata.name!, '--no-headers');
+    assert.match(po.stdout, new RegExp(`^${onNode2.metadata.name}\\s+1/1\\s+Running\\s`), po.stdout + po.stderr);
   });
 });
