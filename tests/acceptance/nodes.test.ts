@@ -127,12 +127,13 @@ describe('chapter 3 (nodes): the two-node checkpoint', () => {
     assert.ok(pod, 'a running pod on node-1');
     const path = `/api/v1/namespaces/default/pods/${pod.metadata.name}`;
     const conditions = pod.status!.conditions!.map((c) => (c.type === 'Ready' ? { ...c, status: 'False' as const } : c));
-    await client.put(`${path}/status`, { ...pod, apiVersion: 'v1', kind: 'Pod', status: { ...pod.status, conditions } });
-    const marked = await client.get<Pod>(path);
+    // The answer to the write, not a later read: the kubelet may have put Ready back already (regression: a GET raced it).
+    const marked = await client.put<Pod>(`${path}/status`, { ...pod, apiVersion: 'v1', kind: 'Pod', status: { ...pod.status, conditions } });
     assert.equal(marked.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'False', 'the write went through');
     await waitFor(async () => {
       const p = await client.get<Pod>(path);
-      return p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+      return Number(p.metadata.resourceVersion) > Number(marked.metadata.resourceVersion)
+        && p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
     }, { what: `kubelet node-1 to report ${pod.metadata.name} Ready again` });
   });
 
