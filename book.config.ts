@@ -17,7 +17,9 @@ const nodes = (kubeletEntry: string, shimEntry?: string): ComponentSpec[] => ['n
     args: [`--node-name=${node}`, '--apiserver=${apiserver.url}', '--port=0', '--heartbeat-interval=1s'],
   };
   if (!shimEntry) return [kubelet];
-  kubelet.args!.push(`--container-runtime-endpoint=unix://\${shim-${node}.socket}`);
+  // A dead shim turns the node NotReady within seconds: the real kubelet's 5 s, 30 s and 3 min, scaled down.
+  kubelet.args!.push(`--container-runtime-endpoint=unix://\${shim-${node}.socket}`,
+    '--runtime-status-period=500ms', '--runtime-sync-threshold=3s', '--pleg-relist-threshold=18s');
   return [{ name: `shim-${node}`, entry: shimEntry, probe: 'socket' }, kubelet];
 });
 
@@ -142,6 +144,7 @@ export const chapters: Chapter[] = [
       'src/kubelet/host-runtime.ts',
       'src/kubelet/reflector.ts',
       'src/kubelet/pod-manager.ts',
+      'src/kubelet/runtime-state.ts',
       'src/kubelet/node-status.ts',
       'src/kubelet/duration.ts',
       'src/kubelet/server.ts',

@@ -9,7 +9,8 @@ import type { RuntimeMetrics } from '../cri/metrics.ts';
 import { criErrorToStatus } from './cri-errors.ts';
 import type { CriExecStrategy } from './cri-exec.ts';
 import { criPodStatus } from './cri-pod-status.ts';
-import type { ExecDestination, ExecStreamOptions, KubeletRuntime } from './runtime.ts';
+import { formatDuration } from './duration.ts';
+import type { ExecDestination, ExecStreamOptions, HealthCheck, KubeletRuntime, RuntimeStatus } from './runtime.ts';
 
 // The labels the kubelet puts on every sandbox and container, and finds them by (pkg/kubelet/types/labels.go).
 export const POD_NAME = 'io.kubernetes.pod.name';
@@ -30,6 +31,7 @@ export interface CriRuntimeOptions {
   metrics?: RuntimeMetrics;         // what the instrumented services record, served at /metrics
   log?: (line: string) => void;
   now?: () => number;
+  plegRelistThresholdMs?: number;   // a PLEG that has not relisted for this long is unhealthy (3 minutes in Kubernetes)
 }
 
 export class CriRuntime implements KubeletRuntime {
@@ -38,6 +40,7 @@ export class CriRuntime implements KubeletRuntime {
   private runtimeName?: string;
   private relist?: NodeJS.Timeout;
   private readonly seen = new Map<string, { state: string; uid: string }>();   // container id → last state seen
+  private relistTime = 0;                                                       // when the PLEG last relisted
 
   constructor(private readonly opts: CriRuntimeOptions) {
     this.hop = `kubelet ${opts.nodeName}`;
@@ -189,15 +192,16 @@ export class CriRuntime implements KubeletRuntime {
   // #region pleg
   // The PLEG (pkg/kubelet/pleg/generic.go): relist the runtime's containers every second and tell the
   // kubelet which pods changed, so an exited container is noticed, reported and restarted.
-  watchPodLifecycle(onChange: (podUID: string) => void, intervalMs = 1000): void {
+  watchPodLifecycle(onChange: (podUID: string) => void, intervalMs = 1000): Promise<void> {
     let busy = false;
     let failing = false;
-    this.relist = setInterval(() => {
-      if (busy) return;
+    const relist = () => {
+      if (busy) return Promise.resolve();
       busy = true;
-      this.opts.runtime.listContainers().then((containers) => {
+      return this.opts.runtime.listContainers().then((containers) => {
         if (failing) this.log('PLEG: the runtime answers again');
         failing = false;
+        this.relistTime = this.now();
         const changed = new Set<string>();
         const now = new Set<string>();
         for (const c of containers) {
@@ -214,9 +218,27 @@ export class CriRuntime implements KubeletRuntime {
         if (!failing) this.log(`PLEG: relist failed: ${(err as Error).message}`);
         failing = true;
       }).finally(() => { busy = false; });
-    }, intervalMs);
+    };
+    this.relist = setInterval(relist, intervalMs);
+    return relist();   // the first one now, as wait.Until does
+  }
+
+  // GenericPLEG.Healthy: a PLEG that cannot relist leaves the kubelet blind, and the node NotReady.
+  healthChecks(): HealthCheck[] {
+    const threshold = this.opts.plegRelistThresholdMs ?? 180_000;
+    return [{ name: 'PLEG', check: () => {
+      if (!this.relistTime) return 'pleg has yet to be successful';
+      const elapsed = this.now() - this.relistTime;
+      return elapsed > threshold ? `pleg was last seen active ${formatDuration(elapsed)} ago; threshold is ${formatDuration(threshold)}` : undefined;
+    } }];
   }
   // #endregion pleg
+
+  // CRI Status: RuntimeReady and NetworkReady, as the runtime sees itself. Unreachable: the call fails.
+  async status(): Promise<RuntimeStatus> {
+    const res = await this.opts.runtime.status();
+    return { conditions: res.status?.conditions ?? [] };
+  }
 
   metrics(): string { return this.opts.metrics?.render() ?? ''; }
 

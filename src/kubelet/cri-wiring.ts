@@ -8,7 +8,8 @@ import { CriRuntime } from './cri-runtime.ts';
 import type { CriExecStrategy } from './cri-exec.ts';
 import type { KubeletRuntimeContext, KubeletWiring } from './run-kubelet.ts';
 
-export const CRI_FLAGS = ['container-runtime-endpoint', 'runtime-request-timeout'] as const;
+// --pleg-relist-threshold is the real kubelet's genericPlegRelistThreshold (3 minutes), a flag here.
+export const CRI_FLAGS = ['container-runtime-endpoint', 'runtime-request-timeout', 'pleg-relist-threshold'] as const;
 
 // #region cri-wiring
 export function criKubeletWiring(exec: (ctx: KubeletRuntimeContext) => CriExecStrategy, extraFlags: readonly string[] = []): KubeletWiring {
@@ -31,6 +32,7 @@ export function criKubeletWiring(exec: (ctx: KubeletRuntimeContext) => CriExecSt
         runtime: instrumentedRuntimeService(remote, metrics),
         images: instrumentedImageManagerService(images, metrics),
         exec: exec(ctx),
+        plegRelistThresholdMs: parseDuration(ctx.flags['pleg-relist-threshold'] ?? '3m'),
       });
       const close = runtime.close.bind(runtime);
       runtime.close = async () => { await close(); remote.close(); images.close(); };

@@ -7,6 +7,7 @@ import { registerNode, updateNodeStatus, type NodeFacts } from './node-status.ts
 import { PodManager } from './pod-manager.ts';
 import { runReflector } from './reflector.ts';
 import type { KubeletRuntime } from './runtime.ts';
+import { aggregate, RuntimeState, updateRuntimeUp } from './runtime-state.ts';
 import { KubeletServer } from './server.ts';
 
 export interface KubeletOptions {
@@ -18,6 +19,8 @@ export interface KubeletOptions {
   port?: number;
   heartbeatIntervalMs?: number;   // nodeStatusUpdateFrequency (10 s in Kubernetes)
   resyncIntervalMs?: number;      // how often every pod is synced again, so runtime changes reach pods/status (PLEG relists every 1 s)
+  runtimeStatusPeriodMs?: number;  // how often the runtime's Status is asked (updateRuntimeUp: 5 s in Kubernetes)
+  runtimeSyncThresholdMs?: number; // unheard for this long, the runtime is down (maxWaitForContainerRuntime: 30 s)
   log?: (line: string) => void;
 }
 
@@ -30,9 +33,15 @@ export class Kubelet {
   private heartbeat?: NodeJS.Timeout;
   private resync?: NodeJS.Timeout;
   private reflector?: Promise<void>;
+  readonly runtimeState: RuntimeState;
+  private runtimePoll?: NodeJS.Timeout;
+  private runtimeWaiters: { resolve(): void; reject(err: Error): void }[] = [];   // pod work held while the runtime is down
+  private lastReadyMessage?: string;              // the NotReady message we last reported ('' when Ready)
 
   constructor(private readonly opts: KubeletOptions) {
     this.server = new KubeletServer({ nodeName: opts.nodeName, podManager: this.podManager, runtime: opts.runtime, port: opts.port, log: opts.log });
+    this.runtimeState = new RuntimeState(opts.runtimeSyncThresholdMs ?? 30_000);
+    for (const check of opts.runtime.healthChecks?.() ?? []) this.runtimeState.addHealthCheck(check);
   }
 
   private log(line: string): void { this.opts.log?.(line); }
@@ -41,22 +50,29 @@ export class Kubelet {
   async start(): Promise<URL> {
     const url = await this.server.listen();
     const facts: NodeFacts = { nodeName: this.opts.nodeName, hostIP: this.opts.hostIP, port: this.server.port, runtimeVersion: this.opts.runtimeVersion };
-    await registerNode(this.opts.client, facts, this.abort.signal);
+    // The runtime is asked first, so the node's first status already says whether it works.
+    await this.opts.runtime.watchPodLifecycle?.((uid) => {
+      const pod = this.podManager.pods().find((p) => p.metadata.uid === uid);
+      if (pod) this.update(pod, 'PLEG');
+    });
+    await this.checkRuntime();
+    this.startRuntimePoll();
+    const notReady = this.notReadyErrors();
+    await registerNode(this.opts.client, facts, this.abort.signal, notReady);
+    this.lastReadyMessage = aggregate(notReady) ?? '';
     this.log(`Successfully registered node ${facts.nodeName} (kubelet port ${facts.port})`);
-    // Heartbeats: each one rewrites the Ready condition's lastHeartbeatTime; a node whose heartbeats stop
-    // is marked NotReady by the node lifecycle controller, not by the kubelet.
+    // Heartbeats: each one rewrites the Ready condition's lastHeartbeatTime, and says whether the runtime
+    // works. A node whose heartbeats stop is marked NotReady by the node lifecycle controller instead.
     let beating = false;
     this.heartbeat = setInterval(() => {
       if (beating) return;
       beating = true;
-      updateNodeStatus(this.opts.client, facts, this.abort.signal)
+      const notReady = this.notReadyErrors();
+      updateNodeStatus(this.opts.client, facts, this.abort.signal, notReady)
+        .then(() => this.reportedReadiness(notReady))
         .catch((err) => { if (!this.abort.signal.aborted) this.log(`Error updating node status: ${(err as Error).message}`); })
         .finally(() => { beating = false; });
     }, this.opts.heartbeatIntervalMs ?? 10_000);
-    this.opts.runtime.watchPodLifecycle?.((uid) => {
-      const pod = this.podManager.pods().find((p) => p.metadata.uid === uid);
-      if (pod) this.update(pod, 'PLEG');
-    });
     // A container that exits changes no API object: only looking again finds it (the PLEG's relist).
     this.resync = setInterval(() => {
       for (const pod of this.podManager.pods()) if (!this.workers.has(pod.metadata.uid ?? '')) this.update(pod, 'RESYNC');
@@ -74,6 +90,50 @@ export class Kubelet {
     return url;
   }
   // #endregion kubelet-run
+
+  // #region runtime-up
+  // updateRuntimeUp on a timer. A runtime that does not answer changes nothing here: it is the time since
+  // it last did that makes it "down" (RuntimeState.runtimeErrors), so a hung call cannot hide an outage.
+  private startRuntimePoll(): void {
+    let asking = false;
+    this.runtimePoll = setInterval(() => {
+      if (asking) return;
+      asking = true;
+      void this.checkRuntime().finally(() => { asking = false; });
+    }, this.opts.runtimeStatusPeriodMs ?? 5000);
+  }
+
+  private async checkRuntime(): Promise<void> {
+    try {
+      await updateRuntimeUp(this.opts.runtime, this.runtimeState);
+    } catch (err) {
+      if (!this.abort.signal.aborted && this.runtimeState.runtimeErrors().length === 0) this.log(`Container runtime sanity check failed: ${(err as Error).message}`);
+    }
+    if (this.runtimeState.runtimeErrors().length === 0) for (const w of this.runtimeWaiters.splice(0)) w.resolve();
+  }
+
+  // ReadyCondition's inputs: the runtime's errors, then the network's.
+  private notReadyErrors(): string[] {
+    return [...this.runtimeState.runtimeErrors(), ...this.runtimeState.networkErrors()];
+  }
+
+  // The syncLoop's gate: while the runtime has errors, no pod is synced (nor killed); the work waits
+  // and runs when the runtime is back, so a pod bound meanwhile starts then.
+  private runtimeUp(): Promise<void> {
+    const errs = this.runtimeState.runtimeErrors();
+    if (errs.length === 0) return Promise.resolve();
+    if (this.runtimeWaiters.length === 0) this.log(`Skipping pod synchronization: ${aggregate(errs)}`);
+    if (this.abort.signal.aborted) return Promise.reject(new Error('kubelet stopped'));
+    return new Promise((resolve, reject) => { this.runtimeWaiters.push({ resolve, reject }); });
+  }
+  // #endregion runtime-up
+
+  private reportedReadiness(notReady: string[]): void {
+    const message = aggregate(notReady) ?? '';
+    if (message === this.lastReadyMessage) return;
+    if (this.lastReadyMessage !== undefined) this.log(message ? `Node became not ready: ${message}` : 'Node became ready');
+    this.lastReadyMessage = message;
+  }
 
   private replacePods(pods: Pod[]): void {
     const uids = new Set(pods.map((p) => p.metadata.uid));
@@ -103,6 +163,7 @@ export class Kubelet {
   private enqueue(pod: Pod, work: () => Promise<void>): void {
     const uid = pod.metadata.uid ?? '';
     const next = (this.workers.get(uid) ?? Promise.resolve())
+      .then(() => this.runtimeUp())
       .then(work)
       .catch((err) => { if (!this.abort.signal.aborted) this.log(`Error syncing pod ${pod.metadata.namespace}/${pod.metadata.name}: ${(err as Error).message}`); });
     this.workers.set(uid, next);
@@ -157,6 +218,8 @@ export class Kubelet {
     this.abort.abort();
     clearInterval(this.heartbeat);
     clearInterval(this.resync);
+    clearInterval(this.runtimePoll);
+    for (const w of this.runtimeWaiters.splice(0)) w.reject(new Error('kubelet stopped'));
     await this.server.close();
     await this.reflector;
     await Promise.allSettled([...this.workers.values()]);

@@ -25,7 +25,9 @@ export interface KubeletWiring {
 }
 // #endregion kubelet-wiring
 
-const FLAGS = ['name', 'state-dir', 'node-name', 'apiserver', 'port', 'heartbeat-interval'] as const;
+// --runtime-status-period and --runtime-sync-threshold are constants in the real kubelet (5 s and 30 s):
+// flags here, so a checkpoint can notice a dead runtime in seconds.
+const FLAGS = ['name', 'state-dir', 'node-name', 'apiserver', 'port', 'heartbeat-interval', 'runtime-status-period', 'runtime-sync-threshold'] as const;
 
 export async function runKubelet(wiring: KubeletWiring, argv = process.argv.slice(2)): Promise<Kubelet> {
   installSignalHandlers();
@@ -43,6 +45,8 @@ export async function runKubelet(wiring: KubeletWiring, argv = process.argv.slic
     runtimeVersion: wiring.runtimeVersion,
     port: Number(flags.port ?? 0),
     heartbeatIntervalMs: parseDuration(flags['heartbeat-interval'] ?? '10s'),
+    runtimeStatusPeriodMs: parseDuration(flags['runtime-status-period'] ?? '5s'),
+    runtimeSyncThresholdMs: parseDuration(flags['runtime-sync-threshold'] ?? '30s'),
     log,
   });
   onShutdown(() => kubelet.close());

@@ -13,6 +13,14 @@ export type ExecDestination =
   // redirect: the historical --redirect-container-streaming mode (chapter 5): answer 302 to the URL instead of proxying.
   | { kind: 'url'; url: string; redirect?: boolean };
 
+// What CRI's Status answers (runtime.v1 RuntimeStatus): RuntimeReady and NetworkReady must both be true.
+export interface RuntimeCondition { type: string; status: boolean; reason: string; message: string }
+export interface RuntimeStatus { conditions: RuntimeCondition[] }
+
+// A check of the kubelet's own machinery that can make the node NotReady (runtimeState.addHealthCheck):
+// undefined when healthy, else why not.
+export interface HealthCheck { name: string; check(): string | undefined }
+
 export interface KubeletRuntime {
   // Make the pod's containers run as its spec says. Idempotent: called on every sync.
   syncPod(pod: Pod): Promise<void>;
@@ -25,7 +33,13 @@ export interface KubeletRuntime {
   getExec(pod: Pod, container: string, cmd: string[], opts: ExecStreamOptions): Promise<ExecDestination>;
   // Optional (chapter 4, the PLEG): the runtime tells the kubelet which pod's containers changed state,
   // so the kubelet syncs that pod again (an exited container is reported, and restarted per its policy).
-  watchPodLifecycle?(onChange: (podUID: string) => void): void;
+  // Resolves after the first relist, so the node's first status knows whether it worked.
+  watchPodLifecycle?(onChange: (podUID: string) => void): void | Promise<void>;
+  // Optional (chapter 4): the runtime's own health, CRI Status. Throws when the runtime cannot be reached.
+  // A runtime without it (chapter 3's host runtime) is always up.
+  status?(): Promise<RuntimeStatus>;
+  // Optional (chapter 4): health checks of the kubelet's runtime machinery (the PLEG's).
+  healthChecks?(): HealthCheck[];
   // Optional (chapter 4): the runtime operation metrics, in Prometheus text, for the kubelet's /metrics.
   metrics?(): string;
   close?(): Promise<void>;

@@ -123,3 +123,19 @@ test('an unknown image is ErrImagePull, and the pod stays Pending', async (t) =>
   assert.equal(st.containerStatuses![0]!.state.waiting?.reason, 'ErrImagePull');
   assert.match(st.containerStatuses![0]!.state.waiting?.message ?? '', /runtime shim node-1: rpc error: code = NotFound desc = failed to pull image "no-such-image"/);
 });
+
+test('CRI Status: the shim is RuntimeReady and NetworkReady; a dead shim fails the call, and the PLEG turns unhealthy', async (t) => {
+  let now = Date.now();
+  const { runtime, shim } = await setup(t, () => now);
+  const st = await runtime.status();
+  assert.deepEqual(st.conditions.map((c) => [c.type, c.status]), [['RuntimeReady', true], ['NetworkReady', true]]);
+  const [pleg] = runtime.healthChecks();
+  assert.equal(pleg!.name, 'PLEG');
+  assert.equal(pleg!.check(), 'pleg has yet to be successful');
+  await runtime.watchPodLifecycle(() => {}, 20);   // resolves after the first relist
+  assert.equal(pleg!.check(), undefined);
+  await shim.close();
+  await assert.rejects(runtime.status(), /runtime shim node-1: rpc error: code = Unavailable desc = /);
+  now += 180_500;   // the relists fail from now on, so the last success grows old
+  assert.equal(pleg!.check(), 'pleg was last seen active 3m0.5s ago; threshold is 3m0s');
+});
