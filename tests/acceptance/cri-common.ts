@@ -6,6 +6,7 @@ import { execFile, spawn } from 'node:child_process';
 import { startCheckpoint, type RunningCheckpoint } from '../../src/workbook/checkpoint.ts';
 import { RESTClient } from '../../src/client/rest-client.ts';
 import { waitFor } from '../../src/util/wait.ts';
+import { watch } from '../../src/client/watch.ts';
 import type { Pod } from '../../src/api/types.ts';
 
 export interface Run { code: number; stdout: string; stderr: string }
@@ -145,5 +146,64 @@ export function deadShimTests(ctx: CriContext, midStream: 'breaks' | 'survives')
       const r = await session.done;
       assert.deepEqual([r.code, r.stdout], [0, 'started\nfinished\n'], r.stderr);
     }
+  });
+}
+
+// The node sees its runtime (issue 8): a dead shim turns the node NotReady with the real kubelet's reason
+// and message, pod syncs wait (a pod bound meanwhile stays Pending), and when the shim is back the node is
+// Ready again, the dead container is reported (exit 137) and restarted, and the waiting pod starts.
+export function runtimeDownTests(ctx: CriContext): void {
+  test('a dead runtime: node NotReady "container runtime is down", pods wait, and everything resumes when it is back', async (t) => {
+    if (!ctx.kubectl) return t.skip('the real kubectl is not on PATH');
+    await ctx.createPod('nh-web', { nodeName: 'node-1' });
+    await ctx.phase('nh-web', 'Running');
+    // Every status the kubelet writes for nh-web, from here on.
+    const seen: Pod[] = [];
+    const stop = new AbortController();
+    const watching = (async () => {
+      for await (const e of watch<Pod>(ctx.client, '/api/v1/namespaces/default/pods', { query: { fieldSelector: 'metadata.name=nh-web' }, signal: stop.signal })) seen.push(e.object);
+    })().catch(() => {});
+    t.after(() => stop.abort());
+
+    await ctx.cp.stopComponent('shim-node-1', 'SIGKILL');
+    const readyOf = '{.status.conditions[?(@.type=="Ready")].status} {.status.conditions[?(@.type=="Ready")].reason}: {.status.conditions[?(@.type=="Ready")].message}';
+    const down = await waitFor(async () => {
+      const r = await ctx.k('get', 'node', 'node-1', '-o', `jsonpath=${readyOf}`);
+      return r.stdout.startsWith('False') && r;
+    }, { timeoutMs: 30_000, what: 'node-1 NotReady' });
+    assert.match(down.stdout, /^False KubeletNotReady: (container runtime is down|\[container runtime is down, PLEG is not healthy: pleg was last seen active [\d.ms]+ ago; threshold is 18s\])$/);
+    const nodes = await ctx.k('get', 'nodes');
+    assert.match(nodes.stdout, /\nnode-1\s+NotReady\s+<none>\s+\S+\s+v1\.32\.0\n/);
+    assert.match(nodes.stdout, /\nnode-2\s+Ready\s+/);
+    const described = await ctx.k('describe', 'node', 'node-1');
+    assert.match(described.stdout, /\n\s+Ready\s+False\s+.+KubeletNotReady\s+(container runtime is down|\[container runtime is down)/);
+
+    // Bound to node-1 while its runtime is down: the kubelet holds it, it does not fail.
+    await ctx.createPod('nh-late', { nodeName: 'node-1' });
+    const exec = await ctx.k('exec', 'nh-web', '--', 'true');
+    assert.match(exec.stderr, /kubelet node-1: runtime shim node-1: rpc error: code = Unavailable desc = /);
+    const late = await ctx.client.get<Pod>('/api/v1/namespaces/default/pods/nh-late');
+    assert.equal(late.status?.phase ?? 'Pending', 'Pending');
+    assert.equal(late.status?.containerStatuses, undefined, 'the kubelet did not sync it');
+
+    await ctx.cp.startComponent('shim-node-1');
+    await waitFor(async () => (await ctx.k('get', 'node', 'node-1', '-o', `jsonpath=${readyOf}`)).stdout === 'True KubeletReady: kubelet is posting ready status',
+      { timeoutMs: 30_000, what: 'node-1 Ready again' });
+    await ctx.phase('nh-late', 'Running');
+    // The restarted shim says what died with its predecessor; the kubelet reports it, then restarts it.
+    const restarted = await waitFor(async () => {
+      const p = await ctx.client.get<Pod>('/api/v1/namespaces/default/pods/nh-web');
+      const s = p.status?.containerStatuses?.[0];
+      return s?.state.running && s.restartCount >= 1 && p;
+    }, { timeoutMs: 40_000, what: 'nh-web restarted' });
+    assert.equal(restarted.status!.containerStatuses![0]!.lastState?.terminated?.exitCode, 137);
+    const reported = seen.find((p) => p.status?.containerStatuses?.[0]?.ready === false);
+    assert.ok(reported, 'a status with the container not running was written before the restart');
+    const cs = reported.status!.containerStatuses![0]!;
+    assert.equal((cs.state.terminated ?? cs.lastState?.terminated)?.exitCode, 137);
+    const ok = await ctx.k('exec', 'nh-web', '--', 'echo', 'back');
+    assert.equal(ok.stdout, 'back\n', ok.stderr);
+    stop.abort();
+    await watching;
   });
 }

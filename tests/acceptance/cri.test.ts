@@ -3,7 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execScenarios } from './exec-scenarios.ts';
-import { useCheckpoint, podLifecycleTests, deadShimTests } from './cri-common.ts';
+import { useCheckpoint, podLifecycleTests, deadShimTests, runtimeDownTests } from './cri-common.ts';
 
 // Cumulative: every exec scenario of chapters 2 and 3 against this checkpoint.
 execScenarios('cri');
@@ -38,4 +38,5 @@ describe('chapter 4 (cri): the kubelet talks CRI to a shim', () => {
   });
 
   deadShimTests(ctx, 'survives');
+  runtimeDownTests(ctx);
 });
