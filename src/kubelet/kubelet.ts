@@ -37,6 +37,7 @@ export class Kubelet {
   private runtimePoll?: NodeJS.Timeout;
   private runtimeWaiters: { resolve(): void; reject(err: Error): void }[] = [];   // pod work held while the runtime is down
   private lastReadyMessage?: string;              // the NotReady message we last reported ('' when Ready)
+  private runtimeFailing = false;                 // the last Status call failed
 
   constructor(private readonly opts: KubeletOptions) {
     this.server = new KubeletServer({ nodeName: opts.nodeName, podManager: this.podManager, runtime: opts.runtime, port: opts.port, log: opts.log });
@@ -106,8 +107,12 @@ export class Kubelet {
   private async checkRuntime(): Promise<void> {
     try {
       await updateRuntimeUp(this.opts.runtime, this.runtimeState);
+      if (this.runtimeFailing) this.log('Container runtime answers again');
+      this.runtimeFailing = false;
     } catch (err) {
-      if (!this.abort.signal.aborted && this.runtimeState.runtimeErrors().length === 0) this.log(`Container runtime sanity check failed: ${(err as Error).message}`);
+      // Once per outage: the poll goes on every period, and says the same thing each time.
+      if (!this.runtimeFailing && !this.abort.signal.aborted) this.log(`Container runtime sanity check failed: ${(err as Error).message}`);
+      this.runtimeFailing = true;
     }
     if (this.runtimeState.runtimeErrors().length === 0) for (const w of this.runtimeWaiters.splice(0)) w.resolve();
   }
