@@ -49,6 +49,10 @@ if (onNode1.includes('web')) {
   await step('Exec into a pod on node-1: the error names the kubelet, then the runtime shim.', ['kubectl', 'exec', 'web', '--', 'date']);
 }
 await step('The kubelet counted the failures.', `curl -s ${kubelet1}/metrics | grep '^kubelet_runtime_operations_errors_total' | head -3`);
-observe('node-1 stays without a runtime until the checkpoint restarts (Ctrl-C, then npm run chapter 4).\n'
-  + 'tests/acceptance/cri.test.ts restarts just the shim on the same socket: the kubelet\'s gRPC channel reconnects,\n'
-  + 'the PLEG sees the containers the crash ended, and the pods start again.');
+await waitUntil('node-1 to turn NotReady', ['kubectl', 'get', 'node', 'node-1', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'], (out) => out.trim() === 'False');
+await step('The kubelet noticed: its runtime has not answered Status for 3 s.', ['kubectl', 'get', 'nodes']);
+await step('The Ready condition says why, as a real kubelet does.', ['kubectl', 'get', 'node', 'node-1', '-o', 'jsonpath={range .status.conditions[?(@.type=="Ready")]}{.status} {.reason}: {.message}{"\\n"}{end}']);
+observe('The kubelet is alive and says so itself: Ready=False, KubeletNotReady, "container runtime is down".\n'
+  + 'It syncs no pod until the runtime is back, so the pods keep the last status it wrote.');
+observe('Start the shim again (npm run component -- start shim-node-1): the kubelet\'s gRPC channel reconnects,\n'
+  + 'node-1 turns Ready, the PLEG sees the containers the crash ended (exit 137), and the pods start again.');

@@ -60,7 +60,7 @@ export class Kubelet {
     this.startRuntimePoll();
     const notReady = this.notReadyErrors();
     await registerNode(this.opts.client, facts, this.abort.signal, notReady);
-    this.lastReadyMessage = aggregate(notReady) ?? '';
+    this.reportedReadiness(notReady);
     this.log(`Successfully registered node ${facts.nodeName} (kubelet port ${facts.port})`);
     // Heartbeats: each one rewrites the Ready condition's lastHeartbeatTime, and says whether the runtime
     // works. A node whose heartbeats stop is marked NotReady by the node lifecycle controller instead.
@@ -93,37 +93,8 @@ export class Kubelet {
   // #endregion kubelet-run
 
   // #region runtime-up
-  // updateRuntimeUp on a timer. A runtime that does not answer changes nothing here: it is the time since
-  // it last did that makes it "down" (RuntimeState.runtimeErrors), so a hung call cannot hide an outage.
-  private startRuntimePoll(): void {
-    let asking = false;
-    this.runtimePoll = setInterval(() => {
-      if (asking) return;
-      asking = true;
-      void this.checkRuntime().finally(() => { asking = false; });
-    }, this.opts.runtimeStatusPeriodMs ?? 5000);
-  }
-
-  private async checkRuntime(): Promise<void> {
-    try {
-      await updateRuntimeUp(this.opts.runtime, this.runtimeState);
-      if (this.runtimeFailing) this.log('Container runtime answers again');
-      this.runtimeFailing = false;
-    } catch (err) {
-      // Once per outage: the poll goes on every period, and says the same thing each time.
-      if (!this.runtimeFailing && !this.abort.signal.aborted) this.log(`Container runtime sanity check failed: ${(err as Error).message}`);
-      this.runtimeFailing = true;
-    }
-    if (this.runtimeState.runtimeErrors().length === 0) for (const w of this.runtimeWaiters.splice(0)) w.resolve();
-  }
-
-  // ReadyCondition's inputs: the runtime's errors, then the network's.
-  private notReadyErrors(): string[] {
-    return [...this.runtimeState.runtimeErrors(), ...this.runtimeState.networkErrors()];
-  }
-
-  // The syncLoop's gate: while the runtime has errors, no pod is synced (nor killed); the work waits
-  // and runs when the runtime is back, so a pod bound meanwhile starts then.
+  // The syncLoop's gate: while the runtime has errors, no pod is synced (nor killed). The work waits, and
+  // runs when the runtime is back, so a pod bound meanwhile starts then.
   private runtimeUp(): Promise<void> {
     const errs = this.runtimeState.runtimeErrors();
     if (errs.length === 0) return Promise.resolve();
@@ -131,7 +102,35 @@ export class Kubelet {
     if (this.abort.signal.aborted) return Promise.reject(new Error('kubelet stopped'));
     return new Promise((resolve, reject) => { this.runtimeWaiters.push({ resolve, reject }); });
   }
+
+  // updateRuntimeUp on a timer; the work held above goes on once the runtime has no errors.
+  private async checkRuntime(): Promise<void> {
+    try {
+      await updateRuntimeUp(this.opts.runtime, this.runtimeState);
+      if (this.runtimeFailing) this.log('Container runtime answers again');
+      this.runtimeFailing = false;
+    } catch (err) {
+      // Once per outage: the poll goes on every period, and would say the same thing each time.
+      if (!this.runtimeFailing && !this.abort.signal.aborted) this.log(`Container runtime sanity check failed: ${(err as Error).message}`);
+      this.runtimeFailing = true;
+    }
+    if (this.runtimeState.runtimeErrors().length === 0) for (const w of this.runtimeWaiters.splice(0)) w.resolve();
+  }
   // #endregion runtime-up
+
+  private startRuntimePoll(): void {
+    let asking = false;   // a hung Status call is not asked again on top of itself
+    this.runtimePoll = setInterval(() => {
+      if (asking) return;
+      asking = true;
+      void this.checkRuntime().finally(() => { asking = false; });
+    }, this.opts.runtimeStatusPeriodMs ?? 5000);
+  }
+
+  // ReadyCondition's inputs: the runtime's errors, then the network's.
+  private notReadyErrors(): string[] {
+    return [...this.runtimeState.runtimeErrors(), ...this.runtimeState.networkErrors()];
+  }
 
   private reportedReadiness(notReady: string[]): void {
     const message = aggregate(notReady) ?? '';
