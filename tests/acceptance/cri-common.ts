@@ -206,4 +206,24 @@ export function runtimeDownTests(ctx: CriContext): void {
     stop.abort();
     await watching;
   });
+
+  test('a hung runtime (SIGSTOP) is down too: a Status call that never returns does not keep the node Ready', async (t) => {
+    if (!ctx.kubectl) return t.skip('the real kubectl is not on PATH');
+    await ctx.createPod('nh-hung', { nodeName: 'node-1' });
+    await ctx.phase('nh-hung', 'Running');
+    const pid = ctx.cp.pid('shim-node-1');
+    process.kill(pid, 'SIGSTOP');
+    t.after(() => { try { process.kill(pid, 'SIGCONT'); } catch { /* gone */ } });
+    const readyOf = '{.status.conditions[?(@.type=="Ready")].status} {.status.conditions[?(@.type=="Ready")].message}';
+    await waitFor(async () => (await ctx.k('get', 'node', 'node-1', '-o', `jsonpath=${readyOf}`)).stdout === 'False container runtime is down',
+      { timeoutMs: 30_000, what: 'node-1 NotReady while its shim is stopped' });
+    process.kill(pid, 'SIGCONT');
+    await waitFor(async () => (await ctx.k('get', 'node', 'node-1', '-o', `jsonpath=${readyOf}`)).stdout === 'True kubelet is posting ready status',
+      { timeoutMs: 30_000, what: 'node-1 Ready once the shim runs again' });
+    // Nothing died: the same container, no restart, and exec works.
+    const pod = await ctx.client.get<Pod>('/api/v1/namespaces/default/pods/nh-hung');
+    assert.equal(pod.status!.containerStatuses![0]!.restartCount, 0);
+    const ok = await ctx.k('exec', 'nh-hung', '--', 'echo', 'awake');
+    assert.equal(ok.stdout, 'awake\n', ok.stderr);
+  });
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { execScenarios } from './exec-scenarios.ts';
-import { useCheckpoint, podLifecycleTests, deadShimTests, run, hasKubectl } from './cri-common.ts';
+import { useCheckpoint, podLifecycleTests, deadShimTests, runtimeDownTests, run, hasKubectl } from './cri-common.ts';
 import { startComponent, stopProcessTree, type ComponentProcess } from '../../src/workbook/supervisor.ts';
 import { repoRoot } from '../../src/workbook/checkpoint.ts';
 import { writeKubeconfig } from '../../src/workbook/kubeconfig.ts';
@@ -81,6 +81,7 @@ describe('chapter 5 (streaming): exec through the shim\'s streaming server', () 
   });
 
   deadShimTests(ctx, 'breaks');
+  runtimeDownTests(ctx);
 
   // Last: it fills node-2's request cache, which stays full for the tokens' minute.
   test('a full request cache: the kubelet answers 429 with Retry-After, and kubectl says why', async (t) => {
