@@ -7,13 +7,17 @@ import { badRequest, type Status } from '../api/status.ts';
 import { ResponseHeadParser, headerValue, serializeRequestHead, serializeResponseHead, type ParsedResponse } from './http-head.ts';
 import { closeAfterFlush, writeStatusAndClose } from '../util/raw-response.ts';
 import { describeLoss, lostStreamWatchFor } from './lost-stream.ts';
+import { withoutCredentials } from './credential-headers.ts';
 
 export interface UpgradeAwareProxyOptions {
   // Who the backend is, for every error this proxy creates: "kubelet node-1".
   hop: string;
+  // The only deadline before the backend answers (default 30 s, the API server's kubelet dialer). Once the request
+  // is sent there is none: upgradeaware.go reads the response head without a deadline, so a backend that is slow
+  // under load is waited for, never abandoned after it may have started the command.
   dialTimeoutMs?: number;
-  // Deadline for the backend's response head, and for relaying a refusal (upgradeaware.go uses 10 s for the latter).
-  responseTimeoutMs?: number;
+  // Deadline for relaying a refusal's body to the client (upgradeaware.go: 10 s).
+  refusalTimeoutMs?: number;
   // The redirect seam. Kubernetes removed redirect following from the proxy; chapter 5 shows the
   // historical mode by allowing a redirect to the same host. Absent: every 3xx is relayed as an error.
   followRedirect?: (from: URL, to: URL) => boolean;
@@ -27,6 +31,10 @@ export interface UpgradeAwareProxyOptions {
 }
 
 const MAX_REDIRECTS = 10;
+// kube-apiserver dials kubelets with a net.Dialer{Timeout: 30 * time.Second} (http.DefaultTransport's).
+export const DIAL_TIMEOUT_MS = 30_000;
+// upgradeaware.go tryUpgrade: "set read/write deadlines" of 10 s before echoing a backend's refusal.
+export const REFUSAL_TIMEOUT_MS = 10_000;
 
 // Go's net.OpError text, so that a failed dial reads like the real API server's
 // "error dialing backend: dial tcp 10.0.0.5:10250: connect: connection refused".
@@ -74,7 +82,8 @@ export class UpgradeAwareProxy {
       const clientGone = () => backend.destroy();
       client.once('close', clientGone);
       try {
-        backend.write(serializeRequestHead(req.method ?? 'GET', location.pathname + location.search, req.rawHeaders, {
+        // The client's credentials stop here: a kubelet's address is whatever its Node object says.
+        backend.write(serializeRequestHead(req.method ?? 'GET', location.pathname + location.search, withoutCredentials(req.rawHeaders), {
           Host: location.host,
           'X-Forwarded-For': forwardedFor(req),
         }));
@@ -112,7 +121,7 @@ export class UpgradeAwareProxy {
       ? this.opts.dial(location)
       : connect({ host: location.hostname, port: Number(location.port || 80) });
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => { socket.destroy(); reject(Object.assign(new Error('i/o timeout'), { code: 'ETIMEDOUT' })); }, this.opts.dialTimeoutMs ?? 10_000);
+      const timer = setTimeout(() => { socket.destroy(); reject(Object.assign(new Error('i/o timeout'), { code: 'ETIMEDOUT' })); }, this.opts.dialTimeoutMs ?? DIAL_TIMEOUT_MS);
       const event = 'encrypted' in socket ? 'secureConnect' : 'connect';
       socket.once(event, () => { clearTimeout(timer); socket.off('error', onError); resolve(socket); });
       const onError = (err: Error) => { clearTimeout(timer); socket.destroy(); reject(err); };
@@ -120,10 +129,13 @@ export class UpgradeAwareProxy {
     });
   }
 
+  // No deadline: the backend may queue the request behind a thousand others (CRI Exec, the streaming server's
+  // spawns) and still run it. Giving up here would tell the client "failed" about a command that then runs,
+  // and kubectl would try again over SPDY. The wait ends when the backend answers or closes, or the client leaves.
   private readResponseHead(backend: Socket): Promise<ParsedResponse> {
     const parser = new ResponseHeadParser();
     return new Promise((resolve, reject) => {
-      const cleanup = () => { clearTimeout(timer); backend.off('data', onData); backend.off('error', onFail); backend.off('end', onEnd); backend.off('close', onEnd); };
+      const cleanup = () => { backend.off('data', onData); backend.off('error', onFail); backend.off('end', onEnd); backend.off('close', onEnd); };
       const onData = (chunk: Buffer) => {
         try {
           const parsed = parser.push(chunk);
@@ -132,7 +144,6 @@ export class UpgradeAwareProxy {
       };
       const onFail = (err: Error) => { cleanup(); reject(err); };
       const onEnd = () => onFail(new Error('backend closed the connection before answering'));
-      const timer = setTimeout(() => onFail(new Error('timeout awaiting response headers')), this.opts.responseTimeoutMs ?? 10_000);
       backend.on('data', onData);
       backend.once('error', onFail);
       backend.once('end', onEnd);
@@ -218,7 +229,7 @@ export class UpgradeAwareProxy {
         if (part.length) client.write(part);
         if (sent >= limit) finish();
       };
-      const timer = setTimeout(finish, this.opts.responseTimeoutMs ?? 10_000);
+      const timer = setTimeout(finish, this.opts.refusalTimeoutMs ?? REFUSAL_TIMEOUT_MS);
       client.write(serializeResponseHead({ ...answer.head, rawHeaders }));
       if (limit === 0) return finish();
       send(answer.rest);
