@@ -45,6 +45,7 @@ export const chapters: Chapter[] = [
       'src/util/announce.ts',
       'src/util/flags.ts',
       'src/util/lifecycle.ts',
+      'src/util/listen-backlog.ts',
       'src/apiserver/storage/interface.ts',
       'src/apiserver/storage/memory.ts',
       'src/apiserver/selectors/labels.ts',
@@ -130,6 +131,7 @@ export const chapters: Chapter[] = [
     question: 'How does the API server find the node?',
     files: [
       'src/proxy/http-head.ts',
+      'src/proxy/credential-headers.ts',
       'src/proxy/upgrade-aware.ts',
       'src/proxy/ws-frames.ts',
       'src/proxy/lost-stream.ts',

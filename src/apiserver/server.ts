@@ -16,6 +16,7 @@ import { Store } from './registry/store.ts';
 import { isDNSLabel } from './registry/validation.ts';
 import type { KObject } from './registry/strategy.ts';
 import { MemoryStorage } from './storage/memory.ts';
+import { listenBacklog } from '../util/listen-backlog.ts';
 import type { Storage } from './storage/interface.ts';
 import type { APIContext, Subresource, SubresourceFactory } from './subresources.ts';
 
@@ -103,7 +104,7 @@ export class APIServer {
     }
     await new Promise<void>((resolve, reject) => {
       this.http.once('error', reject);
-      this.http.listen(port, host, () => { this.http.off('error', reject); resolve(); });
+      this.http.listen({ port, host, backlog: listenBacklog() }, () => { this.http.off('error', reject); resolve(); });
     });
     const addr = this.http.address() as AddressInfo;
     this.url = `http://${addr.address}:${addr.port}`;
