@@ -60,6 +60,7 @@ export const chapters: Chapter[] = [
       'src/apiserver/printers/nodes.ts',
       'src/apiserver/handlers/http.ts',
       'src/util/raw-response.ts',
+      'src/util/request-uri.ts',
       'src/apiserver/handlers/patch.ts',
       'src/apiserver/handlers/table.ts',
       'src/apiserver/handlers/watch.ts',
