@@ -133,6 +133,7 @@ export const chapters: Chapter[] = [
     files: [
       'src/proxy/http-head.ts',
       'src/proxy/credential-headers.ts',
+      'src/proxy/held-client.ts',
       'src/proxy/upgrade-aware.ts',
       'src/proxy/ws-frames.ts',
       'src/proxy/lost-stream.ts',

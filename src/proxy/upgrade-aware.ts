@@ -8,6 +8,7 @@ import { ResponseHeadParser, headerValue, serializeRequestHead, serializeRespons
 import { closeAfterFlush, writeStatusAndClose } from '../util/raw-response.ts';
 import { describeLoss, lostStreamWatchFor } from './lost-stream.ts';
 import { withoutCredentials } from './credential-headers.ts';
+import { HeldClient } from './held-client.ts';
 
 export interface UpgradeAwareProxyOptions {
   // Who the backend is, for every error this proxy creates: "kubelet node-1".
@@ -66,9 +67,9 @@ export class UpgradeAwareProxy {
 
   // Owns `client` from here on. Resolves once both connections are closed.
   async serveUpgrade(req: IncomingMessage, client: Duplex, head: Buffer): Promise<void> {
-    // Nothing the client sends is read until the backend has agreed to switch protocols.
-    client.pause();
     if (!isUpgradeRequest(req)) return writeStatusAndClose(client, badRequest('Upgrade request required').status);
+    // Nothing the client sends reaches the backend until it has agreed to switch protocols.
+    const held = new HeldClient(client, head);
     let location = this.location;
     for (let hops = 0; ; hops++) {
       let backend: Socket;
@@ -76,11 +77,13 @@ export class UpgradeAwareProxy {
       try {
         backend = await this.dial(location);
       } catch (err) {
+        held.release();
         return writeStatusAndClose(client, plainError(`${this.opts.hop}: error dialing backend: ${describeDialError(err as NodeJS.ErrnoException, location)}`));
       }
-      // A client that goes away while the backend thinks takes the backend connection with it.
-      const clientGone = () => backend.destroy();
-      client.once('close', clientGone);
+      // A client that went away gets no request sent for it, and one that goes while the backend thinks
+      // takes the backend connection with it: no exec runs for nobody.
+      if (held.gone) { held.release(); backend.destroy(); return void client.destroy(); }
+      held.onGone = () => backend.destroy();
       try {
         // The client's credentials stop here: a kubelet's address is whatever its Node object says.
         backend.write(serializeRequestHead(req.method ?? 'GET', location.pathname + location.search, withoutCredentials(req.rawHeaders), {
@@ -89,19 +92,21 @@ export class UpgradeAwareProxy {
         }));
         answer = await this.readResponseHead(backend);
       } catch (err) {
-        client.off('close', clientGone);
         backend.destroy();
+        held.release();
+        if (held.gone) return void client.destroy();
         return writeStatusAndClose(client, plainError(`${this.opts.hop}: error proxying upgrade request: ${(err as Error).message}`));
       }
-      client.off('close', clientGone);
-      if (client.destroyed) { backend.destroy(); return; }
+      held.onGone = undefined;
+      if (held.gone) { held.release(); backend.destroy(); return void client.destroy(); }
       const code = answer.head.statusCode;
-      if (code === 101) return this.join(client, head, backend, answer);
+      if (code === 101) return this.join(client, held.release(), backend, answer);
       const to = headerValue(answer.head, 'location');
       if (code >= 300 && code < 400 && to && this.opts.followRedirect && hops < MAX_REDIRECTS) {
         const next = new URL(to, location);
         if (this.opts.followRedirect(location, next)) { backend.destroy(); location = next; continue; }
       }
+      held.release(); // bytes the client sent early are dropped with the refusal
       if (code < 400) {
         backend.destroy();
         return writeStatusAndClose(client, plainError(`${this.opts.hop}: invalid upgrade response: status code ${code}`));
@@ -131,7 +136,8 @@ export class UpgradeAwareProxy {
 
   // No deadline: the backend may queue the request behind a thousand others (CRI Exec, the streaming server's
   // spawns) and still run it. Giving up here would tell the client "failed" about a command that then runs,
-  // and kubectl would try again over SPDY. The wait ends when the backend answers or closes, or the client leaves.
+  // and kubectl would try again over SPDY. The wait ends when the backend answers or closes, or the client leaves
+  // (HeldClient notices, and the backend connection is closed).
   private readResponseHead(backend: Socket): Promise<ParsedResponse> {
     const parser = new ResponseHeadParser();
     return new Promise((resolve, reject) => {
