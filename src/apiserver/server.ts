@@ -16,6 +16,8 @@ import { Store } from './registry/store.ts';
 import { isDNSLabel } from './registry/validation.ts';
 import type { KObject } from './registry/strategy.ts';
 import { MemoryStorage } from './storage/memory.ts';
+import { listenBacklog } from '../util/listen-backlog.ts';
+import { malformedPathEscape, unescapePathSegment, writeGoBadRequest, writeGoBadRequestAndClose } from '../util/request-uri.ts';
 import type { Storage } from './storage/interface.ts';
 import type { APIContext, Subresource, SubresourceFactory } from './subresources.ts';
 
@@ -36,7 +38,7 @@ export interface APIPath { namespace?: string; resource: string; name?: string; 
 
 // #region parse-path
 export function parseAPIPath(pathname: string): APIPath | undefined {
-  const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  const parts = pathname.split('/').filter(Boolean).map(unescapePathSegment);
   if (parts[0] !== 'api' || parts[1] !== 'v1' || parts.length < 3) return undefined;
   const rest = parts.slice(2);
   // /api/v1/namespaces/{ns}/{resource}/... names a namespaced resource; /api/v1/namespaces/{ns} is a Namespace.
@@ -103,7 +105,7 @@ export class APIServer {
     }
     await new Promise<void>((resolve, reject) => {
       this.http.once('error', reject);
-      this.http.listen(port, host, () => { this.http.off('error', reject); resolve(); });
+      this.http.listen({ port, host, backlog: listenBacklog() }, () => { this.http.off('error', reject); resolve(); });
     });
     const addr = this.http.address() as AddressInfo;
     this.url = `http://${addr.address}:${addr.port}`;
@@ -123,6 +125,8 @@ export class APIServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now();
     res.once('finish', () => this.log(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`));
+    // Go's HTTP server refuses a path it cannot unescape before any handler runs (no Status: its bare 400).
+    if (malformedPathEscape(req.url ?? '/')) return writeGoBadRequest(res);
     try {
       await this.route(req, res);
     } catch (err) {
@@ -144,13 +148,7 @@ export class APIServer {
       case '/openapi/v3': return writeJSON(res, 200, openAPIV3Root());
       case '/openapi/v3/api/v1': return writeJSON(res, 200, openAPIV3CoreV1([...this.stores.values()].map((s) => s.strategy)));
     }
-    const p = parseAPIPath(path);
-    const store = p && this.stores.get(p.resource);
-    // A cluster-scoped resource has no namespaced path, and vice versa for item paths.
-    if (!p || !store || (p.namespace !== undefined && !store.strategy.namespaced) ||
-        (p.namespace === undefined && p.name !== undefined && store.strategy.namespaced)) throw notFoundPath();
-    // A namespace that cannot exist (not a DNS label) is answered as missing, and never reaches a storage key.
-    if (p.namespace !== undefined && !isDNSLabel(p.namespace)) throw notFound('namespaces', p.namespace);
+    const { store, ...p } = this.resolve(path);
     if (p.subresource !== undefined) {
       const sub = this.subresources.get(`${p.resource}/${p.subresource}`);
       if (!sub) throw notFoundPath();
@@ -160,18 +158,31 @@ export class APIServer {
     return serveResource(req, res, store, { namespace: p.namespace, name: p.name, query: url.searchParams });
   }
 
+  // The resource a path names, or the Status for a path that names none. Plain and upgrade requests share it,
+  // so /api/v1/pods/web/exec (a namespaced resource without its namespace) is 404 both ways.
+  private resolve(path: string): APIPath & { store: Store<KObject> } {
+    const p = parseAPIPath(path);
+    const store = p && this.stores.get(p.resource);
+    // A cluster-scoped resource has no namespaced path, and vice versa for item paths.
+    if (!p || !store || (p.namespace !== undefined && !store.strategy.namespaced) ||
+        (p.namespace === undefined && p.name !== undefined && store.strategy.namespaced)) throw notFoundPath();
+    // A namespace that cannot exist (not a DNS label) is answered as missing, and never reaches a storage key.
+    if (p.namespace !== undefined && !isDNSLabel(p.namespace)) throw notFound('namespaces', p.namespace);
+    return { ...p, store };
+  }
+
   // Node hands requests carrying `Upgrade:` over as a raw socket; only subresources that stream accept them.
   private async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     this.upgraded.add(socket);
     socket.once('close', () => this.upgraded.delete(socket));
     socket.on('error', () => socket.destroy());
     this.log(`${req.method} ${req.url} upgrade: ${req.headers.upgrade}`);
+    if (malformedPathEscape(req.url ?? '/')) return void writeGoBadRequestAndClose(socket);
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
-      const p = parseAPIPath(url.pathname);
-      const sub = p?.subresource && p.name ? this.subresources.get(`${p.resource}/${p.subresource}`) : undefined;
-      if (!p || !sub) throw notFoundPath();
-      if (p.namespace !== undefined && !isDNSLabel(p.namespace)) throw notFound('namespaces', p.namespace);
+      const p = this.resolve(url.pathname);
+      const sub = p.subresource && p.name ? this.subresources.get(`${p.resource}/${p.subresource}`) : undefined;
+      if (!sub) throw notFoundPath();
       if (!sub.upgrade) throw methodNotAllowed(`${p.resource}/${p.subresource} does not support upgrade requests`);
       await sub.upgrade(req, socket, head, { namespace: p.namespace, name: p.name!, query: url.searchParams });
     } catch (err) {

@@ -7,6 +7,7 @@ import { badRequest, notFoundPath, StatusError, toStatus, type Status } from '..
 import type { List, Pod } from '../api/types.ts';
 import { UpgradeAwareProxy } from '../proxy/upgrade-aware.ts';
 import { closeAfterFlush, writeStatusAndClose } from '../util/raw-response.ts';
+import { listenBacklog } from '../util/listen-backlog.ts';
 import { serveExec } from '../remotecommand/serve-exec.ts';
 import { isExecPath, parseExecRequest } from './exec-request.ts';
 import type { PodManager } from './pod-manager.ts';
@@ -40,7 +41,7 @@ export class KubeletServer {
   async listen(): Promise<URL> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1', () => { this.server.off('error', reject); resolve(); });
+      this.server.listen({ port: this.opts.port ?? 0, host: this.opts.host ?? '127.0.0.1', backlog: listenBacklog() }, () => { this.server.off('error', reject); resolve(); });
     });
     const { address, port } = this.server.address() as AddressInfo;
     return new URL(`http://${address}:${port}`);

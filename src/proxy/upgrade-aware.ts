@@ -7,13 +7,18 @@ import { badRequest, type Status } from '../api/status.ts';
 import { ResponseHeadParser, headerValue, serializeRequestHead, serializeResponseHead, type ParsedResponse } from './http-head.ts';
 import { closeAfterFlush, writeStatusAndClose } from '../util/raw-response.ts';
 import { describeLoss, lostStreamWatchFor } from './lost-stream.ts';
+import { withoutCredentials } from './credential-headers.ts';
+import { HeldClient } from './held-client.ts';
 
 export interface UpgradeAwareProxyOptions {
   // Who the backend is, for every error this proxy creates: "kubelet node-1".
   hop: string;
+  // The only deadline before the backend answers (default 30 s, the API server's kubelet dialer). Once the request
+  // is sent there is none: upgradeaware.go reads the response head without a deadline, so a backend that is slow
+  // under load is waited for, never abandoned after it may have started the command.
   dialTimeoutMs?: number;
-  // Deadline for the backend's response head, and for relaying a refusal (upgradeaware.go uses 10 s for the latter).
-  responseTimeoutMs?: number;
+  // Deadline for relaying a refusal's body to the client (upgradeaware.go: 10 s).
+  refusalTimeoutMs?: number;
   // The redirect seam. Kubernetes removed redirect following from the proxy; chapter 5 shows the
   // historical mode by allowing a redirect to the same host. Absent: every 3xx is relayed as an error.
   followRedirect?: (from: URL, to: URL) => boolean;
@@ -27,6 +32,10 @@ export interface UpgradeAwareProxyOptions {
 }
 
 const MAX_REDIRECTS = 10;
+// kube-apiserver dials kubelets with a net.Dialer{Timeout: 30 * time.Second} (http.DefaultTransport's).
+export const DIAL_TIMEOUT_MS = 30_000;
+// upgradeaware.go tryUpgrade: "set read/write deadlines" of 10 s before echoing a backend's refusal.
+export const REFUSAL_TIMEOUT_MS = 10_000;
 
 // Go's net.OpError text, so that a failed dial reads like the real API server's
 // "error dialing backend: dial tcp 10.0.0.5:10250: connect: connection refused".
@@ -58,9 +67,9 @@ export class UpgradeAwareProxy {
 
   // Owns `client` from here on. Resolves once both connections are closed.
   async serveUpgrade(req: IncomingMessage, client: Duplex, head: Buffer): Promise<void> {
-    // Nothing the client sends is read until the backend has agreed to switch protocols.
-    client.pause();
     if (!isUpgradeRequest(req)) return writeStatusAndClose(client, badRequest('Upgrade request required').status);
+    // Nothing the client sends reaches the backend until it has agreed to switch protocols.
+    const held = new HeldClient(client, head);
     let location = this.location;
     for (let hops = 0; ; hops++) {
       let backend: Socket;
@@ -68,31 +77,36 @@ export class UpgradeAwareProxy {
       try {
         backend = await this.dial(location);
       } catch (err) {
+        held.release();
         return writeStatusAndClose(client, plainError(`${this.opts.hop}: error dialing backend: ${describeDialError(err as NodeJS.ErrnoException, location)}`));
       }
-      // A client that goes away while the backend thinks takes the backend connection with it.
-      const clientGone = () => backend.destroy();
-      client.once('close', clientGone);
+      // A client that went away gets no request sent for it, and one that goes while the backend thinks
+      // takes the backend connection with it: no exec runs for nobody.
+      if (held.gone) { held.release(); backend.destroy(); return void client.destroy(); }
+      held.onGone = () => backend.destroy();
       try {
-        backend.write(serializeRequestHead(req.method ?? 'GET', location.pathname + location.search, req.rawHeaders, {
+        // The client's credentials stop here: a kubelet's address is whatever its Node object says.
+        backend.write(serializeRequestHead(req.method ?? 'GET', location.pathname + location.search, withoutCredentials(req.rawHeaders), {
           Host: location.host,
           'X-Forwarded-For': forwardedFor(req),
         }));
         answer = await this.readResponseHead(backend);
       } catch (err) {
-        client.off('close', clientGone);
         backend.destroy();
+        held.release();
+        if (held.gone) return void client.destroy();
         return writeStatusAndClose(client, plainError(`${this.opts.hop}: error proxying upgrade request: ${(err as Error).message}`));
       }
-      client.off('close', clientGone);
-      if (client.destroyed) { backend.destroy(); return; }
+      held.onGone = undefined;
+      if (held.gone) { held.release(); backend.destroy(); return void client.destroy(); }
       const code = answer.head.statusCode;
-      if (code === 101) return this.join(client, head, backend, answer);
+      if (code === 101) return this.join(client, held.release(), backend, answer);
       const to = headerValue(answer.head, 'location');
       if (code >= 300 && code < 400 && to && this.opts.followRedirect && hops < MAX_REDIRECTS) {
         const next = new URL(to, location);
         if (this.opts.followRedirect(location, next)) { backend.destroy(); location = next; continue; }
       }
+      held.release(); // bytes the client sent early are dropped with the refusal
       if (code < 400) {
         backend.destroy();
         return writeStatusAndClose(client, plainError(`${this.opts.hop}: invalid upgrade response: status code ${code}`));
@@ -112,7 +126,7 @@ export class UpgradeAwareProxy {
       ? this.opts.dial(location)
       : connect({ host: location.hostname, port: Number(location.port || 80) });
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => { socket.destroy(); reject(Object.assign(new Error('i/o timeout'), { code: 'ETIMEDOUT' })); }, this.opts.dialTimeoutMs ?? 10_000);
+      const timer = setTimeout(() => { socket.destroy(); reject(Object.assign(new Error('i/o timeout'), { code: 'ETIMEDOUT' })); }, this.opts.dialTimeoutMs ?? DIAL_TIMEOUT_MS);
       const event = 'encrypted' in socket ? 'secureConnect' : 'connect';
       socket.once(event, () => { clearTimeout(timer); socket.off('error', onError); resolve(socket); });
       const onError = (err: Error) => { clearTimeout(timer); socket.destroy(); reject(err); };
@@ -120,10 +134,14 @@ export class UpgradeAwareProxy {
     });
   }
 
+  // No deadline: the backend may queue the request behind a thousand others (CRI Exec, the streaming server's
+  // spawns) and still run it. Giving up here would tell the client "failed" about a command that then runs,
+  // and kubectl would try again over SPDY. The wait ends when the backend answers or closes, or the client leaves
+  // (HeldClient notices, and the backend connection is closed).
   private readResponseHead(backend: Socket): Promise<ParsedResponse> {
     const parser = new ResponseHeadParser();
     return new Promise((resolve, reject) => {
-      const cleanup = () => { clearTimeout(timer); backend.off('data', onData); backend.off('error', onFail); backend.off('end', onEnd); backend.off('close', onEnd); };
+      const cleanup = () => { backend.off('data', onData); backend.off('error', onFail); backend.off('end', onEnd); backend.off('close', onEnd); };
       const onData = (chunk: Buffer) => {
         try {
           const parsed = parser.push(chunk);
@@ -132,7 +150,6 @@ export class UpgradeAwareProxy {
       };
       const onFail = (err: Error) => { cleanup(); reject(err); };
       const onEnd = () => onFail(new Error('backend closed the connection before answering'));
-      const timer = setTimeout(() => onFail(new Error('timeout awaiting response headers')), this.opts.responseTimeoutMs ?? 10_000);
       backend.on('data', onData);
       backend.once('error', onFail);
       backend.once('end', onEnd);
@@ -218,7 +235,7 @@ export class UpgradeAwareProxy {
         if (part.length) client.write(part);
         if (sent >= limit) finish();
       };
-      const timer = setTimeout(finish, this.opts.responseTimeoutMs ?? 10_000);
+      const timer = setTimeout(finish, this.opts.refusalTimeoutMs ?? REFUSAL_TIMEOUT_MS);
       client.write(serializeResponseHead({ ...answer.head, rawHeaders }));
       if (limit === 0) return finish();
       send(answer.rest);

@@ -7,6 +7,7 @@ import type { Executor } from '../exec/executor.ts';
 import type { AttachRequest, ExecRequest, PortForwardRequest } from '../cri/proto.ts';
 import { invalidArgument, unimplemented } from '../cri/grpc-status.ts';
 import { serveExec } from '../remotecommand/serve-exec.ts';
+import { listenBacklog } from '../util/listen-backlog.ts';
 import { RequestCache, tokenPrefix, type CachedRequest } from './request-cache.ts';
 
 export interface StreamingServerOptions {
@@ -54,7 +55,7 @@ export class StreamingServer {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       // Loopback only: a URL works for whoever can reach its address, and only the kubelet should.
-      this.server.listen(this.opts.port ?? 0, '127.0.0.1', () => { this.server.off('error', reject); resolve(); });
+      this.server.listen({ port: this.opts.port ?? 0, host: '127.0.0.1', backlog: listenBacklog() }, () => { this.server.off('error', reject); resolve(); });
     });
     const { address, port } = this.server.address() as AddressInfo;
     // As the real server does on Start: the base URL takes the port the listener actually got.
