@@ -9,11 +9,9 @@ import { nowNanos } from '../cri/proto.ts';
 import { GrpcCode, failedPrecondition, grpcError, invalidArgument, notFound } from '../cri/grpc-status.ts';
 import { resolveImage } from './image-catalog.ts';
 import { RecordStore, type ContainerRecord, type SandboxRecord } from './records.ts';
-import { spawnBound } from './spawn.ts';
+import { exitCodeOf, spawnBound } from './spawn.ts';
 
 const newId = () => randomBytes(32).toString('hex'); // 64 hex digits, as docker and containerd ids
-
-const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
 
 function matchesLabels(labels: StringMap, selector: StringMap | undefined): boolean {
   return Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
@@ -168,7 +166,7 @@ export class ProcessRuntime {
     this.store.saveContainer(c);
     const exited = new Promise<void>((done) => {
       child.once('exit', (code, signal) => {
-        const exitCode = code ?? 128 + (SIGNALS[signal ?? ''] ?? 0);
+        const exitCode = exitCodeOf(code, signal);
         Object.assign(c, { state: 'CONTAINER_EXITED', exitCode, finishedAt: nowNanos(), reason: exitCode === 0 ? 'Completed' : 'Error', pid: undefined });
         if (this.containers.get(c.id) === c) this.store.saveContainer(c);
         this.children.delete(c.id);
