@@ -32,6 +32,7 @@ export async function execSync(spec: ProcessSpec, cmd: string[], timeoutSeconds:
     if (err instanceof ExecutableNotFound) throw grpcError(GrpcCode.UNKNOWN, err.message);
     throw err;
   }
+  if (child.pid !== undefined) spec.track?.(child.pid);
   const stdout = new CappedBuffer(cap);
   const stderr = new CappedBuffer(cap);
   child.stdout!.on('data', (c: Buffer) => stdout.push(c));

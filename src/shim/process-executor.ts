@@ -4,7 +4,12 @@ import { ExecError, type ExecResult, type ExecStreams, type ExecTarget, type Exe
 import { exitCodeOf, spawnBound } from './spawn.ts';
 
 // Where a container's processes run: its working folder and environment.
-export interface ProcessSpec { cwd: string; env: Record<string, string> }
+export interface ProcessSpec {
+  cwd: string;
+  env: Record<string, string>;
+  // Records the new process's session with the container, so that it ends when the container does.
+  track?: (pid: number) => void;
+}
 export type ProcessSpecResolver = (containerId: string) => ProcessSpec | Promise<ProcessSpec>;
 
 // #region exec-in-container
@@ -31,6 +36,7 @@ export class ProcessExecutor implements Executor {
     } catch (err) {
       throw new ExecError((err as Error).message, this.hop);
     }
+    spec.track?.(child.pid!);
     const kill = () => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } };
     signal.addEventListener('abort', kill, { once: true });
     if (streams.stdin && child.stdin) {

@@ -7,6 +7,7 @@ import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import { announcePath, type Announcement } from '../util/announce.ts';
+import { LIFELINE_ENV } from '../util/lifecycle.ts';
 import { waitFor } from '../util/wait.ts';
 import type { ComponentSpec } from './types.ts';
 
@@ -30,10 +31,12 @@ export async function startComponent(spec: ComponentSpec, opts: SpawnOptions): P
   const argv = ['--import', 'tsx', spec.entry, `--name=${spec.name}`, `--state-dir=${opts.stateDir}`, ...opts.args];
   const child = spawn(process.execPath, argv, {
     cwd: opts.repoRoot,
-    env: { ...process.env, ...opts.env, ...spec.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...opts.env, ...spec.env, [LIFELINE_ENV]: '3' },
+    // fd 3 is the lifeline: we never write to it, and its EOF tells the component we are gone (util/lifecycle.ts).
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     detached: true, // its own process group, so a stop can signal the whole group
   });
+  (child.stdio[3] as NodeJS.ReadableStream & { unref?(): void }).on('error', () => {});
   const tail: string[] = [];
   for (const stream of [child.stdout!, child.stderr!]) {
     createInterface({ input: stream }).on('line', (line) => {
