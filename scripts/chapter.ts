@@ -1,6 +1,7 @@
 // `npm run chapter <n|slug>`: starts that chapter's checkpoint in .run/<slug>/ and keeps it running until Ctrl-C.
 import { join } from 'node:path';
 import { checkpointOf, findChapter, runRoot, startCheckpoint } from '../src/workbook/checkpoint.ts';
+import { ancestorsToWatch, watchAncestors } from '../src/workbook/ancestry.ts';
 
 const ref = process.argv[2];
 if (!ref) {
@@ -52,7 +53,6 @@ const stop = async (why: string) => {
   process.exit(0);
 };
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void stop(sig));
-// `kill <npm pid>` ends npm without passing the signal on; a checkpoint whose parent is gone stops too,
-// rather than running on unowned.
-const parent = process.ppid;
-setInterval(() => { if (process.ppid !== parent) void stop('parent process gone'); }, 1000).unref();
+// `kill <npm pid>` (even kill -9) ends npm without passing anything on, and npm ran us through `sh -c`, which
+// lives on: a checkpoint whose npm or parent is gone stops too, rather than running on unowned.
+watchAncestors(ancestorsToWatch(), (who) => void stop(`${who.command.split(' ').slice(0, 3).join(' ')} (pid ${who.pid}) is gone`));

@@ -1,7 +1,7 @@
 // Starts, watches and stops one component process of a checkpoint: its own process group, prefixed logs,
 // readiness by its announcement plus a probe, and a stop that leaves no descendant behind.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -25,9 +25,12 @@ export interface SpawnOptions {
   log: (line: string) => void;
   env?: NodeJS.ProcessEnv;
   readyTimeoutMs?: number;
+  onSpawn?: (pid: number) => void;   // told the new process's pid (it leads its own session)
 }
 
 export async function startComponent(spec: ComponentSpec, opts: SpawnOptions): Promise<ComponentProcess> {
+  // A predecessor killed before it could withdraw left its announcement: this one must write its own.
+  rmSync(announcePath(opts.stateDir, spec.name), { force: true });
   const argv = ['--import', 'tsx', spec.entry, `--name=${spec.name}`, `--state-dir=${opts.stateDir}`, ...opts.args];
   const child = spawn(process.execPath, argv, {
     cwd: opts.repoRoot,
@@ -36,7 +39,8 @@ export async function startComponent(spec: ComponentSpec, opts: SpawnOptions): P
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     detached: true, // its own process group, so a stop can signal the whole group
   });
-  (child.stdio[3] as NodeJS.ReadableStream & { unref?(): void }).on('error', () => {});
+  child.stdio[3]?.on('error', () => {});
+  if (child.pid !== undefined) opts.onSpawn?.(child.pid);
   const tail: string[] = [];
   for (const stream of [child.stdout!, child.stderr!]) {
     createInterface({ input: stream }).on('line', (line) => {

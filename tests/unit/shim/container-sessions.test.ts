@@ -16,7 +16,7 @@ const dir = mkdtempSync(join(tmpdir(), 'sessions-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 const pidsWith = (marker: string): number[] => readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((pid) => {
-  try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').includes(marker); } catch { return false; }
+  try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim() === marker; } catch { return false; }
 }).map(Number);
 let n = 0;
 const marker = () => `${1000 + Math.floor(Math.random() * 1000)}.${process.pid}${n++}`; // a unique `sleep` argument
