@@ -23,7 +23,6 @@ export async function shutdown(code = 0, deadlineMs?: number): Promise<never> {
   process.exit(code);
 }
 
-// #region lifeline
 // The supervisor hands each component one end of a pipe it never writes to. The kernel closes the other end when
 // the supervisor dies, however it dies (kill -9 included), so EOF here means "nobody supervises me": stop the way
 // SIGTERM would, containers included, rather than live on as an orphan or die by chance on a broken log pipe.
@@ -42,7 +41,6 @@ function watchLifeline(): void {
   line.once('error', lost);
   line.unref(); // the lifeline alone keeps nothing running
 }
-// #endregion lifeline
 
 export function installSignalHandlers(): void {
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void shutdown(0));
