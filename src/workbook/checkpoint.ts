@@ -157,6 +157,7 @@ export async function startCheckpoint(ref: string | number, opts: StartOptions =
   let stopped: Promise<void> | undefined;
   const stop = () => stopped ??= (async () => {
     await control?.close();
+    for (const k of keepers.values()) k.release();
     for (const name of [...keepers.keys()].reverse()) await stopOne(name);
     rmSync(lock, { force: true });
     if (temporary) rmSync(stateDir, { recursive: true, force: true });

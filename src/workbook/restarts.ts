@@ -84,11 +84,16 @@ export class ComponentKeeper {
     this.timer = undefined;
   }
 
+  // From now on an exit is not a crash (the whole checkpoint is stopping, and one component's exit may follow another's).
+  release(): void {
+    this.wanted = false;
+    this.cancelRestart();
+  }
+
   // Stops it on purpose: it stays stopped until start(). With a signal, only that signal is sent (a "crash"
   // the supervisor will not undo); without, SIGTERM, then SIGKILL after a grace period.
   async stop(signal?: NodeJS.Signals): Promise<void> {
-    this.wanted = false;
-    this.cancelRestart();
+    this.release();
     await this.starting?.catch(() => undefined);
     const proc = this.proc;
     if (!proc) return;
