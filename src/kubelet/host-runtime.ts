@@ -2,6 +2,7 @@
 // an exec runs its argv on the kubelet's host, in a folder of the pod's own (stands in for kubeGenericRuntimeManager).
 import { createHash } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pod, PodStatus } from '../api/types.ts';
 import { StatusError } from '../api/status.ts';
@@ -29,7 +30,8 @@ export class HostRuntime implements KubeletRuntime {
   constructor(private readonly opts: HostRuntimeOptions) {
     this.hop = `kubelet ${opts.nodeName}`;
     // A kubelet that was killed left its execs' processes running: they belonged to pods this one admits afresh.
-    killRecordedSessions(this.sessionsRoot());
+    const root = this.sessionsRoot();
+    for (const uid of existsSync(root) ? readdirSync(root) : []) killRecordedSessions(join(root, uid));
   }
 
   // Exec'd commands, per pod, in sessions recorded outside the pod's folders (which the commands can see).
