@@ -42,13 +42,13 @@ await step('Every CRI call is counted and timed by instrumentedRuntimeService.',
 await step('And failures by operation.', `curl -s ${kubelet1}/metrics | grep '^kubelet_runtime_operations_errors_total' || echo '(no errors yet)'`);
 
 section('A shim dies');
-const shimPid = announced('shim-node-1').pid;
 const onNode1 = (await step('Which pods run on node-1?', ['kubectl', 'get', 'po', '--field-selector=spec.nodeName=node-1', '-o', 'jsonpath={.items[*].metadata.name}{"\\n"}'])).output.trim().split(/\s+/).filter(Boolean);
-await step('Kill node-1\'s shim, as a crash would.', ['kill', '-9', String(shimPid)]);
+observe('The supervisor restarts a runtime that crashes, as systemd does: stop it on purpose to keep it down.');
+await step('Kill node-1\'s shim through the supervisor, so that it stays down.', ['npm', 'run', '-s', 'component', '--', 'stop', 'shim-node-1', '--signal=SIGKILL']);
 if (onNode1.includes('web')) {
   await step('Exec into a pod on node-1: the error names the kubelet, then the runtime shim.', ['kubectl', 'exec', 'web', '--', 'date']);
 }
 await step('The kubelet counted the failures.', `curl -s ${kubelet1}/metrics | grep '^kubelet_runtime_operations_errors_total' | head -3`);
-observe('node-1 stays without a runtime until the checkpoint restarts (Ctrl-C, then npm run chapter 4).\n'
-  + 'tests/acceptance/cri.test.ts restarts just the shim on the same socket: the kubelet\'s gRPC channel reconnects,\n'
-  + 'the PLEG sees the containers the crash ended, and the pods start again.');
+await step('Start it again, on the same socket.', ['npm', 'run', '-s', 'component', '--', 'start', 'shim-node-1']);
+observe('The kubelet\'s gRPC channel reconnects, the PLEG sees the containers the crash ended (exit code 137),\n'
+  + 'and the kubelet starts them again.');
