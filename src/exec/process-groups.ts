@@ -105,7 +105,8 @@ export class ContainerSessions {
     const rec = { sid: pid, start };
     try {
       writeFileSync(join(this.dir, `${rec.sid}-${rec.start}`), '', { flag: 'wx' });
-    } catch {
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return; // recorded already
       killSession(rec); // no folder: the container is gone
       return;
     }
