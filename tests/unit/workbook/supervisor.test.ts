@@ -61,7 +61,7 @@ test('a component stops itself, its normal shutdown, when its supervisor is kill
   const { spawn } = await import('node:child_process');
   const { existsSync } = await import('node:fs');
   const stateDir = mkdtempSync(join(tmpdir(), 'sup-'));
-  const supervisor = spawn(process.execPath, ['--import', 'tsx', 'tests/fixtures/supervisor.ts', stateDir, 'c4', '--orphan=1'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+  const supervisor = spawn(process.execPath, ['--import', 'tsx', 'tests/fixtures/supervisor.ts', stateDir, 'c4'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   supervisor.stdout!.on('data', (d) => { out += d; });
   let pid = 0;
