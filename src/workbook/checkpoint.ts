@@ -1,4 +1,5 @@
-// Runs a chapter's checkpoint: its components in order, a state folder with a lock, a generated kubeconfig.
+// Runs a chapter's checkpoint: its components in order, kept running (restarts) and controllable (a control socket),
+// a state folder with a lock that a new start clears of its predecessor's leftovers, a generated kubeconfig.
 import { mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';

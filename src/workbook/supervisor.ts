@@ -1,5 +1,5 @@
-// Starts, watches and stops one component process of a checkpoint: its own process group, prefixed logs,
-// readiness by its announcement plus a probe, and a stop that leaves no descendant behind.
+// Starts, watches and stops one component process of a checkpoint: its own process group, a lifeline pipe, prefixed
+// logs, readiness by its announcement plus a probe, and a stop that leaves no descendant behind.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
