@@ -145,6 +145,7 @@ export const chapters: Chapter[] = [
       'src/kubelet/runtime.ts',
       'src/kubelet/exec-request.ts',
       'src/kubelet/pod-status.ts',
+      'src/exec/process-groups.ts',
       'src/kubelet/host-runtime.ts',
       'src/kubelet/reflector.ts',
       'src/kubelet/pod-manager.ts',

@@ -1,6 +1,7 @@
 // `npm run chapter <n|slug>`: starts that chapter's checkpoint in .run/<slug>/ and keeps it running until Ctrl-C.
 import { join } from 'node:path';
 import { checkpointOf, findChapter, runRoot, startCheckpoint } from '../src/workbook/checkpoint.ts';
+import { ancestorsToWatch, watchAncestors } from '../src/workbook/ancestry.ts';
 
 const ref = process.argv[2];
 if (!ref) {
@@ -20,6 +21,8 @@ const paint = (line: string) => {
   return `\x1b[${hue}m${m[0]}\x1b[0m${line.slice(m[0].length)}`;
 };
 
+// Who we live for, taken now, while they are surely alive (see the watch below).
+const ancestors = ancestorsToWatch();
 console.log(`Starting checkpoint ${chapter.number} (${chapter.slug}): ${chapter.title}`);
 let cp;
 try {
@@ -52,7 +55,8 @@ const stop = async (why: string) => {
   process.exit(0);
 };
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void stop(sig));
-// `kill <npm pid>` ends npm without passing the signal on; a checkpoint whose parent is gone stops too,
-// rather than running on unowned.
-const parent = process.ppid;
-setInterval(() => { if (process.ppid !== parent) void stop('parent process gone'); }, 1000).unref();
+// A closed terminal makes log lines fail (EIO, EPIPE): stop the checkpoint rather than crash in the middle of it.
+for (const out of [process.stdout, process.stderr]) out.on('error', () => void stop('output closed'));
+// `kill <npm pid>` (even kill -9) ends npm without passing anything on, and npm ran us through `sh -c`, which
+// lives on: a checkpoint whose npm or parent is gone stops too, rather than running on unowned.
+watchAncestors(ancestors, (who) => void stop(`${who.command.split(' ').slice(0, 3).join(' ')} (pid ${who.pid}) is gone`));

@@ -42,9 +42,9 @@ await step('Every CRI call is counted and timed by instrumentedRuntimeService.',
 await step('And failures by operation.', `curl -s ${kubelet1}/metrics | grep '^kubelet_runtime_operations_errors_total' || echo '(no errors yet)'`);
 
 section('A shim dies');
-const shimPid = announced('shim-node-1').pid;
 const onNode1 = (await step('Which pods run on node-1?', ['kubectl', 'get', 'po', '--field-selector=spec.nodeName=node-1', '-o', 'jsonpath={.items[*].metadata.name}{"\\n"}'])).output.trim().split(/\s+/).filter(Boolean);
-await step('Kill node-1\'s shim, as a crash would.', ['kill', '-9', String(shimPid)]);
+observe('The supervisor restarts a runtime that crashes, as systemd does: stop it on purpose to keep it down.');
+await step('Kill node-1\'s shim through the supervisor, so that it stays down.', ['npm', 'run', '-s', 'component', '--', 'stop', 'shim-node-1', '--signal=SIGKILL']);
 if (onNode1.includes('web')) {
   await step('Exec into a pod on node-1: the error names the kubelet, then the runtime shim.', ['kubectl', 'exec', 'web', '--', 'date']);
 }
@@ -54,5 +54,6 @@ await step('The kubelet noticed: its runtime has not answered Status for 3 s.', 
 await step('The Ready condition says why, as a real kubelet does.', ['kubectl', 'get', 'node', 'node-1', '-o', 'jsonpath={range .status.conditions[?(@.type=="Ready")]}{.status} {.reason}: {.message}{"\\n"}{end}']);
 observe('The kubelet is alive and says so itself: Ready=False, KubeletNotReady, "container runtime is down".\n'
   + 'It syncs no pod until the runtime is back, so the pods keep the last status it wrote.');
-observe('Start the shim again (npm run component -- start shim-node-1): the kubelet\'s gRPC channel reconnects,\n'
-  + 'node-1 turns Ready, the PLEG sees the containers the crash ended (exit 137), and the pods start again.');
+await step('Start it again, on the same socket.', ['npm', 'run', '-s', 'component', '--', 'start', 'shim-node-1']);
+observe('The kubelet\'s gRPC channel reconnects, node-1 turns Ready, the PLEG sees the containers the crash ended\n'
+  + '(exit code 137), and the kubelet starts them again.');

@@ -42,12 +42,17 @@ await step('Clean up.', ['kubectl', 'delete', 'pod', 'waiting']);
 await step('Make both nodes schedulable again.', ['kubectl', 'uncordon', 'node-1', 'node-2']);
 
 section('A node dies');
-await step('Kill node-2\'s kubelet, as a crash would.', ['kill', '-9', String(announced('kubelet-node-2').pid)]);
+observe('The supervisor restarts a kubelet that crashes, as systemd does on a real node: a plain kill -9 would be undone in a second.');
+await step('Kill node-2\'s kubelet on purpose, through the supervisor, so that it stays down.', ['npm', 'run', '-s', 'component', '--', 'stop', 'kubelet-node-2', '--signal=SIGKILL']);
 await step('Exec into its pod: the error names the hop that failed.', ['kubectl', 'exec', 'api', '--', 'date']);
 await step('The API server still serves the other node.', ['kubectl', 'exec', 'web', '--', 'echo', 'still serving']);
 await waitUntil('the node lifecycle controller marks node-2 NotReady', ['kubectl', 'get', 'node', 'node-2', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'], (out) => out.trim() === 'Unknown');
 await step('Nobody told the API server: it concluded it from the silence.', ['kubectl', 'get', 'nodes']);
 await step('The condition says why.', ['kubectl', 'get', 'node', 'node-2', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].message}{"\\n"}']);
-observe('The rest of the checkpoint keeps running without node-2. Restart the checkpoint (Ctrl-C, then npm run chapter 3) to get it back.');
+observe('The rest of the checkpoint keeps running without node-2.');
+await step('Bring the kubelet back: same port, so the Node object still leads to it.', ['npm', 'run', '-s', 'component', '--', 'start', 'kubelet-node-2']);
+await waitUntil('node-2 turns Ready again', ['kubectl', 'get', 'node', 'node-2', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'], (out) => out.trim() === 'True');
+await step('Its pod is reachable again.', ['kubectl', 'exec', 'api', '--', 'echo', 'back']);
+await step('Each component\'s state, pid and restarts.', ['npm', 'run', '-s', 'component', '--', 'list']);
 
 await step('Clean up.', ['kubectl', 'delete', 'pod', 'web', 'api', '--wait=false']);

@@ -9,6 +9,7 @@ import { ExecError, type ExecResult, type ExecStreams, type ExecTarget, type Exe
 export interface LocalExecutorOptions {
   env?: NodeJS.ProcessEnv;  // the process environment (default: an empty PATH-only environment)
   hop?: string;             // names this hop in errors ("apiserver", "kubelet node-1")
+  track?: (pid: number) => void; // told each command's pid (its own session), to end it with its container
 }
 
 const defaultEnv = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
@@ -36,6 +37,7 @@ export class LocalExecutor implements Executor {
       stdio: [streams.stdin ? 'pipe' : 'ignore', streams.stdout ? 'pipe' : 'ignore', streams.stderr ? 'pipe' : 'ignore'],
     });
     await spawned(child, file, this.opts.hop);
+    this.opts.track?.(child.pid!);
 
     // The client is gone: kill the group and drop the output nobody will read (a stalled reader
     // would otherwise hold the pipes, and 'close' with them, forever).

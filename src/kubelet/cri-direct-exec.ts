@@ -3,6 +3,7 @@
 // (Old kubelets did this through dockershim's in-process exec handler; chapter 5 replaces it with CRI Exec.)
 import { StatusError } from '../api/status.ts';
 import type { RuntimeService } from '../cri/instrumented.ts';
+import { ContainerSessions } from '../exec/process-groups.ts';
 import { ProcessExecutor, type ProcessSpec } from '../shim/process-executor.ts';
 import { criErrorToStatus } from './cri-errors.ts';
 import type { CriExecRequest, CriExecStrategy } from './cri-exec.ts';
@@ -24,9 +25,11 @@ export class DirectExecStrategy implements CriExecStrategy {
     if (res.status?.state !== 'CONTAINER_RUNNING') {
       throw new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 404, reason: 'NotFound', message: `${this.hop}: container not found ("${name}")` });
     }
-    const info = JSON.parse(res.info.info ?? '{}') as { workingDir?: string; env?: Record<string, string> };
+    const info = JSON.parse(res.info.info ?? '{}') as { workingDir?: string; env?: Record<string, string>; sessionsDir?: string };
     if (!info.workingDir || !info.env) throw new Error(`${this.hop}: the runtime's verbose ContainerStatus says nowhere to run "${name}"`);
-    return { cwd: info.workingDir, env: info.env };
+    // The command is our child, but it belongs to the container: the runtime ends it with the container.
+    const sessions = info.sessionsDir ? new ContainerSessions(info.sessionsDir) : undefined;
+    return { cwd: info.workingDir, env: info.env, track: sessions && ((pid) => sessions.add(pid)) };
   }
 }
 // #endregion direct-exec

@@ -2,10 +2,12 @@
 // an exec runs its argv on the kubelet's host, in a folder of the pod's own (stands in for kubeGenericRuntimeManager).
 import { createHash } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pod, PodStatus } from '../api/types.ts';
 import { StatusError } from '../api/status.ts';
 import { LocalExecutor } from '../exec/local.ts';
+import { ContainerSessions, killRecordedSessions } from '../exec/process-groups.ts';
 import type { ExecDestination, ExecStreamOptions, KubeletRuntime } from './runtime.ts';
 import { runningPodStatus } from './pod-status.ts';
 
@@ -27,6 +29,16 @@ export class HostRuntime implements KubeletRuntime {
 
   constructor(private readonly opts: HostRuntimeOptions) {
     this.hop = `kubelet ${opts.nodeName}`;
+    // A kubelet that was killed left its execs' processes running: they belonged to pods this one admits afresh.
+    const root = this.sessionsRoot();
+    for (const uid of existsSync(root) ? readdirSync(root) : []) killRecordedSessions(join(root, uid));
+  }
+
+  // Exec'd commands, per pod, in sessions recorded outside the pod's folders (which the commands can see).
+  private sessionsRoot(): string { return join(this.opts.stateDir, this.opts.nodeName, 'exec-sessions'); }
+  private sessions(pod: Pod): ContainerSessions {
+    this.podDir(pod); // refuses unsafe names: the uid becomes a path segment
+    return new ContainerSessions(join(this.sessionsRoot(), pod.metadata.uid ?? ''));
   }
 
   // <state>/<node>/pods/<namespace>_<name>_<uid>: the layout of /var/lib/kubelet/pods, with names a reader can find.
@@ -63,6 +75,7 @@ export class HostRuntime implements KubeletRuntime {
 
   async killPod(pod: Pod): Promise<void> {
     this.pods.delete(pod.metadata.uid ?? '');
+    this.sessions(pod).end(); // what was exec'd in the pod ends with it
     await rm(this.podDir(pod), { recursive: true, force: true });
   }
 
@@ -77,9 +90,10 @@ export class HostRuntime implements KubeletRuntime {
     for (const e of spec.env ?? []) env[e.name] = e.value ?? '';
     // What the command sees of where it runs: proof, from inside, of which node an exec landed on.
     Object.assign(env, { NODE_NAME: this.opts.nodeName, POD_NAME: pod.metadata.name, POD_NAMESPACE: pod.metadata.namespace, HOSTNAME: pod.metadata.name });
+    const sessions = this.sessions(pod);
     return {
       kind: 'executor',
-      executor: new LocalExecutor({ env, hop: this.hop }),
+      executor: new LocalExecutor({ env, hop: this.hop, track: (pid) => { sessions.open(); sessions.add(pid); } }),
       target: { container: this.containerDir(pod, container), cmd },
     };
   }

@@ -2,7 +2,7 @@
 // with the 16 MiB output caps of CVE-2022-1708 and a timeout that becomes DEADLINE_EXCEEDED).
 import { deadlineExceeded, grpcError, GrpcCode } from '../cri/grpc-status.ts';
 import type { ProcessSpec } from './process-executor.ts';
-import { ExecutableNotFound, spawnBound } from './spawn.ts';
+import { ExecutableNotFound, exitCodeOf, spawnBound } from './spawn.ts';
 
 export const MAX_EXEC_SYNC_OUTPUT = 16 * 1024 * 1024;
 
@@ -32,6 +32,7 @@ export async function execSync(spec: ProcessSpec, cmd: string[], timeoutSeconds:
     if (err instanceof ExecutableNotFound) throw grpcError(GrpcCode.UNKNOWN, err.message);
     throw err;
   }
+  if (child.pid !== undefined) spec.track?.(child.pid);
   const stdout = new CappedBuffer(cap);
   const stderr = new CappedBuffer(cap);
   child.stdout!.on('data', (c: Buffer) => stdout.push(c));
@@ -48,7 +49,7 @@ export async function execSync(spec: ProcessSpec, cmd: string[], timeoutSeconds:
     });
     if (timedOut) throw deadlineExceeded(`command ${JSON.stringify(cmd)} timed out after ${timeoutSeconds}s`);
     const [code, sig] = result;
-    return { stdout: stdout.value, stderr: stderr.value, exitCode: code ?? (sig === 'SIGKILL' ? 137 : 128) };
+    return { stdout: stdout.value, stderr: stderr.value, exitCode: exitCodeOf(code, sig) };
   } finally {
     clearTimeout(timer);
   }

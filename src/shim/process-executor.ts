@@ -1,13 +1,16 @@
 // Runs a command inside a process-runtime container with streams: ExecInContainer for the process runtime
 // (cri-dockerd core/exec.go NativeExecHandler.ExecInContainer plays this role over the Docker API).
 import { ExecError, type ExecResult, type ExecStreams, type ExecTarget, type Executor } from '../exec/executor.ts';
-import { spawnBound } from './spawn.ts';
+import { exitCodeOf, spawnBound } from './spawn.ts';
 
 // Where a container's processes run: its working folder and environment.
-export interface ProcessSpec { cwd: string; env: Record<string, string> }
+export interface ProcessSpec {
+  cwd: string;
+  env: Record<string, string>;
+  // Records the new process's session with the container, so that it ends when the container does.
+  track?: (pid: number) => void;
+}
 export type ProcessSpecResolver = (containerId: string) => ProcessSpec | Promise<ProcessSpec>;
-
-const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGPIPE: 13, SIGTERM: 15 };
 
 // #region exec-in-container
 export class ProcessExecutor implements Executor {
@@ -33,6 +36,7 @@ export class ProcessExecutor implements Executor {
     } catch (err) {
       throw new ExecError((err as Error).message, this.hop);
     }
+    spec.track?.(child.pid!);
     const kill = () => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } };
     signal.addEventListener('abort', kill, { once: true });
     if (streams.stdin && child.stdin) {
@@ -45,8 +49,7 @@ export class ProcessExecutor implements Executor {
     const [code, sig] = await new Promise<[number | null, NodeJS.Signals | null]>((done) => child.once('close', (c, s) => done([c, s])));
     signal.removeEventListener('abort', kill);
     if (streams.stdin && child.stdin) streams.stdin.unpipe(child.stdin);
-    if (sig) return { exitCode: 128 + (SIGNAL_NUMBERS[sig] ?? 0), signal: sig };
-    return { exitCode: code ?? 0 };
+    return sig ? { exitCode: exitCodeOf(code, sig), signal: sig } : { exitCode: exitCodeOf(code, null) };
   }
 }
 // #endregion exec-in-container

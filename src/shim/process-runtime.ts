@@ -7,13 +7,12 @@ import { join, resolve, sep } from 'node:path';
 import type { ContainerConfig, ContainerFilter, ContainerStateName, PodSandboxConfig, PodSandboxFilter, StringMap } from '../cri/proto.ts';
 import { nowNanos } from '../cri/proto.ts';
 import { GrpcCode, failedPrecondition, grpcError, invalidArgument, notFound } from '../cri/grpc-status.ts';
+import { ContainerSessions } from '../exec/process-groups.ts';
 import { resolveImage } from './image-catalog.ts';
 import { RecordStore, type ContainerRecord, type SandboxRecord } from './records.ts';
-import { spawnBound } from './spawn.ts';
+import { exitCodeOf, spawnBound } from './spawn.ts';
 
 const newId = () => randomBytes(32).toString('hex'); // 64 hex digits, as docker and containerd ids
-
-const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
 
 function matchesLabels(labels: StringMap, selector: StringMap | undefined): boolean {
   return Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
@@ -34,9 +33,11 @@ export class ProcessRuntime {
     for (const s of this.store.loadSandboxes()) this.sandboxes.set(s.id, s);
     for (const c of this.store.loadContainers()) {
       // A container still marked running belonged to a shim that died without stopping it. We cannot
-      // wait for a process we did not start, so we end it and say why, instead of leaving an orphan.
+      // wait for a process we did not start, so we end it and say why, instead of leaving an orphan: its
+      // main process died with the shim (parent-death signal), and what it and its execs started is ended
+      // from the sessions they recorded (pid reuse guarded by start times).
+      this.sessions(c).end();
       if (c.state === 'CONTAINER_RUNNING') {
-        if (c.pid) killGroup(c.pid, 'SIGKILL');
         Object.assign(c, { state: 'CONTAINER_EXITED', exitCode: 137, finishedAt: nowNanos(), reason: 'Error', message: 'runtime shim restarted: container killed' });
         this.store.saveContainer(c);
       }
@@ -164,11 +165,16 @@ export class ProcessRuntime {
       throw grpcError(GrpcCode.UNKNOWN, `failed to start container "${c.id}": ${c.message}`);
     }
     closeSync(logFd); // the child holds its own copy
+    const sessions = this.sessions(c);
+    sessions.open();
+    sessions.add(child.pid!);
     Object.assign(c, { state: 'CONTAINER_RUNNING', startedAt: nowNanos(), pid: child.pid });
     this.store.saveContainer(c);
     const exited = new Promise<void>((done) => {
       child.once('exit', (code, signal) => {
-        const exitCode = code ?? 128 + (SIGNALS[signal ?? ''] ?? 0);
+        const exitCode = exitCodeOf(code, signal);
+        // As when a pid namespace's init dies: whatever the container or an exec in it started ends with it.
+        sessions.end();
         Object.assign(c, { state: 'CONTAINER_EXITED', exitCode, finishedAt: nowNanos(), reason: exitCode === 0 ? 'Completed' : 'Error', pid: undefined });
         if (this.containers.get(c.id) === c) this.store.saveContainer(c);
         this.children.delete(c.id);
@@ -224,6 +230,10 @@ export class ProcessRuntime {
   }
 
   state(id: string): ContainerStateName { return this.container(id).state; }
+
+  // Where the sessions of a container's processes are recorded (see exec/process-groups.ts): its main process's,
+  // and each exec's, so that they all end with the container.
+  sessions(c: ContainerRecord): ContainerSessions { return new ContainerSessions(join(c.dir, 'sessions')); }
 
   // Kills every container process: the shim owns them, and a checkpoint leaves no orphans.
   async close(): Promise<void> {

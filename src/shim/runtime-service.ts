@@ -1,5 +1,6 @@
 // The shim's gRPC handlers: RuntimeService and ImageService over the process runtime
 // (cri-dockerd core/docker_service.go, container_*.go, sandbox_*.go, image*.go).
+import { join } from 'node:path';
 import type { UntypedServiceImplementation, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
 import * as grpcStatus from '../cri/grpc-status.ts';
 import type * as cri from '../cri/proto.ts';
@@ -53,7 +54,7 @@ function containerStatusMessage(c: ContainerRecord, verbose: boolean): cri.Conta
     },
     // Like containerd's verbose "info": runtime details for debugging tools (and, in chapter 4,
     // for a kubelet that still runs exec itself and must know where the container's process lives).
-    info: verbose ? { info: JSON.stringify({ pid: c.pid ?? 0, argv: c.argv, workingDir: c.workingDir, rootfs: c.rootfs, env: c.env }) } : {},
+    info: verbose ? { info: JSON.stringify({ pid: c.pid ?? 0, argv: c.argv, workingDir: c.workingDir, rootfs: c.rootfs, env: c.env, sessionsDir: join(c.dir, 'sessions') }) } : {},
   };
 }
 // #endregion container-status
@@ -101,7 +102,7 @@ export function runtimeServiceHandlers({ runtime, streaming, log = () => {} }: S
 
     ExecSync: async (r: cri.ExecSyncRequest) => {
       const c = runtime.runningContainer(r.container_id);
-      const res = await execSync({ cwd: c.workingDir, env: c.env }, r.cmd, Number(r.timeout ?? 0));
+      const res = await execSync({ cwd: c.workingDir, env: c.env, track: (pid) => runtime.sessions(c).add(pid) }, r.cmd, Number(r.timeout ?? 0));
       return { stdout: res.stdout, stderr: res.stderr, exit_code: res.exitCode };
     },
     // #region exec

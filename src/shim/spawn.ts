@@ -3,6 +3,7 @@
 // parent-death signal, so a shim that is killed leaves no container or exec process behind.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
@@ -40,4 +41,11 @@ export function spawnBound(argv: string[], opts: SpawnOptions & { cwd: string; e
   const path = lookPath(file ?? '', opts.env, opts.cwd);
   if (!SETPRIV) return spawn(path, args, { ...opts, argv0: file });
   return spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', path, ...args], opts);
+}
+
+// A process killed by signal n has no exit code of its own: report 128+n, as a shell and runc do, with n
+// from this platform's signal numbers (SIGSEGV → 139, SIGUSR1 → 138 on Linux).
+export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
+  if (signal) return 128 + (osConstants.signals[signal] ?? 0);
+  return code ?? 0;
 }

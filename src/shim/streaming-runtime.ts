@@ -13,7 +13,7 @@ export async function startStreamingRuntime(ctx: { name: string; runtime: Proces
   // ExecInContainer checks again that the container runs: the token may be used up to a minute after Exec.
   const executor = new ProcessExecutor((id) => {
     const c = ctx.runtime.runningContainer(id);
-    return { cwd: c.workingDir, env: c.env };
+    return { cwd: c.workingDir, env: c.env, track: (pid) => ctx.runtime.sessions(c).add(pid) };
   }, hopOf(ctx.name));
   const server = new StreamingServer({ executor, hop: hopOf(ctx.name), log: ctx.log });
   const url = await server.start();

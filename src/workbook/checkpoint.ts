@@ -1,11 +1,15 @@
-// Runs a chapter's checkpoint: its components in order, a state folder with a lock, a generated kubeconfig.
+// Runs a chapter's checkpoint: its components in order, kept running (restarts) and controllable (a control socket),
+// a state folder with a lock that a new start clears of its predecessor's leftovers, a generated kubeconfig.
 import { mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import chapters from '../../book.config.ts';
 import type { Announcement } from '../util/announce.ts';
-import { startComponent, stopProcessTree, type ComponentProcess } from './supervisor.ts';
+import { ContainerSessions, killRecordedSessions } from '../exec/process-groups.ts';
+import { startComponent } from './supervisor.ts';
+import { ComponentKeeper, type Launch } from './restarts.ts';
+import { controlSocketPath, serveControl } from './control.ts';
 import type { Chapter, Checkpoint, ComponentSpec } from './types.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 
@@ -32,7 +36,7 @@ export function checkpointOf(chapter: Chapter): Checkpoint {
 }
 
 export interface StartOptions {
-  stateDir?: string;                 // default: a fresh temp folder, removed on stop
+  stateDir?: string;                 // default: a fresh temp folder, removed on stop; a start clears what a previous run left
   log?: (line: string) => void;      // default: kept in memory (see logs())
   env?: NodeJS.ProcessEnv;           // extra environment for every component
 }
@@ -45,6 +49,7 @@ export interface RunningCheckpoint {
   env: NodeJS.ProcessEnv;            // for commands run against it: KUBECONFIG and a fresh KUBECACHEDIR
   pid(name: string): number;
   logs(): string[];
+  // Stopped on purpose: not restarted until startComponent (a component that exits by itself is restarted).
   stopComponent(name: string, signal?: NodeJS.Signals): Promise<void>;
   startComponent(name: string): Promise<Announcement>;
   stop(): Promise<void>;
@@ -87,11 +92,27 @@ function takeLock(stateDir: string, slug: string): string {
   throw new Error(`could not lock ${file}`);
 }
 
-// Leftovers of a crashed run: announcements and sockets that would otherwise look alive.
-function clearStale(stateDir: string): void {
-  for (const f of readdirSync(stateDir)) {
-    if (f.endsWith('.ready.json') || f.endsWith('.sock') || f.endsWith('.tmp')) rmSync(join(stateDir, f), { force: true });
+// Where the components of a run recorded the sessions of processes they started: the supervisor its components
+// (sessions/), a shim each container's (<shim>/containers/<id>/sessions), a chapter-3 kubelet its execs
+// (<node>/exec-sessions/<pod uid>). Containers' own folders (rootfs) are never read: a command could write there.
+function sessionFolders(dir: string, depth = 0, found: string[] = []): string[] {
+  let entries;
+  try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return found; }
+  for (const e of entries) {
+    if (!e.isDirectory() || e.name === 'rootfs' || e.name === 'pods') continue;
+    const path = join(dir, e.name);
+    if (e.name === 'sessions' || e.name === 'sessions.ending' || basename(dir) === 'exec-sessions') found.push(path);
+    else if (depth < 4) sessionFolders(path, depth + 1, found);
   }
+  return found;
+}
+
+// A new start is a new cluster (the API server keeps its objects in memory), so whatever a predecessor left is stale:
+// its processes still running (a hard kill the lifeline could not cover), then its files (announcements, sockets,
+// a shim's container records that `crictl ps -a` would list). Only the lock we hold stays.
+function clearPredecessor(stateDir: string): void {
+  for (const folder of sessionFolders(stateDir)) killRecordedSessions(folder);
+  for (const f of readdirSync(stateDir)) if (f !== 'lock') rmSync(join(stateDir, f), { recursive: true, force: true });
 }
 
 export async function startCheckpoint(ref: string | number, opts: StartOptions = {}): Promise<RunningCheckpoint> {
@@ -101,45 +122,59 @@ export async function startCheckpoint(ref: string | number, opts: StartOptions =
   const stateDir = resolve(opts.stateDir ?? mkdtempSync(join(tmpdir(), `ike-${chapter.slug}-`)));
   mkdirSync(stateDir, { recursive: true });
   const lock = takeLock(stateDir, chapter.slug);
-  clearStale(stateDir);
+  clearPredecessor(stateDir);
+  const components = new ContainerSessions(join(stateDir, 'sessions'));
+  components.open();
 
   const lines: string[] = [];
   const log = opts.log ?? ((line: string) => { lines.push(line); if (lines.length > 5000) lines.shift(); });
-  const running = new Map<string, ComponentProcess>();
   const announcements: Record<string, Announcement> = {};
   const kubeconfig = join(stateDir, 'kubeconfig');
   const cacheDir = join(stateDir, 'kube-cache');
 
-  const start = async (spec: ComponentSpec): Promise<Announcement> => {
-    const args = (spec.args ?? []).map((a) => substitute(a, stateDir, announcements));
-    const proc = await startComponent(spec, { repoRoot, stateDir, args, log, env: opts.env });
-    running.set(spec.name, proc);
+  const launch: Launch = async (spec, previous) => {
+    let args = (spec.args ?? []).map((a) => substitute(a, stateDir, announcements));
+    // A restarted component keeps its address: others were given it (a kubelet's --apiserver, a Node's kubelet port).
+    const port = previous?.url ? new URL(previous.url).port : '';
+    if (port) args = args.map((a) => (a === '--port=0' ? `--port=${port}` : a));
+    const proc = await startComponent(spec, { repoRoot, stateDir, args, log, env: opts.env, onSpawn: (pid) => components.add(pid) });
     announcements[spec.name] = proc.announcement;
     if (spec.name === 'apiserver' && proc.announcement.url) writeKubeconfig(kubeconfig, proc.announcement.url);
-    return proc.announcement;
+    return proc;
+  };
+  const keepers = new Map(checkpoint.components.map((spec) => [spec.name, new ComponentKeeper(spec, launch, log)]));
+  const keeper = (name: string): ComponentKeeper => {
+    const k = keepers.get(name);
+    if (!k) throw new Error(`checkpoint ${chapter.slug} has no component "${name}"; it has: ${[...keepers.keys()].join(', ')}`);
+    return k;
   };
 
   const stopOne = async (name: string, signal?: NodeJS.Signals) => {
-    const proc = running.get(name);
-    if (!proc) return;
-    running.delete(name);
-    if (signal) {
-      try { process.kill(proc.child.pid!, signal); } catch { /* gone */ }
-      await proc.exited;
-    } else {
-      await stopProcessTree(proc.child, proc.exited);
-    }
+    await keeper(name).stop(signal);
     rmSync(join(stateDir, `${name}.ready.json`), { force: true });
   };
 
-  const stop = async () => {
-    for (const name of [...running.keys()].reverse()) await stopOne(name);
+  let control: { close(): Promise<void> } | undefined;
+  let stopped: Promise<void> | undefined;
+  const stop = () => stopped ??= (async () => {
+    await control?.close();
+    for (const k of keepers.values()) k.release();
+    for (const name of [...keepers.keys()].reverse()) await stopOne(name);
     rmSync(lock, { force: true });
     if (temporary) rmSync(stateDir, { recursive: true, force: true });
-  };
+  })();
 
   try {
-    for (const spec of checkpoint.components) await start(spec);
+    for (const k of keepers.values()) await k.start();
+    // `npm run component -- stop|start <name>` talks to this.
+    control = await serveControl(controlSocketPath(stateDir), {
+      list: () => [...keepers.values()].map((k) => k.describe()),
+      stop: async (name, signal) => {
+        await stopOne(name, signal);
+        return `${name} stopped${signal ? ` (${signal})` : ''}; it stays stopped until: npm run component -- start ${name}`;
+      },
+      start: async (name) => { await keeper(name).start(); return `${name} started`; },
+    });
   } catch (err) {
     await stop();
     if (!opts.log && lines.length) (err as Error).message += `\n--- component logs ---\n${lines.join('\n')}`;
@@ -153,18 +188,13 @@ export async function startCheckpoint(ref: string | number, opts: StartOptions =
     announcements,
     env: { ...process.env, KUBECONFIG: kubeconfig, KUBECACHEDIR: cacheDir },
     pid: (name) => {
-      const p = running.get(name)?.child.pid;
+      const p = keeper(name).proc?.child.pid;
       if (p === undefined) throw new Error(`component ${name} is not running`);
       return p;
     },
     logs: () => [...lines],
     stopComponent: stopOne,
-    startComponent: async (name) => {
-      const spec = checkpoint.components.find((c) => c.name === name);
-      if (!spec) throw new Error(`checkpoint ${chapter.slug} has no component ${name}`);
-      if (running.has(name)) throw new Error(`${name} is already running`);
-      return start(spec);
-    },
+    startComponent: (name) => keeper(name).start(),
     stop,
   };
 }

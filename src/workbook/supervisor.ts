@@ -1,12 +1,13 @@
-// Starts, watches and stops one component process of a checkpoint: its own process group, prefixed logs,
-// readiness by its announcement plus a probe, and a stop that leaves no descendant behind.
+// Starts, watches and stops one component process of a checkpoint: its own process group, a lifeline pipe, prefixed
+// logs, readiness by its announcement plus a probe, and a stop that leaves no descendant behind.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import { announcePath, type Announcement } from '../util/announce.ts';
+import { LIFELINE_ENV } from '../util/lifecycle.ts';
 import { waitFor } from '../util/wait.ts';
 import type { ComponentSpec } from './types.ts';
 
@@ -24,16 +25,22 @@ export interface SpawnOptions {
   log: (line: string) => void;
   env?: NodeJS.ProcessEnv;
   readyTimeoutMs?: number;
+  onSpawn?: (pid: number) => void;   // told the new process's pid (it leads its own session)
 }
 
 export async function startComponent(spec: ComponentSpec, opts: SpawnOptions): Promise<ComponentProcess> {
+  // A predecessor killed before it could withdraw left its announcement: this one must write its own.
+  rmSync(announcePath(opts.stateDir, spec.name), { force: true });
   const argv = ['--import', 'tsx', spec.entry, `--name=${spec.name}`, `--state-dir=${opts.stateDir}`, ...opts.args];
   const child = spawn(process.execPath, argv, {
     cwd: opts.repoRoot,
-    env: { ...process.env, ...opts.env, ...spec.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...opts.env, ...spec.env, [LIFELINE_ENV]: '3' },
+    // fd 3 is the lifeline: we never write to it, and its EOF tells the component we are gone (util/lifecycle.ts).
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     detached: true, // its own process group, so a stop can signal the whole group
   });
+  child.stdio[3]?.on('error', () => {});
+  if (child.pid !== undefined) opts.onSpawn?.(child.pid);
   const tail: string[] = [];
   for (const stream of [child.stdout!, child.stderr!]) {
     createInterface({ input: stream }).on('line', (line) => {

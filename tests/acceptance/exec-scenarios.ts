@@ -105,6 +105,15 @@ export function execScenarios(slug: string, opts: ExecScenarioOptions = {}): voi
       }
     });
 
+    test('kubectl: a command killed by a signal exits 128+n (SIGSEGV 139, SIGUSR1 138, SIGKILL 137)', async (t) => {
+      if (!needKubectl(t)) return;
+      for (const [sig, n] of [['SEGV', 139], ['USR1', 138], ['KILL', 137], ['ABRT', 134]] as const) {
+        const r = await k(['exec', pod, '--', 'sh', '-c', `kill -${sig} $$`]);
+        assert.equal(r.code, n, `SIG${sig}: ${r.stderr}`);
+        assert.equal(r.stderr, `command terminated with exit code ${n}\n`);
+      }
+    });
+
     test('kubectl: stdin piped to cat and ended by EOF', async (t) => {
       if (!needKubectl(t)) return;
       const r = await k(['exec', '-i', pod, '--', 'cat'], 'data\nmore data\n');

@@ -151,8 +151,10 @@ describe('chapter 3 (nodes): the two-node checkpoint', () => {
     child.stderr.on('data', (c: Buffer) => { err += c; });
     const cut = new Promise<number | null>((resolve) => child.on('close', resolve));
     await waitFor(() => out === 'started\n', { what: 'the long exec to start' });
-    process.kill(cp.announcements['kubelet-node-2']!.pid, 'SIGKILL');
+    // On purpose (npm run component -- stop): a kubelet that merely crashed would be restarted by the supervisor.
+    const stopped = cp.stopComponent('kubelet-node-2', 'SIGKILL');
     assert.equal(await cut, 1, err);
+    await stopped;
     assert.match(err, /^error: Internal error occurred: kubelet node-2: connection lost mid-stream: (EOF|read ECONNRESET)\n$/);
     const port = new URL(cp.announcements['kubelet-node-2']!.url!).port;
     const r = await waitFor(async () => {
@@ -189,5 +191,13 @@ describe('chapter 3 (nodes): the two-node checkpoint', () => {
     assert.equal(waited.stdout, `pod/${onNode2.metadata.name} condition met\n`, waited.stderr);
     const po = await k('get', 'pod', onNode2.metadata.name!, '--no-headers');
     assert.match(po.stdout, new RegExp(`^${onNode2.metadata.name}\\s+1/1\\s+Running\\s`), po.stdout + po.stderr);
+    // Brought back, it answers on the same port, the node turns Ready and the pod Ready again.
+    await cp.startComponent('kubelet-node-2');
+    assert.equal(new URL(cp.announcements['kubelet-node-2']!.url!).port, port);
+    await waitFor(async () => {
+      const p = await client.get<Pod>(`/api/v1/namespaces/default/pods/${onNode2.metadata.name}`);
+      return p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+    }, { timeoutMs: 30_000, what: `pod ${onNode2.metadata.name} Ready again` });
+    assert.match((await k('exec', onNode2.metadata.name!, '--', 'echo', 'back')).stdout, /^back\n$/);
   });
 });

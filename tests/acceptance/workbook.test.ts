@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { repoRoot } from '../../src/workbook/checkpoint.ts';
 import { descendants } from '../../src/workbook/supervisor.ts';
 import { waitFor } from '../../src/util/wait.ts';
+import { RemoteRuntimeService } from '../../src/cri/remote-runtime.ts';
 
 const run = promisify(execFile);
 const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
@@ -70,18 +71,74 @@ test('npm run chapter with an unknown chapter lists the chapters', async () => {
   assert.match(r.output(), /no chapter "nope"; the chapters are:[\s\S]*1\s+pods[\s\S]*5\s+streaming/);
 });
 
-test('killing npm (which does not pass signals on) still stops the checkpoint it started', async (t) => {
+for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+  test(`killing npm with ${signal} (npm passes nothing on, and its sh -c lives on) still stops the checkpoint it started`, async (t) => {
+    const runDir = mkdtempSync(join(tmpdir(), 'ike-run-'));
+    t.after(() => rmSync(runDir, { recursive: true, force: true }));
+    const npm = spawn('npm', ['run', 'chapter', '1'], { cwd: repoRoot, env: { ...process.env, WORKBOOK_RUN_DIR: runDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    npm.stdout!.on('data', (d) => { out += d; });
+    const tree: number[] = [];
+    t.after(() => { for (const p of [npm.pid!, ...tree]) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } } });
+    await waitFor(() => out.includes('export KUBECONFIG='), { timeoutMs: 60_000, what: 'the checkpoint to be ready' });
+    const stateDir = join(runDir, 'pods');
+    const { pid } = JSON.parse(readFileSync(join(stateDir, 'apiserver.ready.json'), 'utf8')) as { pid: number };
+    tree.push(pid, ...descendants(npm.pid!));
+    npm.kill(signal);
+    await waitFor(() => tree.every((p) => !alive(p)), { timeoutMs: 20_000, what: 'the chapter runner and the API server to stop' });
+    assert.equal(existsSync(join(stateDir, 'lock')), false);
+  });
+}
+
+test('kill -9 of the supervisor: every component shuts down (containers and exec\'d processes too), and the next start clears the rest', async (t) => {
+  if (!await new Promise<boolean>((r) => execFile('which', ['kubectl'], (err) => r(!err)))) return t.skip('the real kubectl is not on PATH');
   const runDir = mkdtempSync(join(tmpdir(), 'ike-run-'));
-  t.after(() => rmSync(runDir, { recursive: true, force: true }));
-  const npm = spawn('npm', ['run', 'chapter', '1'], { cwd: repoRoot, env: { ...process.env, WORKBOOK_RUN_DIR: runDir }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  npm.stdout!.on('data', (d) => { out += d; });
-  t.after(() => { try { process.kill(npm.pid!, 'SIGKILL'); } catch { /* gone */ } });
-  await waitFor(() => out.includes('export KUBECONFIG='), { timeoutMs: 60_000, what: 'the checkpoint to be ready' });
-  const stateDir = join(runDir, 'pods');
-  const { pid } = JSON.parse(readFileSync(join(stateDir, 'apiserver.ready.json'), 'utf8')) as { pid: number };
-  const tree = [pid, ...descendants(npm.pid!)];
-  npm.kill('SIGTERM');
-  await waitFor(() => tree.every((p) => !alive(p)), { timeoutMs: 20_000, what: 'the chapter runner and the API server to stop' });
-  assert.equal(existsSync(join(stateDir, 'lock')), false);
+  const env: NodeJS.ProcessEnv = { ...process.env, WORKBOOK_RUN_DIR: runDir };
+  delete env.KUBECONFIG;
+  const stateDir = join(runDir, 'streaming');
+  const leftovers: number[] = [];
+  let second: ReturnType<typeof startChapter> | undefined;
+  t.after(async () => {
+    for (const p of leftovers) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
+    if (second && second.child.exitCode === null) { second.child.kill('SIGINT'); await second.exit; }
+    rmSync(runDir, { recursive: true, force: true });
+  });
+  const first = startChapter('5', env);
+  await waitFor(() => first.output().includes('export KUBECONFIG='), { timeoutMs: 90_000, what: 'the checkpoint to be ready' });
+  const kenv = { ...env, KUBECONFIG: join(stateDir, 'kubeconfig'), KUBECACHEDIR: join(stateDir, 'kube-cache') };
+  await run('kubectl', ['run', 'web', '--image=nginx'], { env: kenv });
+  await waitFor(async () => (await run('kubectl', ['get', 'po', 'web', '-o', 'jsonpath={.status.phase}'], { env: kenv })).stdout === 'Running', { timeoutMs: 30_000, what: 'web Running' });
+  const marker = `${1000 + Math.floor(Math.random() * 1000)}.${process.pid}`;
+  const exec = spawn('kubectl', ['exec', 'web', '--', 'sh', '-c', `sleep ${marker} & echo started; wait`], { env: kenv, stdio: 'ignore' });
+  exec.on('error', () => {});
+  t.after(() => exec.kill('SIGKILL'));
+  const sleeper = () => readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).filter((p) => {
+    try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').replaceAll('\0', ' ').trim() === `sleep ${marker}`; } catch { return false; }
+  });
+  const [sleep] = await waitFor(() => sleeper().length === 1 && sleeper(), { timeoutMs: 30_000, what: 'the exec\'s background sleep' });
+  const pids = readdirSync(stateDir).filter((f) => f.endsWith('.ready.json'))
+    .map((f) => (JSON.parse(readFileSync(join(stateDir, f), 'utf8')) as { pid: number }).pid);
+  const everything = [...pids.flatMap((p) => [p, ...descendants(p)]), sleep!];
+  leftovers.push(...everything);
+  assert.ok(everything.length > pids.length + 1, 'the shims run containers');
+
+  first.child.kill('SIGKILL');
+  await waitFor(() => everything.every((p) => !alive(p)), { timeoutMs: 10_000, what: 'every component, container and exec\'d process to stop' });
+  const left = readdirSync(stateDir);
+  assert.deepEqual(left.filter((f) => f.endsWith('.sock') || f.endsWith('.ready.json')), ['supervisor.sock'], `a normal shutdown withdraws and removes these: ${left.join(', ')}`);
+  assert.ok(left.includes('lock'), 'the dead supervisor could not remove its lock (nor its control socket)');
+
+  // The next start: a new cluster, so last run's containers are not listed (crictl ps -a).
+  second = startChapter('5', env);
+  await waitFor(() => second!.output().includes('export KUBECONFIG='), { timeoutMs: 90_000, what: 'the checkpoint to start again' });
+  for (const node of ['node-1', 'node-2']) {
+    const socket = (JSON.parse(readFileSync(join(stateDir, `shim-${node}.ready.json`), 'utf8')) as { socket: string }).socket;
+    const rt = new RemoteRuntimeService(`unix://${socket}`, { hop: 'test' });
+    try {
+      assert.deepEqual(await rt.listContainers({}), [], `shim-${node} lists last run's containers`);
+      assert.deepEqual(await rt.listPodSandbox({}), []);
+    } finally { rt.close(); }
+  }
+  second.child.kill('SIGINT');
+  assert.equal(await second.exit, 0);
 });

@@ -78,3 +78,32 @@ test('names that could climb out of the pods folder are refused', async (t) => {
   await assert.rejects(runtime.syncPod(pod('web', '../../etc')), (e: unknown) => e instanceof StatusError && e.code === 400);
   assert.throws(() => runtime.containerDir(pod('web'), '../x'), /unsafe container name/);
 });
+
+test('what an exec left running ends when its pod is killed, or when a kubelet after a crash starts', async (t) => {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const { Writable } = await import('node:stream');
+  const { waitFor } = await import('../../../src/util/wait.ts');
+  const { dir, runtime } = await setup(t);
+  const sleeping = (m: string) => readdirSync('/proc').filter((d) => /^\d+$/.test(d)).some((p) => {
+    try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').replaceAll('\0', ' ').trim() === `sleep ${m}`; } catch { return false; }
+  });
+  const execBackground = async (p: Pod, m: string) => {
+    const dest = await runtime.getExec(p, 'web', ['sh', '-c', `sleep ${m} >/dev/null 2>&1 &`], { stdin: false, stdout: true, stderr: true, tty: false });
+    assert.equal(dest.kind, 'executor');
+    if (dest.kind !== 'executor') return;
+    const sink = new Writable({ write(_c, _e, cb) { cb(); } });
+    await dest.executor.execInContainer(dest.target, { stdout: sink, stderr: sink, tty: false }, new AbortController().signal);
+    await waitFor(() => sleeping(m), { what: `sleep ${m} to run` });
+  };
+  const [a, b] = [`1${process.pid}.1`, `1${process.pid}.2`];
+  const p = pod('web');
+  await runtime.syncPod(p);
+  await execBackground(p, a);
+  await runtime.killPod(p);
+  await waitFor(() => !sleeping(a), { what: `sleep ${a} to end with its pod` });
+
+  await runtime.syncPod(p);
+  await execBackground(p, b);
+  new HostRuntime({ nodeName: 'node-1', stateDir: dir, hostIP: '127.0.0.1' }); // a kubelet that starts after a crash
+  await waitFor(() => !sleeping(b), { what: `sleep ${b} to be ended by the next kubelet` });
+});

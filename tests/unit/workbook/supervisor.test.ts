@@ -56,3 +56,23 @@ test('chapters are found by number or slug, and an unknown one lists them', () =
   assert.equal(findChapter('pods').number, 1);
   assert.throws(() => findChapter('99'), /no chapter "99"[\s\S]*pods/);
 });
+
+test('a component stops itself, its normal shutdown, when its supervisor is killed with SIGKILL (the lifeline)', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const { existsSync } = await import('node:fs');
+  const stateDir = mkdtempSync(join(tmpdir(), 'sup-'));
+  const supervisor = spawn(process.execPath, ['--import', 'tsx', 'tests/fixtures/supervisor.ts', stateDir, 'c4'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  supervisor.stdout!.on('data', (d) => { out += d; });
+  let pid = 0;
+  t.after(() => {
+    supervisor.kill('SIGKILL');
+    if (pid) { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } }
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+  pid = Number((await waitFor(() => /component pid (\d+)/.exec(out), { timeoutMs: 30_000, what: 'the component to start' }))[1]);
+  assert.ok(existsSync(join(stateDir, 'c4.ready.json')));
+  supervisor.kill('SIGKILL');
+  await waitFor(() => !alive(pid), { timeoutMs: 5000, what: 'the component to notice its supervisor is gone' });
+  assert.equal(existsSync(join(stateDir, 'c4.ready.json')), false, 'it ran its shutdown (withdrew its announcement), not just died');
+});
