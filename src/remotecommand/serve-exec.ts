@@ -86,6 +86,7 @@ export async function serveExec(req: IncomingMessage, socket: Duplex, head: Buff
   }, log);
 
   const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+  void closed.then(() => session.close());
   const gone = new AbortController();
   let finished = false;
   // A client that goes away mid-stream aborts the executor, which kills the process group.

@@ -5,6 +5,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomInt } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { PassThrough, Writable } from 'node:stream';
+import { WebSocket } from 'ws';
 import { startCheckpoint, type RunningCheckpoint } from '../../src/workbook/checkpoint.ts';
 import { streamExec } from '../../src/remotecommand/websocket-client.ts';
 import { exitCodeFromStatus } from '../../src/remotecommand/status.ts';
@@ -40,6 +41,7 @@ function descendants(root: number): number {
   walk(root);
   return count;
 }
+const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
 const fds = (pid: number) => { try { return readdirSync(`/proc/${pid}/fd`).length; } catch { return 0; } };
 // A command line nobody else runs: once exec has replaced the shell, its argv is the marker.
 const uniqueSleep = () => `sleep ${randomInt(100000, 999999)}`;
@@ -185,6 +187,28 @@ export function execScenarios(slug: string, opts: ExecScenarioOptions = {}): voi
       } finally { ac.abort(); }
       await done;
       await waitFor(() => withCmd(marker).length === 0, { timeoutMs: 15_000, what: `${marker} to be killed` });
+    });
+
+    // Regression (issue 8): the runtime shim died with "write EPIPE … Emitted 'error' event on Writable instance"
+    // when a client stopped reading (kubectl exec -- yes | sleep 5), then went away, taking every container with it.
+    test('a client that stops reading, then disconnects, crashes nothing: the command ends and the next exec works', async () => {
+      const components = Object.values(cp.announcements).map((a) => ({ name: a.name, pid: a.pid }));
+      const marker = `yes ${randomInt(100000, 999999)}`;
+      const ws = new WebSocket(execURL(['sh', '-c', `exec ${marker}`], 'stdout=true').replace(/^http/, 'ws'), ['v5.channel.k8s.io']);
+      ws.on('error', () => {});
+      ws.on('open', () => ws.pause()); // reads nothing from here on
+      // Blocked in write: every buffer between the command and this client is full, and each hop is holding
+      // back (the session's output writer is waiting for the socket).
+      await waitFor(() => {
+        const pid = withCmd(marker)[0];
+        return pid !== undefined && /pipe_write|sock_alloc_send|wait_for_space/.test(readFileSync(`/proc/${pid}/wchan`, 'utf8'));
+      }, { timeoutMs: 30_000, what: `${marker} to block writing to a client that does not read` });
+      ws.terminate();
+      await waitFor(() => withCmd(marker).length === 0, { timeoutMs: 20_000, what: `${marker} to end once its client is gone` });
+      for (const c of components) assert.ok(alive(c.pid), `${c.name} (pid ${c.pid}) died:\n${cp.logs().slice(-20).join('\n')}`);
+      let out = '';
+      const status = await streamExec(execURL(['echo', 'still here']), { stdout: new Writable({ write(c, _e, cb) { out += c; cb(); } }), tty: false });
+      assert.deepEqual([status.status, out], ['Success', 'still here\n']);
     });
 
     test('30 execs in a row and 10 in parallel leave no process, socket or listener behind', async () => {
