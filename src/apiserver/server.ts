@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import { forbidden, methodNotAllowed, notFound, notFoundPath, StatusError } from '../api/status.ts';
 import type { Namespace, Node, Pod } from '../api/types.ts';
 import { apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.ts';
-import { writeJSON, writeStatus, writeStatusToSocket } from './handlers/http.ts';
+import { loggedURL, writeJSON, writeStatus, writeStatusToSocket } from './handlers/http.ts';
 import { openAPIV3CoreV1, openAPIV3Root } from './openapi.ts';
 import { serveResource } from './handlers/resource.ts';
 import { namespaceStrategy, nodeStrategy } from './registry/nodes.ts';
@@ -122,7 +122,7 @@ export class APIServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now();
-    res.once('finish', () => this.log(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`));
+    res.once('finish', () => this.log(`${req.method} ${loggedURL(req.url)} ${res.statusCode} ${Date.now() - started}ms`));
     try {
       await this.route(req, res);
     } catch (err) {
@@ -165,7 +165,7 @@ export class APIServer {
     this.upgraded.add(socket);
     socket.once('close', () => this.upgraded.delete(socket));
     socket.on('error', () => socket.destroy());
-    this.log(`${req.method} ${req.url} upgrade: ${req.headers.upgrade}`);
+    this.log(`${req.method} ${loggedURL(req.url)} upgrade: ${req.headers.upgrade}`);
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const p = parseAPIPath(url.pathname);
