@@ -1,7 +1,7 @@
 // serveExec: the server half of remotecommand over WebSocket — the upgrade, one session, the Status, close 1000 (kubelet cri/streaming/remotecommand/exec.go ServeExec, websocket.go, wsstream/conn.go).
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import type { Status } from '../api/status.ts';
 import type { ExecTarget, Executor } from '../exec/executor.ts';
 import { parseProtocolHeader, selectProtocol, supportedProtocolNames } from './protocols.ts';
@@ -20,13 +20,22 @@ export interface ServeExecOptions {
 // Largest message we accept from a client (kubectl writes stdin in 32 KiB pieces).
 const MAX_MESSAGE = 4 << 20;
 
+// A WebSocket whose close 1009 says which hop refused the message. ws closes on its own, with no reason
+// text, when a message is larger than maxPayload; behind two proxies a bare 1009 names nobody.
+class HopWebSocket extends WebSocket {
+  tooBigReason?: string;
+  override close(code?: number, data?: string | Buffer): void {
+    super.close(code, code === 1009 && data === undefined ? this.tooBigReason : data);
+  }
+}
+
 let server: WebSocketServer | undefined;
 function wsServer(): WebSocketServer {
   // noServer: the HTTP server's 'upgrade' handler owns routing; we only complete handshakes.
   // No permessage-deflate: client-node asks for it, kubectl does not, Kubernetes never enables it.
   // handleProtocols: the first protocol in the CLIENT's order that we speak (refusals were sent before).
   server ??= new WebSocketServer({
-    noServer: true, perMessageDeflate: false, clientTracking: false, maxPayload: MAX_MESSAGE,
+    WebSocket: HopWebSocket, noServer: true, perMessageDeflate: false, clientTracking: false, maxPayload: MAX_MESSAGE,
     handleProtocols: (offered: Set<string>) => selectProtocol(offered)?.name || false,
   });
   return server;
@@ -72,11 +81,13 @@ export async function serveExec(req: IncomingMessage, socket: Duplex, head: Buff
     return refused;
   }
   const protocol = selectProtocol(parseProtocolHeader(req.headers['sec-websocket-protocol']))!;
-  const ws = await new Promise<WebSocket | undefined>((resolve) => {
+  const ws = await new Promise<HopWebSocket | undefined>((resolve) => {
     socket.once('close', () => resolve(undefined)); // ws answered 400 itself (a bad handshake)
-    wsServer().handleUpgrade(req, socket, head, (ws) => resolve(ws));
+    wsServer().handleUpgrade(req, socket, head, (ws) => resolve(ws as HopWebSocket));
   });
   if (!ws) return undefined;
+  // A close reason holds at most 123 bytes.
+  ws.tooBigReason = `${o.hop ? `${o.hop}: ` : ''}the limit is ${MAX_MESSAGE} bytes per message`.slice(0, 123);
 
   const session = new ExecSession(protocol, o.options, {
     send: (message, cb) => ws.send(message, { binary: typeof message !== 'string' }, cb),

@@ -211,6 +211,27 @@ export function execScenarios(slug: string, opts: ExecScenarioOptions = {}): voi
       assert.deepEqual([status.status, out], ['Success', 'still here\n']);
     });
 
+    // Regression (issue 8): the shim's close 1009 for a 100 MB message was, one time in two, reported to the
+    // client as "kubelet node-1: connection lost mid-stream: write EPIPE" (a hop's RST overtook the close frame).
+    test('a 100 MB message: the hop that refused it closes with 1009 and names itself, every time', async () => {
+      const hop = { 'exec-subresource': '', nodes: 'kubelet node-\\d: ', cri: 'kubelet node-\\d: ', streaming: 'runtime shim node-\\d: ' }[slug] ?? '.*';
+      const big = Buffer.alloc(100 << 20); // channel 0 (stdin), then 100 MB
+      for (let i = 0; i < 5; i++) {
+        const marker = uniqueSleep();
+        const ws = new WebSocket(execURL(['sh', '-c', `exec ${marker}`], 'stdin=true&stdout=true').replace(/^http/, 'ws'), ['v5.channel.k8s.io']);
+        const errors: string[] = [];
+        ws.on('message', (d: Buffer) => { if (d[0] === 3) errors.push(d.subarray(1).toString()); });
+        const closed = await new Promise<{ code: number; reason: string }>((resolve, reject) => {
+          ws.on('error', reject);
+          ws.on('open', () => waitFor(() => withCmd(marker).length === 1, { what: `${marker} to start` }).then(() => ws.send(big), reject));
+          ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+        });
+        assert.deepEqual({ ...closed, errors }, { code: 1009, reason: closed.reason, errors: [] }, `try ${i}`);
+        assert.match(closed.reason, new RegExp(`^${hop}the limit is 4194304 bytes per message$`));
+        await waitFor(() => withCmd(marker).length === 0, { timeoutMs: 15_000, what: `${marker} to end` });
+      }
+    });
+
     test('30 execs in a row and 10 in parallel leave no process, socket or listener behind', async () => {
       const components = Object.values(cp.announcements).map((a) => a.pid);
       const one = async (i: number) => {

@@ -187,3 +187,15 @@ test('backpressure: a client that stops reading stalls the process, then gets ev
   assert.equal((await c.closed).code, 1000);
   assert.equal(received - '{"metadata":{},"status":"Success"}'.length, total);
 });
+
+test('a message over the limit: close 1009 with a reason that names the limit, and the command is killed', async () => {
+  const marker = uniqueSleep();
+  const c = raw(url(['sh', '-c', `echo ready; exec ${marker}`], 'stdin=true&stdout=true'), ['v5.channel.k8s.io']);
+  await waitFor(() => c.messages.some((m) => m.data.toString() === '\x01ready\n'), { what: 'ready' });
+  let reason = '';
+  c.ws.on('close', (_code, r) => { reason = r.toString(); });
+  c.ws.send(Buffer.alloc((4 << 20) + 2)); // channel 0, one byte over 4 MiB of stdin
+  assert.equal((await c.closed).code, 1009);
+  assert.equal(reason, 'the limit is 4194304 bytes per message');
+  await waitFor(() => pidsWith(marker).length === 0, { what: 'process killed', timeoutMs: 5000 });
+});
