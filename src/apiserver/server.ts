@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import { forbidden, methodNotAllowed, notFound, notFoundPath, StatusError } from '../api/status.ts';
 import type { Namespace, Node, Pod } from '../api/types.ts';
 import { apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.ts';
+import { answerClientError, MAX_HEADER_BYTES } from '../util/raw-response.ts';
 import { loggedURL, writeJSON, writeStatus, writeStatusToSocket } from './handlers/http.ts';
 import { openAPIV3CoreV1, openAPIV3Root } from './openapi.ts';
 import { serveResource } from './handlers/resource.ts';
@@ -75,7 +76,8 @@ export class APIServer {
     };
     // Composition: each checkpoint's wiring decides which subresources exist and what serves them.
     for (const [path, make] of Object.entries(opts.subresources ?? {})) this.subresources.set(path, make(ctx));
-    this.http = createServer((req, res) => void this.handle(req, res));
+    this.http = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => void this.handle(req, res));
+    this.http.on('clientError', answerClientError);
     this.http.on('upgrade', (req, socket, head) => void this.handleUpgrade(req, socket, head));
   }
 

@@ -189,6 +189,26 @@ export function execScenarios(slug: string, opts: ExecScenarioOptions = {}): voi
       await waitFor(() => withCmd(marker).length === 0, { timeoutMs: 15_000, what: `${marker} to be killed` });
     });
 
+    // Regression (issue 8): an argument over 16 KB gave kubectl a bare "Error from server: " (Node's 16 KiB limit on
+    // the request line and headers). Every server in the chain accepts what Go's 1 MiB default accepts.
+    test('arguments of 500 KB in all reach the command intact', async () => {
+      const words = Array.from({ length: 5 }, (_, i) => String.fromCharCode(97 + i).repeat(100_000)); // each under Linux's 128 KiB per argument
+      const cmd = ['sh', '-c', 'for a; do printf "%s\\n" "${#a}"; done; printf %s "$*" | sha256sum', 'sh', ...words];
+      const want = `${'100000\n'.repeat(5)}${createHash('sha256').update(words.join(' ')).digest('hex')}  -\n`;
+      if (kubectl) {
+        const r = await k(['exec', pod, '--', ...cmd]);
+        assert.deepEqual([r.code, r.stderr, r.stdout.toString()], [0, '', want]);
+        // Over Go's limit too, the answer is a Status that says why, not a bare "Error from server: ".
+        const over = await k(['exec', pod, '--', 'echo', ...words, ...words, ...words]);
+        assert.equal(over.code, 1);
+        assert.match(over.stderr, /^Error from server: Request Header Fields Too Large: the request line and headers are limited to 1052672 bytes\n$/);
+      } else {
+        let out = '';
+        const status = await streamExec(execURL(cmd), { stdout: new Writable({ write(c, _e, cb) { out += c; cb(); } }), tty: false });
+        assert.deepEqual([status.status, out], ['Success', want]);
+      }
+    });
+
     // Regression (issue 8): the runtime shim died with "write EPIPE … Emitted 'error' event on Writable instance"
     // when a client stopped reading (kubectl exec -- yes | sleep 5), then went away, taking every container with it.
     test('a client that stops reading, then disconnects, crashes nothing: the command ends and the next exec works', async () => {
