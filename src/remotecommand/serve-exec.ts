@@ -31,13 +31,16 @@ class HopWebSocket extends WebSocket {
 
 let server: WebSocketServer | undefined;
 function wsServer(): WebSocketServer {
+  if (server) return server;
   // noServer: the HTTP server's 'upgrade' handler owns routing; we only complete handshakes.
   // No permessage-deflate: client-node asks for it, kubectl does not, Kubernetes never enables it.
   // handleProtocols: the first protocol in the CLIENT's order that we speak (refusals were sent before).
-  server ??= new WebSocketServer({
+  server = new WebSocketServer({
     WebSocket: HopWebSocket, noServer: true, perMessageDeflate: false, clientTracking: false, maxPayload: MAX_MESSAGE,
     handleProtocols: (offered: Set<string>) => selectProtocol(offered)?.name || false,
   });
+  // A handshake ws still refuses (refusal() checks what it would) gets a Status, never ws's HTML page.
+  server.on('wsClientError', (err: Error, socket: Duplex) => void writeStatusAndClose(socket, failure(400, 'BadRequest', `unable to upgrade: ${err.message}`)));
   return server;
 }
 
@@ -60,6 +63,14 @@ function refusal(req: IncomingMessage, o: ServeExecOptions): Status | undefined 
   if (!o.options.stdin && !o.options.stdout && !o.options.stderr) {
     return failure(400, 'BadRequest', name('you must specify at least 1 of stdin, stdout, stderr'));
   }
+  // The handshake checks ws would make, answered as a Status rather than ws's HTML page.
+  if (req.method !== 'GET') return failure(405, 'MethodNotAllowed', name(`unable to upgrade: a WebSocket handshake is a GET, not a ${req.method}`));
+  if (!/^[+/0-9A-Za-z]{22}==$/.test(String(req.headers['sec-websocket-key'] ?? ''))) {
+    return failure(400, 'BadRequest', name('unable to upgrade: missing or invalid Sec-WebSocket-Key header'));
+  }
+  if (!['13', '8'].includes(String(req.headers['sec-websocket-version'] ?? '').trim())) {
+    return failure(400, 'BadRequest', name('unable to upgrade: unsupported Sec-WebSocket-Version (this server speaks 13)'));
+  }
   const offered = parseProtocolHeader(req.headers['sec-websocket-protocol']);
   if (!selectProtocol(offered)) {
     // x/net/websocket answers 403 when no subprotocol matches.
@@ -81,6 +92,10 @@ export async function serveExec(req: IncomingMessage, socket: Duplex, head: Buff
     return refused;
   }
   const protocol = selectProtocol(parseProtocolHeader(req.headers['sec-websocket-protocol']))!;
+  // ws sees only the protocol we chose. An empty or blank header is no offer at all, as in
+  // x/net/websocket (plain channel.k8s.io), where ws would refuse it as malformed with an HTML page.
+  if (protocol.name) req.headers['sec-websocket-protocol'] = protocol.name;
+  else delete req.headers['sec-websocket-protocol'];
   const ws = await new Promise<HopWebSocket | undefined>((resolve) => {
     socket.once('close', () => resolve(undefined)); // ws answered 400 itself (a bad handshake)
     wsServer().handleUpgrade(req, socket, head, (ws) => resolve(ws as HopWebSocket));

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -198,4 +199,50 @@ test('a message over the limit: close 1009 with a reason that names the limit, a
   assert.equal((await c.closed).code, 1009);
   assert.equal(reason, 'the limit is 4194304 bytes per message');
   await waitFor(() => pidsWith(marker).length === 0, { what: 'process killed', timeoutMs: 5000 });
+});
+
+// A handshake written by hand, so that its headers can be wrong; returns the status line, the headers and the rest.
+async function handshake(path: string, headers: Record<string, string>, method = 'GET'): Promise<{ status: string; head: string; rest: Buffer }> {
+  const { port } = new URL(base);
+  const sock = connect(Number(port), '127.0.0.1');
+  const chunks: Buffer[] = [];
+  // The server's close frame (1000) ends our part too: a FIN, no close frame of ours needed.
+  sock.on('data', (c) => { chunks.push(c); if (Buffer.concat(chunks).includes(Buffer.from([0x88, 0x02, 0x03, 0xe8]))) sock.end(); });
+  sock.on('error', () => {});
+  const all = { Host: 'x', Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', ...headers };
+  sock.write(`${method} ${path} HTTP/1.1\r\n${Object.entries(all).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`);
+  await once(sock, 'close');
+  const got = Buffer.concat(chunks);
+  const end = got.indexOf('\r\n\r\n');
+  const head = got.subarray(0, end).toString('latin1');
+  return { status: head.split('\r\n')[0]!, head, rest: got.subarray(end + 4) };
+}
+const pathOf = (u: string) => u.slice(base.length);
+
+// Regression (issue 8): an empty Sec-WebSocket-Protocol got ws's HTML "400 Invalid Sec-WebSocket-Protocol header".
+test('an empty Sec-WebSocket-Protocol header is no offer: plain channel.k8s.io, as x/net/websocket reads it', async () => {
+  for (const value of ['', '  ']) {
+    const r = await handshake(pathOf(url(['echo', 'hi'], 'stdout=true')), { 'Sec-WebSocket-Protocol': value });
+    assert.equal(r.status, 'HTTP/1.1 101 Switching Protocols');
+    assert.doesNotMatch(r.head, /sec-websocket-protocol/i);
+    // channel.k8s.io: the empty greeting on stdout, "hi\n" on stdout, nothing on channel 3 for success, close 1000.
+    assert.equal(r.rest.toString('hex'), ['820101', '820401' + Buffer.from('hi\n').toString('hex'), '880203e8'].join(''));
+  }
+});
+
+test('a malformed handshake is refused with a Status, never an HTML page', async () => {
+  const p = pathOf(url(['true'], 'stdout=true'));
+  const cases: [Record<string, string>, string, number, RegExp][] = [
+    [{ 'Sec-WebSocket-Key': 'short' }, 'GET', 400, /missing or invalid Sec-WebSocket-Key/],
+    [{ 'Sec-WebSocket-Version': '7' }, 'GET', 400, /unsupported Sec-WebSocket-Version/],
+    [{}, 'PUT', 405, /a WebSocket handshake is a GET, not a PUT/],
+  ];
+  for (const [headers, method, code, message] of cases) {
+    const r = await handshake(p, headers, method);
+    assert.match(r.status, new RegExp(`^HTTP/1\\.1 ${code} `));
+    assert.match(r.head, /Content-Type: application\/json/);
+    const status = JSON.parse(r.rest.toString());
+    assert.equal(status.code, code);
+    assert.match(status.message, message);
+  }
 });
