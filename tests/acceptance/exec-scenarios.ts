@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomInt } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { WebSocket } from 'ws';
 import { startCheckpoint, type RunningCheckpoint } from '../../src/workbook/checkpoint.ts';
@@ -229,6 +230,28 @@ export function execScenarios(slug: string, opts: ExecScenarioOptions = {}): voi
       let out = '';
       const status = await streamExec(execURL(['echo', 'still here']), { stdout: new Writable({ write(c, _e, cb) { out += c; cb(); } }), tty: false });
       assert.deepEqual([status.status, out], ['Success', 'still here\n']);
+    });
+
+    test('kubectl exec -- yes | a reader that stops, then dies: the command ends, every component lives on', async (t) => {
+      if (!needKubectl(t)) return;
+      const components = Object.values(cp.announcements).map((a) => ({ name: a.name, pid: a.pid }));
+      const marker = `yes ${randomInt(100000, 999999)}`;
+      const readerPid = join(cp.stateDir, `reader-${randomInt(1e9)}.pid`);
+      // The reader stops itself before reading a byte (as `sleep 5` does not read); killing it closes the pipe,
+      // and kubectl's next write to its stdout is a SIGPIPE: kubectl dies, its connection drops.
+      const script = `kubectl --kubeconfig "$1" exec ${pod} -- sh -c 'exec ${marker}' | { echo $BASHPID > "$2"; kill -STOP $BASHPID; }`;
+      const pipeline = spawn('bash', ['-c', script, 'bash', cp.kubeconfig, readerPid], { env: cp.env, stdio: 'ignore' });
+      children.add(pipeline);
+      t.after(() => { pipeline.kill('SIGKILL'); try { process.kill(Number(readFileSync(readerPid, 'utf8')), 'SIGKILL'); } catch { /* gone */ } });
+      await waitFor(() => {
+        const pid = withCmd(marker)[0];
+        return pid !== undefined && /pipe_write|sock_alloc_send|wait_for_space/.test(readFileSync(`/proc/${pid}/wchan`, 'utf8'));
+      }, { timeoutMs: 30_000, what: `${marker} to block behind kubectl's full stdout` });
+      process.kill(Number(readFileSync(readerPid, 'utf8')), 'SIGKILL');
+      await waitFor(() => withCmd(marker).length === 0, { timeoutMs: 20_000, what: `${marker} to end once kubectl is gone` });
+      for (const c of components) assert.ok(alive(c.pid), `${c.name} (pid ${c.pid}) died:\n${cp.logs().slice(-20).join('\n')}`);
+      const r = await k(['exec', pod, '--', 'echo', 'still here']);
+      assert.deepEqual([r.code, r.stdout.toString()], [0, 'still here\n'], r.stderr);
     });
 
     // Regression (issue 8): the shim's close 1009 for a 100 MB message was, one time in two, reported to the
