@@ -246,3 +246,14 @@ test('a malformed handshake is refused with a Status, never an HTML page', async
     assert.match(status.message, message);
   }
 });
+
+test('streamExec: a stdin that fails to read ends like EOF (cat ends), never as an unhandled error', async () => {
+  const stdin = new PassThrough();
+  const out = sink();
+  const done = streamExec(url(['cat'], 'stdin=true&stdout=true'), { stdin, stdout: out.w, tty: false });
+  stdin.write('before the failure\n');
+  await waitFor(() => out.text() === 'before the failure\n', { what: 'the first line back' });
+  stdin.destroy(Object.assign(new Error('read EIO'), { code: 'EIO' }));
+  const status = await done;
+  assert.deepEqual([status.status, out.text()], ['Success', 'before the failure\n']);
+});
