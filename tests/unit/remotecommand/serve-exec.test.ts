@@ -257,3 +257,22 @@ test('streamExec: a stdin that fails to read ends like EOF (cat ends), never as 
   const status = await done;
   assert.deepEqual([status.status, out.text()], ['Success', 'before the failure\n']);
 });
+
+// Regression (issue 8): 200,000 bad frames wrote 200,000 log lines. Now: five, then one line with the count.
+test('a flood of bad frames: a handful of log lines per session, then the count when it ends', async (t) => {
+  const lines: string[] = [];
+  const logged = createServer();
+  logged.on('upgrade', (req, socket, head) => void serveExec(req, socket, head, {
+    executor, target: { container: dir, cmd: ['cat'] }, options: { stdin: true, stdout: true, stderr: false, tty: false }, log: (l) => lines.push(l),
+  }));
+  await new Promise<void>((r) => logged.listen(0, '127.0.0.1', r));
+  t.after(() => { logged.closeAllConnections(); logged.close(); });
+  const c = raw(`http://127.0.0.1:${(logged.address() as AddressInfo).port}/exec`, ['v5.channel.k8s.io']);
+  await once(c.ws, 'open');
+  for (let i = 0; i < 20_000; i++) c.ws.send('bad', { binary: false }); // v5 has no text messages
+  c.ws.send(Buffer.from([255, 0])); // then stdin EOF: cat ends, the session closes
+  assert.equal((await c.closed).code, 1000);
+  await waitFor(() => lines.some((l) => l.startsWith('dropped 19995 more')), { what: 'the count line' });
+  assert.deepEqual(lines.filter((l) => l.startsWith('dropped')).length, 6);
+  assert.equal(lines.at(-1), 'dropped 19995 more messages (20000 in all)');
+});
