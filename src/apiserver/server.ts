@@ -7,7 +7,8 @@ import type { Duplex } from 'node:stream';
 import { forbidden, methodNotAllowed, notFound, notFoundPath, StatusError } from '../api/status.ts';
 import type { Namespace, Node, Pod } from '../api/types.ts';
 import { apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.ts';
-import { writeJSON, writeStatus, writeStatusToSocket } from './handlers/http.ts';
+import { answerClientError, MAX_HEADER_BYTES } from '../util/raw-response.ts';
+import { loggedURL, writeJSON, writeStatus, writeStatusToSocket } from './handlers/http.ts';
 import { openAPIV3CoreV1, openAPIV3Root } from './openapi.ts';
 import { serveResource } from './handlers/resource.ts';
 import { namespaceStrategy, nodeStrategy } from './registry/nodes.ts';
@@ -77,7 +78,8 @@ export class APIServer {
     };
     // Composition: each checkpoint's wiring decides which subresources exist and what serves them.
     for (const [path, make] of Object.entries(opts.subresources ?? {})) this.subresources.set(path, make(ctx));
-    this.http = createServer((req, res) => void this.handle(req, res));
+    this.http = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => void this.handle(req, res));
+    this.http.on('clientError', answerClientError);
     this.http.on('upgrade', (req, socket, head) => void this.handleUpgrade(req, socket, head));
   }
 
@@ -124,7 +126,7 @@ export class APIServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now();
-    res.once('finish', () => this.log(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`));
+    res.once('finish', () => this.log(`${req.method} ${loggedURL(req.url)} ${res.statusCode} ${Date.now() - started}ms`));
     // Go's HTTP server refuses a path it cannot unescape before any handler runs (no Status: its bare 400).
     if (malformedPathEscape(req.url ?? '/')) return writeGoBadRequest(res);
     try {
@@ -176,7 +178,7 @@ export class APIServer {
     this.upgraded.add(socket);
     socket.once('close', () => this.upgraded.delete(socket));
     socket.on('error', () => socket.destroy());
-    this.log(`${req.method} ${req.url} upgrade: ${req.headers.upgrade}`);
+    this.log(`${req.method} ${loggedURL(req.url)} upgrade: ${req.headers.upgrade}`);
     if (malformedPathEscape(req.url ?? '/')) return void writeGoBadRequestAndClose(socket);
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');

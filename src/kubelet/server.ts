@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import { badRequest, notFoundPath, StatusError, toStatus, type Status } from '../api/status.ts';
 import type { List, Pod } from '../api/types.ts';
 import { UpgradeAwareProxy } from '../proxy/upgrade-aware.ts';
-import { closeAfterFlush, writeStatusAndClose } from '../util/raw-response.ts';
+import { answerClientError, closeAfterFlush, MAX_HEADER_BYTES, writeStatusAndClose } from '../util/raw-response.ts';
 import { listenBacklog } from '../util/listen-backlog.ts';
 import { serveExec } from '../remotecommand/serve-exec.ts';
 import { isExecPath, parseExecRequest } from './exec-request.ts';
@@ -29,7 +29,8 @@ export class KubeletServer {
 
   constructor(private readonly opts: KubeletServerOptions) {
     this.hop = `kubelet ${opts.nodeName}`;
-    this.server = createServer((req, res) => this.handle(req, res));
+    this.server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => this.handle(req, res));
+    this.server.on('clientError', answerClientError);
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       this.sessions.add(socket);
       socket.once('close', () => this.sessions.delete(socket));

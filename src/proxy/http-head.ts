@@ -1,6 +1,7 @@
 // Pure HTTP/1.1 head codec for the upgrade-aware proxy: serialize the request head we send to the
 // backend, parse the response head it sends back (apimachinery upgradeaware.go reads it with http.ReadResponse).
 // Bytes in, values out: no sockets, no timers.
+import { MAX_HEADER_BYTES } from '../util/raw-response.ts';
 
 export interface ResponseHead {
   statusCode: number;
@@ -20,7 +21,9 @@ export class HeadParseError extends Error {
 }
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
-export const MAX_HEAD_BYTES = 64 * 1024;
+// The same bound our servers put on a request head (Go's 1 MiB default): a backend's answer is never refused
+// for a size the servers on either side of this proxy would accept.
+export const MAX_HEAD_BYTES = MAX_HEADER_BYTES;
 
 // Accumulates chunks until the blank line that ends the head; push() returns the parsed head once,
 // then the parser is done (the bytes that follow belong to someone else).

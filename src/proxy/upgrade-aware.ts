@@ -172,16 +172,24 @@ export class UpgradeAwareProxy {
       let open = 2;
       const closed = () => { if (--open === 0) resolve(); };
       const ending = new WeakSet<Duplex>();
-      // End `to` once its peer is gone, and destroy it once the last bytes are flushed; a peer that
-      // stopped reading gets 5 s, then the socket is destroyed anyway.
-      const finish = (to: Duplex) => {
+      // End `to` once its peer (`gone`) is gone: flush what is queued, then keep reading and discarding
+      // what `to` still sends until it ends too. Destroying a socket with unread input sends a TCP RST,
+      // and an RST overtakes the last frames still on their way to the hop before us: a runtime's close
+      // 1009 became "kubelet: connection lost: write EPIPE" there. A peer that neither reads nor ends
+      // gets 5 s, then the socket is destroyed anyway.
+      const finish = (to: Duplex, gone: Duplex) => {
         if (to.destroyed || ending.has(to)) return;
         ending.add(to);
-        if (to.writableFinished) return void to.destroy();
+        to.unpipe(gone);
         const timer = setTimeout(() => to.destroy(), 5000);
+        const done = () => { if (to.writableFinished && to.readableEnded) to.destroy(); };
         to.once('close', () => clearTimeout(timer));
-        to.once('finish', () => to.destroy());
+        to.once('finish', done);
+        to.once('end', done);
+        to.on('data', () => { /* discarded: nobody is left to take it */ });
         to.end();
+        to.resume();
+        done();
       };
       let lostBecause: Error | undefined;
       // The backend went away. On its own (we did not end it) and before its close frame: say so, if we can.
@@ -196,13 +204,13 @@ export class UpgradeAwareProxy {
             return void closeAfterFlush(client);
           }
         }
-        finish(client);
+        finish(client, backend);
       };
-      client.once('close', () => { closed(); finish(backend); });
+      client.once('close', () => { closed(); finish(backend, client); });
       backend.once('close', () => { closed(); backendGone(); });
       client.on('error', () => client.destroy());
       backend.on('error', (err) => { lostBecause ??= err; backend.destroy(); });
-      client.once('end', () => finish(backend));
+      client.once('end', () => finish(backend, client));
       backend.once('end', backendGone);
       client.pipe(backend, { end: false });
       backend.pipe(client, { end: false });

@@ -1,7 +1,7 @@
 // serveExec: the server half of remotecommand over WebSocket — the upgrade, one session, the Status, close 1000 (kubelet cri/streaming/remotecommand/exec.go ServeExec, websocket.go, wsstream/conn.go).
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import type { Status } from '../api/status.ts';
 import type { ExecTarget, Executor } from '../exec/executor.ts';
 import { parseProtocolHeader, selectProtocol, supportedProtocolNames } from './protocols.ts';
@@ -20,15 +20,27 @@ export interface ServeExecOptions {
 // Largest message we accept from a client (kubectl writes stdin in 32 KiB pieces).
 const MAX_MESSAGE = 4 << 20;
 
+// A WebSocket whose close 1009 says which hop refused the message. ws closes on its own, with no reason
+// text, when a message is larger than maxPayload; behind two proxies a bare 1009 names nobody.
+class HopWebSocket extends WebSocket {
+  tooBigReason?: string;
+  override close(code?: number, data?: string | Buffer): void {
+    super.close(code, code === 1009 && data === undefined ? this.tooBigReason : data);
+  }
+}
+
 let server: WebSocketServer | undefined;
 function wsServer(): WebSocketServer {
+  if (server) return server;
   // noServer: the HTTP server's 'upgrade' handler owns routing; we only complete handshakes.
   // No permessage-deflate: client-node asks for it, kubectl does not, Kubernetes never enables it.
   // handleProtocols: the first protocol in the CLIENT's order that we speak (refusals were sent before).
-  server ??= new WebSocketServer({
-    noServer: true, perMessageDeflate: false, clientTracking: false, maxPayload: MAX_MESSAGE,
+  server = new WebSocketServer({
+    WebSocket: HopWebSocket, noServer: true, perMessageDeflate: false, clientTracking: false, maxPayload: MAX_MESSAGE,
     handleProtocols: (offered: Set<string>) => selectProtocol(offered)?.name || false,
   });
+  // A handshake ws still refuses (refusal() checks what it would) gets a Status, never ws's HTML page.
+  server.on('wsClientError', (err: Error, socket: Duplex) => void writeStatusAndClose(socket, failure(400, 'BadRequest', `unable to upgrade: ${err.message}`)));
   return server;
 }
 
@@ -51,6 +63,14 @@ function refusal(req: IncomingMessage, o: ServeExecOptions): Status | undefined 
   if (!o.options.stdin && !o.options.stdout && !o.options.stderr) {
     return failure(400, 'BadRequest', name('you must specify at least 1 of stdin, stdout, stderr'));
   }
+  // The handshake checks ws would make, answered as a Status rather than ws's HTML page.
+  if (req.method !== 'GET') return failure(405, 'MethodNotAllowed', name(`unable to upgrade: a WebSocket handshake is a GET, not a ${req.method}`));
+  if (!/^[+/0-9A-Za-z]{22}==$/.test(String(req.headers['sec-websocket-key'] ?? ''))) {
+    return failure(400, 'BadRequest', name('unable to upgrade: missing or invalid Sec-WebSocket-Key header'));
+  }
+  if (!['13', '8'].includes(String(req.headers['sec-websocket-version'] ?? '').trim())) {
+    return failure(400, 'BadRequest', name('unable to upgrade: unsupported Sec-WebSocket-Version (this server speaks 13)'));
+  }
   const offered = parseProtocolHeader(req.headers['sec-websocket-protocol']);
   if (!selectProtocol(offered)) {
     // x/net/websocket answers 403 when no subprotocol matches.
@@ -72,11 +92,17 @@ export async function serveExec(req: IncomingMessage, socket: Duplex, head: Buff
     return refused;
   }
   const protocol = selectProtocol(parseProtocolHeader(req.headers['sec-websocket-protocol']))!;
-  const ws = await new Promise<WebSocket | undefined>((resolve) => {
+  // ws sees only the protocol we chose. An empty or blank header is no offer at all, as in
+  // x/net/websocket (plain channel.k8s.io), where ws would refuse it as malformed with an HTML page.
+  if (protocol.name) req.headers['sec-websocket-protocol'] = protocol.name;
+  else delete req.headers['sec-websocket-protocol'];
+  const ws = await new Promise<HopWebSocket | undefined>((resolve) => {
     socket.once('close', () => resolve(undefined)); // ws answered 400 itself (a bad handshake)
-    wsServer().handleUpgrade(req, socket, head, (ws) => resolve(ws));
+    wsServer().handleUpgrade(req, socket, head, (ws) => resolve(ws as HopWebSocket));
   });
   if (!ws) return undefined;
+  // A close reason holds at most 123 bytes.
+  ws.tooBigReason = `${o.hop ? `${o.hop}: ` : ''}the limit is ${MAX_MESSAGE} bytes per message`.slice(0, 123);
 
   const session = new ExecSession(protocol, o.options, {
     send: (message, cb) => ws.send(message, { binary: typeof message !== 'string' }, cb),
@@ -86,6 +112,7 @@ export async function serveExec(req: IncomingMessage, socket: Duplex, head: Buff
   }, log);
 
   const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+  void closed.then(() => session.close());
   const gone = new AbortController();
   let finished = false;
   // A client that goes away mid-stream aborts the executor, which kills the process group.

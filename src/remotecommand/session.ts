@@ -20,12 +20,18 @@ export interface MessageTransport {
 // Above this much queued output we stop taking the process's output until the socket drains.
 export const OUTPUT_HIGH_WATER = 1 << 20;
 
+// A client may send bad messages as fast as it can: the first few are logged, the rest only counted
+// (one line per message let a single client write 20 MB of log).
+export const LOGGED_DROPS = 5;
+
 export class ExecSession {
   readonly streams: ExecStreams;
   private readonly stdin?: PassThrough;
   private readonly resize = new SizeQueue();
   private readonly resizeDecoder = new ResizeDecoder();
   private resizeBroken = false;
+  private dropped = 0;
+  private lost?: Error;   // the first failed send: the client is gone, output has nowhere to go
 
   constructor(
     readonly protocol: ProtocolInfo,
@@ -65,7 +71,7 @@ export class ExecSession {
     let decoded;
     try { decoded = decodeMessage(this.protocol, message, isBinary); } catch (err) {
       if (err instanceof ProtocolError && err.fatal) throw err;
-      this.log(`dropped a message: ${(err as Error).message}`);
+      if (++this.dropped <= LOGGED_DROPS) this.log(`dropped a message: ${(err as Error).message}${this.dropped === LOGGED_DROPS ? ' (further drops are counted, not logged)' : ''}`);
       return;
     }
     if (decoded.kind === 'close') {
@@ -114,6 +120,12 @@ export class ExecSession {
     }
   }
 
+  // Once the connection is over: the count of drops that were not logged, in one line.
+  close(): void {
+    if (this.dropped > LOGGED_DROPS) this.log(`dropped ${this.dropped - LOGGED_DROPS} more messages (${this.dropped} in all)`);
+    this.dropped = 0;
+  }
+
   // The Status goes last, after every output message (the transport keeps order).
   sendStatus(status: Status): Promise<void> {
     this.greet();
@@ -127,16 +139,30 @@ export class ExecSession {
   // The process's output, as a Writable: each chunk becomes one message. While the socket has
   // more than OUTPUT_HIGH_WATER queued, the callback waits for the send, so pipeline() stops
   // reading the process (which then blocks in write): memory stays flat with a slow client.
+  // A send that fails means the client is gone. The writer then swallows what follows instead of
+  // failing: an 'error' here would reach whatever pipes the process into it, and a plain pipe()
+  // with no listener turns it into a crash of the whole component. Ending the command is the
+  // transport's job: its close aborts the executor, which kills the process.
   private channelWriter(channel: number): Writable {
-    return new Writable({
+    const writer = new Writable({
       highWaterMark: 64 * 1024,
       write: (chunk: Buffer, _enc, cb) => {
+        if (this.lost) return cb();
         this.greet();
         const wait = this.transport.bufferedAmount() >= OUTPUT_HIGH_WATER;
-        this.transport.send(encodeMessage(this.protocol, channel, chunk), (err) => { if (wait) cb(err); });
+        this.transport.send(encodeMessage(this.protocol, channel, chunk), (err) => {
+          if (err && !this.lost) {
+            this.lost = err;
+            this.log(`output dropped from now on, the client is gone: ${err.message}`);
+          }
+          if (wait) cb();
+        });
         if (!wait) cb();
       },
     });
+    // Nobody else owns this stream's errors (an executor may destroy it with one): never unhandled.
+    writer.on('error', (err) => this.log(`output stream: ${err.message}`));
+    return writer;
   }
   // #endregion output
 }

@@ -88,10 +88,13 @@ export function streamExec(url: string | URL, o: StreamExecOptions): Promise<Sta
       ping.unref();
       if (o.stdin) {
         o.stdin.on('data', onStdin);
-        o.stdin.once('end', () => {
+        const eof = () => {
           // v5 half-closes stdin; v4 has no half-close: keep the socket open until the server ends.
           if (protocol?.closeSignal && ws.readyState === ws.OPEN) ws.send(encodeCloseSignal(Channel.stdin));
-        });
+        };
+        o.stdin.once('end', eof);
+        // A stdin that fails to read (EIO from a terminal that went away) ends like EOF, never as a crash.
+        o.stdin.once('error', eof);
         o.stdin.resume();
       }
     });

@@ -37,7 +37,12 @@ export class ProcessExecutor implements Executor {
       throw new ExecError((err as Error).message, this.hop);
     }
     spec.track?.(child.pid!);
-    const kill = () => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } };
+    // The client is gone: kill the group and drop the output nobody will read (a stalled reader would
+    // otherwise hold the pipes, and 'close' with them, forever).
+    const kill = () => {
+      try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ }
+      child.stdout?.destroy(); child.stderr?.destroy();
+    };
     signal.addEventListener('abort', kill, { once: true });
     if (streams.stdin && child.stdin) {
       child.stdin.on('error', () => { /* EPIPE: the command stopped reading, which is its right */ });

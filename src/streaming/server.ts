@@ -8,6 +8,7 @@ import type { AttachRequest, ExecRequest, PortForwardRequest } from '../cri/prot
 import { invalidArgument, unimplemented } from '../cri/grpc-status.ts';
 import { serveExec } from '../remotecommand/serve-exec.ts';
 import { listenBacklog } from '../util/listen-backlog.ts';
+import { answerClientError, MAX_HEADER_BYTES } from '../util/raw-response.ts';
 import { RequestCache, tokenPrefix, type CachedRequest } from './request-cache.ts';
 
 export interface StreamingServerOptions {
@@ -42,7 +43,8 @@ export class StreamingServer {
   constructor(private readonly opts: StreamingServerOptions) {
     this.cache = opts.cache ?? new RequestCache();
     this.log = opts.log ?? (() => {});
-    this.server = createServer((req, res) => this.handleRequest(req, res));
+    this.server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => this.handleRequest(req, res));
+    this.server.on('clientError', answerClientError);
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       this.sessions.add(socket);
       socket.once('close', () => this.sessions.delete(socket));

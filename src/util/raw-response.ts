@@ -38,3 +38,28 @@ export function closeAfterFlush(socket: Duplex, lingerMs = 2000): Promise<void> 
     socket.resume();
   });
 }
+
+// How much request line and headers our servers read: Go's http.DefaultMaxHeaderBytes (1 MiB) plus the 4096
+// bytes of slack its server allows. Node's default is 16 KiB, and every word of an exec command is a query
+// parameter: a 16 KB argument failed before any handler ran, and kubectl printed a bare "Error from server: ".
+export const MAX_HEADER_BYTES = (1 << 20) + 4096;
+
+const answered = new WeakSet<Duplex>();
+
+// A server's 'clientError': a request Node could not parse. Answered with a Status, as everything else is,
+// instead of Node's bare status line: a head over MAX_HEADER_BYTES is Go's 431, anything else a 400.
+// Node may report the same broken request more than once; it is answered once.
+export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (answered.has(socket)) return;
+  answered.add(socket);
+  socket.on('error', () => socket.destroy());
+  if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+  const failure = (code: number, message: string, reason?: string): Status =>
+    ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, ...(reason ? { reason } : {}), code });
+  const status = err.code === 'HPE_HEADER_OVERFLOW'
+    ? failure(431, `Request Header Fields Too Large: the request line and headers are limited to ${MAX_HEADER_BYTES} bytes`)
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? failure(408, 'the request did not arrive in time', 'Timeout')
+      : failure(400, `malformed HTTP request: ${err.message}`, 'BadRequest');
+  void writeStatusAndClose(socket, status);
+}

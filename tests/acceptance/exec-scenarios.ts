@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomInt } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
+import { WebSocket } from 'ws';
 import { startCheckpoint, type RunningCheckpoint } from '../../src/workbook/checkpoint.ts';
 import { streamExec } from '../../src/remotecommand/websocket-client.ts';
 import { exitCodeFromStatus } from '../../src/remotecommand/status.ts';
@@ -40,6 +42,7 @@ function descendants(root: number): number {
   walk(root);
   return count;
 }
+const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
 const fds = (pid: number) => { try { return readdirSync(`/proc/${pid}/fd`).length; } catch { return 0; } };
 // A command line nobody else runs: once exec has replaced the shell, its argv is the marker.
 const uniqueSleep = () => `sleep ${randomInt(100000, 999999)}`;
@@ -194,6 +197,91 @@ export function execScenarios(slug: string, opts: ExecScenarioOptions = {}): voi
       } finally { ac.abort(); }
       await done;
       await waitFor(() => withCmd(marker).length === 0, { timeoutMs: 15_000, what: `${marker} to be killed` });
+    });
+
+    // Regression (issue 8): an argument over 16 KB gave kubectl a bare "Error from server: " (Node's 16 KiB limit on
+    // the request line and headers). Every server in the chain accepts what Go's 1 MiB default accepts.
+    test('arguments of 500 KB in all reach the command intact', async () => {
+      const words = Array.from({ length: 5 }, (_, i) => String.fromCharCode(97 + i).repeat(100_000)); // each under Linux's 128 KiB per argument
+      const cmd = ['sh', '-c', 'for a; do printf "%s\\n" "${#a}"; done; printf %s "$*" | sha256sum', 'sh', ...words];
+      const want = `${'100000\n'.repeat(5)}${createHash('sha256').update(words.join(' ')).digest('hex')}  -\n`;
+      if (kubectl) {
+        const r = await k(['exec', pod, '--', ...cmd]);
+        assert.deepEqual([r.code, r.stderr, r.stdout.toString()], [0, '', want]);
+        // Over Go's limit too, the answer is a Status that says why, not a bare "Error from server: ".
+        const over = await k(['exec', pod, '--', 'echo', ...words, ...words, ...words]);
+        assert.equal(over.code, 1);
+        assert.match(over.stderr, /^Error from server: Request Header Fields Too Large: the request line and headers are limited to 1052672 bytes\n$/);
+      } else {
+        let out = '';
+        const status = await streamExec(execURL(cmd), { stdout: new Writable({ write(c, _e, cb) { out += c; cb(); } }), tty: false });
+        assert.deepEqual([status.status, out], ['Success', want]);
+      }
+    });
+
+    // Regression (issue 8): the runtime shim died with "write EPIPE … Emitted 'error' event on Writable instance"
+    // when a client stopped reading (kubectl exec -- yes | sleep 5), then went away, taking every container with it.
+    test('a client that stops reading, then disconnects, crashes nothing: the command ends and the next exec works', async () => {
+      const components = Object.values(cp.announcements).map((a) => ({ name: a.name, pid: a.pid }));
+      const marker = `yes ${randomInt(100000, 999999)}`;
+      const ws = new WebSocket(execURL(['sh', '-c', `exec ${marker}`], 'stdout=true').replace(/^http/, 'ws'), ['v5.channel.k8s.io']);
+      ws.on('error', () => {});
+      ws.on('open', () => ws.pause()); // reads nothing from here on
+      // Blocked in write: every buffer between the command and this client is full, and each hop is holding
+      // back (the session's output writer is waiting for the socket).
+      await waitFor(() => {
+        const pid = withCmd(marker)[0];
+        return pid !== undefined && /pipe_write|sock_alloc_send|wait_for_space/.test(readFileSync(`/proc/${pid}/wchan`, 'utf8'));
+      }, { timeoutMs: 30_000, what: `${marker} to block writing to a client that does not read` });
+      ws.terminate();
+      await waitFor(() => withCmd(marker).length === 0, { timeoutMs: 20_000, what: `${marker} to end once its client is gone` });
+      for (const c of components) assert.ok(alive(c.pid), `${c.name} (pid ${c.pid}) died:\n${cp.logs().slice(-20).join('\n')}`);
+      let out = '';
+      const status = await streamExec(execURL(['echo', 'still here']), { stdout: new Writable({ write(c, _e, cb) { out += c; cb(); } }), tty: false });
+      assert.deepEqual([status.status, out], ['Success', 'still here\n']);
+    });
+
+    test('kubectl exec -- yes | a reader that stops, then dies: the command ends, every component lives on', async (t) => {
+      if (!needKubectl(t)) return;
+      const components = Object.values(cp.announcements).map((a) => ({ name: a.name, pid: a.pid }));
+      const marker = `yes ${randomInt(100000, 999999)}`;
+      const readerPid = join(cp.stateDir, `reader-${randomInt(1e9)}.pid`);
+      // The reader stops itself before reading a byte (as `sleep 5` does not read); killing it closes the pipe,
+      // and kubectl's next write to its stdout is a SIGPIPE: kubectl dies, its connection drops.
+      const script = `kubectl --kubeconfig "$1" exec ${pod} -- sh -c 'exec ${marker}' | { echo $BASHPID > "$2"; kill -STOP $BASHPID; }`;
+      const pipeline = spawn('bash', ['-c', script, 'bash', cp.kubeconfig, readerPid], { env: cp.env, stdio: 'ignore' });
+      children.add(pipeline);
+      t.after(() => { pipeline.kill('SIGKILL'); try { process.kill(Number(readFileSync(readerPid, 'utf8')), 'SIGKILL'); } catch { /* gone */ } });
+      await waitFor(() => {
+        const pid = withCmd(marker)[0];
+        return pid !== undefined && /pipe_write|sock_alloc_send|wait_for_space/.test(readFileSync(`/proc/${pid}/wchan`, 'utf8'));
+      }, { timeoutMs: 30_000, what: `${marker} to block behind kubectl's full stdout` });
+      process.kill(Number(readFileSync(readerPid, 'utf8')), 'SIGKILL');
+      await waitFor(() => withCmd(marker).length === 0, { timeoutMs: 20_000, what: `${marker} to end once kubectl is gone` });
+      for (const c of components) assert.ok(alive(c.pid), `${c.name} (pid ${c.pid}) died:\n${cp.logs().slice(-20).join('\n')}`);
+      const r = await k(['exec', pod, '--', 'echo', 'still here']);
+      assert.deepEqual([r.code, r.stdout.toString()], [0, 'still here\n'], r.stderr);
+    });
+
+    // Regression (issue 8): the shim's close 1009 for a 100 MB message was, one time in two, reported to the
+    // client as "kubelet node-1: connection lost mid-stream: write EPIPE" (a hop's RST overtook the close frame).
+    test('a 100 MB message: the hop that refused it closes with 1009 and names itself, every time', async () => {
+      const hop = { 'exec-subresource': '', nodes: 'kubelet node-\\d: ', cri: 'kubelet node-\\d: ', streaming: 'runtime shim node-\\d: ' }[slug] ?? '.*';
+      const big = Buffer.alloc(100 << 20); // channel 0 (stdin), then 100 MB
+      for (let i = 0; i < 5; i++) {
+        const marker = uniqueSleep();
+        const ws = new WebSocket(execURL(['sh', '-c', `exec ${marker}`], 'stdin=true&stdout=true').replace(/^http/, 'ws'), ['v5.channel.k8s.io']);
+        const errors: string[] = [];
+        ws.on('message', (d: Buffer) => { if (d[0] === 3) errors.push(d.subarray(1).toString()); });
+        const closed = await new Promise<{ code: number; reason: string }>((resolve, reject) => {
+          ws.on('error', reject);
+          ws.on('open', () => waitFor(() => withCmd(marker).length === 1, { what: `${marker} to start` }).then(() => ws.send(big), reject));
+          ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+        });
+        assert.deepEqual({ ...closed, errors }, { code: 1009, reason: closed.reason, errors: [] }, `try ${i}`);
+        assert.match(closed.reason, new RegExp(`^${hop}the limit is 4194304 bytes per message$`));
+        await waitFor(() => withCmd(marker).length === 0, { timeoutMs: 15_000, what: `${marker} to end` });
+      }
     });
 
     test('30 execs in a row and 10 in parallel leave no process, socket or listener behind', async () => {

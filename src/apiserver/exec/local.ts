@@ -51,7 +51,8 @@ export class LocalExecBackend implements ExecBackend {
     for (const e of container?.env ?? []) env[e.name] = e.value ?? '';
     // Pipes only (LocalExecutor.supportsTTY is false): serveExec refuses tty until chapter 7.
     const executor = new LocalExecutor({ env });
-    log(`exec ${namespace}/${name} [${options.command.join(' ')}] in ${folder}`);
+    // The command's words stay out of the log (they may hold secrets): only how many there are.
+    log(`exec ${namespace}/${name} [${options.command.length} command word${options.command.length === 1 ? '' : 's'}] in ${folder}`);
     const status = await serveExec(req, socket, head, {
       executor,
       target: { container: folder, cmd: options.command },

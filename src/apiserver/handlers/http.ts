@@ -12,6 +12,21 @@ const protobufKinds = new Set(['Namespace']);
 // The real server's limit on request bodies (3 MiB, apiserver MaxRequestBodyBytes).
 export const maxBodyBytes = 3 * 1024 * 1024;
 
+// The request log's view of a URL: path and query, but an exec's command only as a count of words.
+// A command line can carry secrets (sh -c 'curl -H "Authorization: Bearer …"'), and logs travel further
+// than the requests that wrote them.
+export function loggedURL(url: string | undefined): string {
+  const raw = url ?? '/';
+  const q = raw.indexOf('?');
+  if (q < 0) return raw;
+  const params = new URLSearchParams(raw.slice(q + 1));
+  const words = params.getAll('command').length;
+  if (words === 0) return raw;
+  params.delete('command');
+  const rest = params.toString();
+  return `${raw.slice(0, q)}${rest ? `?${rest}` : ''} [${words} command word${words === 1 ? '' : 's'}]`;
+}
+
 export function writeJSON(res: ServerResponse, code: number, body: unknown): void {
   const data = JSON.stringify(body);
   res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) });

@@ -7,6 +7,7 @@ import { createServer as createNetServer, connect, type Socket, type AddressInfo
 import { once } from 'node:events';
 import { UpgradeAwareProxy, describeDialError, type UpgradeAwareProxyOptions } from '../../../src/proxy/upgrade-aware.ts';
 import { waitFor } from '../../../src/util/wait.ts';
+import { encodeCloseFrame } from '../../../src/proxy/ws-frames.ts';
 
 // A raw TCP backend that records every byte it receives and answers each connection with `answer`.
 async function fakeBackend(t: TestContext, answer: (sock: Socket, received: () => string) => void) {
@@ -180,4 +181,39 @@ test('dial errors read like Go net.OpError', () => {
   const url = new URL('http://127.0.0.1:10250/exec');
   assert.equal(describeDialError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }), url), 'dial tcp 127.0.0.1:10250: connect: connection refused');
   assert.equal(describeDialError(Object.assign(new Error('odd'), { code: 'EWHAT' }), url), 'dial tcp 127.0.0.1:10250: odd');
+});
+
+// Regression (issue 8): a runtime's close 1009 for a 100 MB message reached kubectl, one time in two, as
+// "kubelet node-1: connection lost mid-stream: write EPIPE". The proxy destroyed a client socket it had just
+// ended while the client was still sending: the RST that follows unread input made the hop before it fail a
+// write before it had read the close frame. Now a proxy that ends a side keeps reading it until it ends too.
+test('a backend that closes while the client is still sending: the client gets the close frame and a FIN, never an RST', async (t) => {
+  const close1009 = encodeCloseFrame(1009, 'runtime: the limit is 4194304 bytes per message');
+  const backend = await fakeBackend(t, (sock) => {
+    sock.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Protocol: v5.channel.k8s.io\r\n\r\n');
+    // As ws does on a message over its limit: the close frame and a FIN, then it reads and discards.
+    sock.once('data', () => { sock.write(close1009); sock.end(); });
+  });
+  const fe = await front(t, `http://127.0.0.1:${backend.port}/exec/token`, { lostStream: (cause) => `kubelet node-1: lost: ${cause}` });
+  for (let i = 0; i < 5; i++) {
+    const sock = connect(fe.port, '127.0.0.1');
+    const got: Buffer[] = [];
+    const errors: string[] = [];
+    let upgraded = false;
+    sock.on('data', (c) => {
+      got.push(c);
+      // Once upgraded, a client that keeps sending one huge frame: 32 MB announced, 16 MB written in pieces.
+      if (!upgraded && Buffer.concat(got).includes('\r\n\r\n')) {
+        upgraded = true;
+        sock.write(Buffer.from([0x82, 0xff, 0, 0, 0, 0, 2, 0, 0, 0, 1, 2, 3, 4]));
+        for (let k = 0; k < 256; k++) sock.write(Buffer.alloc(64 << 10));
+      }
+    });
+    sock.on('error', (err) => errors.push(err.message));
+    sock.once('end', () => sock.end()); // the proxy's FIN: we stop sending too
+    sock.write(upgradeRequest());
+    await once(sock, 'close');
+    const all = Buffer.concat(got);
+    assert.deepEqual({ body: all.subarray(all.indexOf('\r\n\r\n') + 4).toString('latin1'), errors }, { body: close1009.toString('latin1'), errors: [] }, `try ${i}`);
+  }
 });

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -186,4 +187,92 @@ test('backpressure: a client that stops reading stalls the process, then gets ev
   c.ws.resume();
   assert.equal((await c.closed).code, 1000);
   assert.equal(received - '{"metadata":{},"status":"Success"}'.length, total);
+});
+
+test('a message over the limit: close 1009 with a reason that names the limit, and the command is killed', async () => {
+  const marker = uniqueSleep();
+  const c = raw(url(['sh', '-c', `echo ready; exec ${marker}`], 'stdin=true&stdout=true'), ['v5.channel.k8s.io']);
+  await waitFor(() => c.messages.some((m) => m.data.toString() === '\x01ready\n'), { what: 'ready' });
+  let reason = '';
+  c.ws.on('close', (_code, r) => { reason = r.toString(); });
+  c.ws.send(Buffer.alloc((4 << 20) + 2)); // channel 0, one byte over 4 MiB of stdin
+  assert.equal((await c.closed).code, 1009);
+  assert.equal(reason, 'the limit is 4194304 bytes per message');
+  await waitFor(() => pidsWith(marker).length === 0, { what: 'process killed', timeoutMs: 5000 });
+});
+
+// A handshake written by hand, so that its headers can be wrong; returns the status line, the headers and the rest.
+async function handshake(path: string, headers: Record<string, string>, method = 'GET'): Promise<{ status: string; head: string; rest: Buffer }> {
+  const { port } = new URL(base);
+  const sock = connect(Number(port), '127.0.0.1');
+  const chunks: Buffer[] = [];
+  // The server's close frame (1000) ends our part too: a FIN, no close frame of ours needed.
+  sock.on('data', (c) => { chunks.push(c); if (Buffer.concat(chunks).includes(Buffer.from([0x88, 0x02, 0x03, 0xe8]))) sock.end(); });
+  sock.on('error', () => {});
+  const all = { Host: 'x', Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', ...headers };
+  sock.write(`${method} ${path} HTTP/1.1\r\n${Object.entries(all).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`);
+  await once(sock, 'close');
+  const got = Buffer.concat(chunks);
+  const end = got.indexOf('\r\n\r\n');
+  const head = got.subarray(0, end).toString('latin1');
+  return { status: head.split('\r\n')[0]!, head, rest: got.subarray(end + 4) };
+}
+const pathOf = (u: string) => u.slice(base.length);
+
+// Regression (issue 8): an empty Sec-WebSocket-Protocol got ws's HTML "400 Invalid Sec-WebSocket-Protocol header".
+test('an empty Sec-WebSocket-Protocol header is no offer: plain channel.k8s.io, as x/net/websocket reads it', async () => {
+  for (const value of ['', '  ']) {
+    const r = await handshake(pathOf(url(['echo', 'hi'], 'stdout=true')), { 'Sec-WebSocket-Protocol': value });
+    assert.equal(r.status, 'HTTP/1.1 101 Switching Protocols');
+    assert.doesNotMatch(r.head, /sec-websocket-protocol/i);
+    // channel.k8s.io: the empty greeting on stdout, "hi\n" on stdout, nothing on channel 3 for success, close 1000.
+    assert.equal(r.rest.toString('hex'), ['820101', '820401' + Buffer.from('hi\n').toString('hex'), '880203e8'].join(''));
+  }
+});
+
+test('a malformed handshake is refused with a Status, never an HTML page', async () => {
+  const p = pathOf(url(['true'], 'stdout=true'));
+  const cases: [Record<string, string>, string, number, RegExp][] = [
+    [{ 'Sec-WebSocket-Key': 'short' }, 'GET', 400, /missing or invalid Sec-WebSocket-Key/],
+    [{ 'Sec-WebSocket-Version': '7' }, 'GET', 400, /unsupported Sec-WebSocket-Version/],
+    [{}, 'PUT', 405, /a WebSocket handshake is a GET, not a PUT/],
+  ];
+  for (const [headers, method, code, message] of cases) {
+    const r = await handshake(p, headers, method);
+    assert.match(r.status, new RegExp(`^HTTP/1\\.1 ${code} `));
+    assert.match(r.head, /Content-Type: application\/json/);
+    const status = JSON.parse(r.rest.toString());
+    assert.equal(status.code, code);
+    assert.match(status.message, message);
+  }
+});
+
+test('streamExec: a stdin that fails to read ends like EOF (cat ends), never as an unhandled error', async () => {
+  const stdin = new PassThrough();
+  const out = sink();
+  const done = streamExec(url(['cat'], 'stdin=true&stdout=true'), { stdin, stdout: out.w, tty: false });
+  stdin.write('before the failure\n');
+  await waitFor(() => out.text() === 'before the failure\n', { what: 'the first line back' });
+  stdin.destroy(Object.assign(new Error('read EIO'), { code: 'EIO' }));
+  const status = await done;
+  assert.deepEqual([status.status, out.text()], ['Success', 'before the failure\n']);
+});
+
+// Regression (issue 8): 200,000 bad frames wrote 200,000 log lines. Now: five, then one line with the count.
+test('a flood of bad frames: a handful of log lines per session, then the count when it ends', async (t) => {
+  const lines: string[] = [];
+  const logged = createServer();
+  logged.on('upgrade', (req, socket, head) => void serveExec(req, socket, head, {
+    executor, target: { container: dir, cmd: ['cat'] }, options: { stdin: true, stdout: true, stderr: false, tty: false }, log: (l) => lines.push(l),
+  }));
+  await new Promise<void>((r) => logged.listen(0, '127.0.0.1', r));
+  t.after(() => { logged.closeAllConnections(); logged.close(); });
+  const c = raw(`http://127.0.0.1:${(logged.address() as AddressInfo).port}/exec`, ['v5.channel.k8s.io']);
+  await once(c.ws, 'open');
+  for (let i = 0; i < 20_000; i++) c.ws.send('bad', { binary: false }); // v5 has no text messages
+  c.ws.send(Buffer.from([255, 0])); // then stdin EOF: cat ends, the session closes
+  assert.equal((await c.closed).code, 1000);
+  await waitFor(() => lines.some((l) => l.startsWith('dropped 19995 more')), { what: 'the count line' });
+  assert.deepEqual(lines.filter((l) => l.startsWith('dropped')).length, 6);
+  assert.equal(lines.at(-1), 'dropped 19995 more messages (20000 in all)');
 });

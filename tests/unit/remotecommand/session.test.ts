@@ -1,7 +1,8 @@
 // ExecSession without a socket: what each message does, the greeting, the three endings as Status, and output flow control.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ExecSession, OUTPUT_HIGH_WATER, type MessageTransport } from '../../../src/remotecommand/session.ts';
+import { Readable } from 'node:stream';
+import { ExecSession, LOGGED_DROPS, OUTPUT_HIGH_WATER, type MessageTransport } from '../../../src/remotecommand/session.ts';
 import { protocolInfo } from '../../../src/remotecommand/protocols.ts';
 import { ExecError, type Executor, type ExecStreams } from '../../../src/exec/executor.ts';
 
@@ -10,15 +11,15 @@ const b64 = protocolInfo('base64.channel.k8s.io')!;
 
 function fakeTransport(buffered = () => 0) {
   const sent: (Uint8Array | string)[] = [];
-  const pending: (() => void)[] = [];
+  const pending: ((err?: Error) => void)[] = [];
   let paused = 0;
   const t: MessageTransport = {
-    send: (m, cb) => { sent.push(m); pending.push(() => cb()); },
+    send: (m, cb) => { sent.push(m); pending.push(cb); },
     bufferedAmount: buffered,
     pauseInput: () => { paused++; },
     resumeInput: () => { paused--; },
   };
-  return { t, sent, flush: () => pending.splice(0).forEach((f) => f()), paused: () => paused };
+  return { t, sent, flush: () => pending.splice(0).forEach((f) => f()), fail: (err: Error) => pending.splice(0).forEach((f) => f(err)), paused: () => paused };
 }
 const hex = (m: Uint8Array | string) => Buffer.from(m as Uint8Array).toString('hex');
 const exec = (fn: (s: ExecStreams) => Promise<{ exitCode: number; signal?: NodeJS.Signals }>): Executor => ({ execInContainer: (_t, s) => fn(s) });
@@ -117,4 +118,37 @@ test('output waits for the socket once more than the high-water mark is queued',
   f.flush();
   await new Promise((r) => setImmediate(r));
   assert.equal(called, 2);
+});
+
+// Regression (issue 8): a send that failed while the writer waited became an 'error' on the output Writable;
+// the shim pipes the process into it with pipe(), which adds no listener, so the shim crashed ("write EPIPE").
+test('a failed send while output waits: no error reaches the pipe, the rest of the output drains', async () => {
+  const logs: string[] = [];
+  let queued = 0;
+  const f = fakeTransport(() => queued);
+  const s = new ExecSession(v5, { stdin: false, stdout: true, stderr: false, tty: false }, f.t, (l) => logs.push(l));
+  let produced = 0;
+  const process = new Readable({ highWaterMark: 16, read() { this.push(++produced <= 200 ? Buffer.alloc(1024, 'y') : null); } });
+  const ended = new Promise((resolve) => process.once('end', resolve));
+  queued = OUTPUT_HIGH_WATER; // a client that stopped reading
+  process.pipe(s.streams.stdout!); // as the shim's executor does: no 'error' listener of its own
+  await new Promise((r) => setImmediate(r));
+  assert.ok(produced < 200, 'the writer should hold the process back while the socket is full');
+  f.fail(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' })); // the client went away
+  await ended; // everything after the failure is swallowed: the pipe never stalls, nothing is thrown
+  const sentBefore = f.sent.length;
+  s.streams.stdout!.write('late');
+  await new Promise((r) => setImmediate(r));
+  assert.equal(f.sent.length, sentBefore, 'nothing is sent on a transport that failed');
+  assert.deepEqual(logs, ['output dropped from now on, the client is gone: write EPIPE']);
+});
+
+test('bad messages: the first few are logged, the rest counted in one line when the session closes', () => {
+  const logs: string[] = [];
+  const s = new ExecSession(v5, { stdin: true, stdout: true, stderr: false, tty: false }, fakeTransport().t, (l) => logs.push(l));
+  for (let i = 0; i < 200_000; i++) s.receive('not on v5', false); // text messages are not part of v5
+  assert.equal(logs.length, LOGGED_DROPS);
+  assert.match(logs.at(-1)!, /^dropped a message: unexpected text message on v5\.channel\.k8s\.io.*\(further drops are counted, not logged\)$/);
+  s.close();
+  assert.deepEqual(logs.slice(LOGGED_DROPS), [`dropped ${200_000 - LOGGED_DROPS} more messages (200000 in all)`]);
 });

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { LocalExecBackend, podFolder } from '../../../../src/apiserver/exec/local.ts';
+import { APIServer } from '../../../../src/apiserver/server.ts';
+import { execSubresource } from '../../../../src/apiserver/exec/rest.ts';
 import { streamExec, UpgradeError } from '../../../../src/remotecommand/websocket-client.ts';
 import type { Pod } from '../../../../src/api/types.ts';
 
@@ -41,4 +43,27 @@ test('connect: runs in <state>/apiserver/pods/<ns>/<pod>/ with the container env
   assert.ok(err instanceof UpgradeError);
   assert.equal(err.statusCode, 400);
   assert.match(err.message, /is not a DNS-1123 subdomain/);
+});
+
+// Regression (issue 8): the API server logged whole exec URLs, so a secret on a command line landed in its log.
+test('the API server logs an exec by its path and the count of command words, never the words', async (t) => {
+  const state = mkdtempSync(join(tmpdir(), 'local-backend-log-'));
+  const lines: string[] = [];
+  const server = new APIServer({ name: 'apiserver', stateDir: state, log: (l) => lines.push(l),
+    subresources: { 'pods/exec': execSubresource((api) => new LocalExecBackend({ stateDir: api.stateDir, log: api.log })) } });
+  const url = await server.listen(0);
+  t.after(async () => { await server.close(); rmSync(state, { recursive: true, force: true }); });
+  const res = await fetch(`${url}/api/v1/namespaces/default/pods`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ metadata: { name: 'web' }, spec: { containers: [{ name: 'web', image: 'busybox' }] } }) });
+  assert.equal(res.status, 201);
+  const secret = 'Bearer-s3cr3t-token';
+  const path = '/api/v1/namespaces/default/pods/web/exec';
+  const status = await streamExec(`${url}${path}?command=sh&command=-c&command=${encodeURIComponent(`echo ${secret} >/dev/null`)}&stdout=true`, { tty: false });
+  assert.equal(status.status, 'Success');
+  // The plain (SPDY-style) POST is logged by the request log rather than the upgrade line.
+  await fetch(`${url}${path}?command=echo&command=${secret}&stdout=true`, { method: 'POST' });
+  assert.deepEqual(lines.filter((l) => l.includes(secret)), []);
+  assert.ok(lines.includes(`GET ${path}?stdout=true [3 command words] upgrade: websocket`), lines.join('\n'));
+  assert.ok(lines.some((l) => l.startsWith(`POST ${path}?stdout=true [2 command words] 400 `)), lines.join('\n'));
+  assert.ok(lines.includes(`exec default/web [3 command words] in ${join(state, 'apiserver/pods/default/web')}`), lines.join('\n'));
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { negotiate, queryBool } from '../../../../src/apiserver/handlers/http.ts';
+import { loggedURL, negotiate, queryBool } from '../../../../src/apiserver/handlers/http.ts';
 import { filterEvent } from '../../../../src/apiserver/handlers/watch.ts';
 import { asTable, includeObjectPolicy } from '../../../../src/apiserver/handlers/table.ts';
 import { podTable } from '../../../../src/apiserver/printers/pods.ts';
@@ -38,4 +38,13 @@ test('Table rows carry PartialObjectMetadata by default, the object with include
   assert.equal(asTable(podTable, [pod], '7', includeObjectPolicy(new URLSearchParams('includeObject=Object'))).rows[0].object, pod);
   assert.equal(asTable(podTable, [pod], '7', 'None').rows[0].object, undefined);
   assert.throws(() => includeObjectPolicy(new URLSearchParams('includeObject=All')), (e: StatusError) => e.code === 400);
+});
+
+test('loggedURL: an exec command is logged as a count of words, everything else as it came', () => {
+  assert.equal(loggedURL('/api/v1/namespaces/default/pods/web/exec?command=sh&command=-c&command=curl+-H+%22Authorization%3A+Bearer+s3cr3t%22&stdout=true&stderr=true'),
+    '/api/v1/namespaces/default/pods/web/exec?stdout=true&stderr=true [3 command words]');
+  assert.equal(loggedURL('/api/v1/namespaces/default/pods/web/exec?command=date'), '/api/v1/namespaces/default/pods/web/exec [1 command word]');
+  assert.equal(loggedURL('/api/v1/namespaces/default/pods?labelSelector=app%3Dweb&watch=true'), '/api/v1/namespaces/default/pods?labelSelector=app%3Dweb&watch=true');
+  assert.equal(loggedURL('/api/v1/pods'), '/api/v1/pods');
+  assert.equal(loggedURL(undefined), '/');
 });

@@ -1,0 +1,24 @@
+// ProcessExecutor when its client is gone: an abort ends the command even while the output's reader is stalled.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { tmpdir } from 'node:os';
+import { ProcessExecutor } from '../../../src/shim/process-executor.ts';
+import { waitFor } from '../../../src/util/wait.ts';
+
+// Regression (issue 8): after a kill, 'close' waited for the process's stdout to drain into a reader that had
+// stopped, so the exec never ended (the session, and the shim's memory of it, stayed forever).
+test('an abort while the output reader is stalled ends the exec: the process is killed and the result comes back', async () => {
+  const executor = new ProcessExecutor(() => ({ cwd: tmpdir(), env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } }), 'runtime shim test');
+  let written = 0;
+  // A reader that takes one chunk and never calls back: a client that stopped reading.
+  const stalled = new Writable({ highWaterMark: 1024, write(chunk, _e, _cb) { written += chunk.length; } });
+  const ac = new AbortController();
+  const result = executor.execInContainer({ container: 'c1', cmd: ['yes'] }, { stdout: stalled, tty: false }, ac.signal);
+  await waitFor(() => written > 0, { what: 'yes to write' });
+  ac.abort(new Error('client disconnected'));
+  let ended: { signal?: string } | undefined;
+  void result.then((r) => { ended = r; });
+  await waitFor(() => ended, { timeoutMs: 10_000, what: 'execInContainer to return after the abort' });
+  assert.equal(ended!.signal, 'SIGKILL');
+});
