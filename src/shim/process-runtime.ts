@@ -27,7 +27,7 @@ export class ProcessRuntime {
   private readonly store: RecordStore;
   private readonly sandboxes = new Map<string, SandboxRecord>();
   private readonly containers = new Map<string, ContainerRecord>();
-  private readonly children = new Map<string, { child: ChildProcess; exited: Promise<void> }>();
+  private readonly children = new Map<string, { child: ChildProcess; exited: Promise<void>; stopped: AbortController }>();
 
   constructor(readonly root: string, private readonly log: (line: string) => void = () => {}) {
     this.store = new RecordStore(root);
@@ -166,8 +166,10 @@ export class ProcessRuntime {
     closeSync(logFd); // the child holds its own copy
     Object.assign(c, { state: 'CONTAINER_RUNNING', startedAt: nowNanos(), pid: child.pid });
     this.store.saveContainer(c);
+    const stopped = new AbortController();
     const exited = new Promise<void>((done) => {
       child.once('exit', (code, signal) => {
+        stopped.abort();
         const exitCode = code ?? 128 + (SIGNALS[signal ?? ''] ?? 0);
         Object.assign(c, { state: 'CONTAINER_EXITED', exitCode, finishedAt: nowNanos(), reason: exitCode === 0 ? 'Completed' : 'Error', pid: undefined });
         if (this.containers.get(c.id) === c) this.store.saveContainer(c);
@@ -176,7 +178,7 @@ export class ProcessRuntime {
         done();
       });
     });
-    this.children.set(c.id, { child, exited });
+    this.children.set(c.id, { child, exited, stopped });
     this.log(`container ${c.id.slice(0, 13)} (${c.name}) started: pid ${child.pid}, argv ${JSON.stringify(c.argv)}`);
   }
 
@@ -224,6 +226,12 @@ export class ProcessRuntime {
   }
 
   state(id: string): ContainerStateName { return this.container(id).state; }
+
+  // Fires when the container's main process exits (already fired if it is not running): exec sessions end then.
+  stoppedSignal(id: string): AbortSignal {
+    const c = this.containers.get(id) ?? [...this.containers.values()].find((x) => id.length >= 4 && x.id.startsWith(id));
+    return (c && this.children.get(c.id)?.stopped.signal) || AbortSignal.abort();
+  }
 
   // Kills every container process: the shim owns them, and a checkpoint leaves no orphans.
   async close(): Promise<void> {
