@@ -181,9 +181,10 @@ test('watch from a resourceVersion replays later events; too old is an ERROR eve
   const { call, url } = await start(t);
   const a = (await call('POST', '/api/v1/namespaces/default/pods', pod('a'))).body;
   await call('DELETE', '/api/v1/namespaces/default/pods/a');
-  const w = watchLines(`${url}/api/v1/namespaces/default/pods?watch=1&resourceVersion=${a.metadata.resourceVersion}`, 1);
+  const w = watchLines(`${url}/api/v1/namespaces/default/pods?watch=1&resourceVersion=${a.metadata.resourceVersion}`, 2);
   t.after(w.abort);
-  assert.deepEqual((await w.events).map((e) => e.type), ['DELETED']);
+  // An unscheduled pod is deleted at once, but gracefully: first marked with grace 0 (MODIFIED), then removed.
+  assert.deepEqual((await w.events).map((e) => [e.type, e.object.metadata.deletionGracePeriodSeconds]), [['MODIFIED', 0], ['DELETED', 0]]);
 });
 
 test('watch too old: 410 Expired as an ERROR event', async (t) => {
