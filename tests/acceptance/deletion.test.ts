@@ -92,7 +92,7 @@ function deletionTests(slug: string, opts: { stubbornContainer: boolean }): void
       if (opts.stubbornContainer) {
         const marked = await waitFor(async () => {
           const p = await ctx.client.get<Pod>('/api/v1/namespaces/default/pods/del-now');
-          return p.metadata.deletionTimestamp && p;
+          return p.metadata.deletionTimestamp ? p : undefined;
         }, { timeoutMs: 10_000, what: 'the pod marked for deletion' });
         assert.equal(marked.metadata.deletionGracePeriodSeconds, 1);
       }
@@ -121,6 +121,22 @@ function deletionTests(slug: string, opts: { stubbornContainer: boolean }): void
     });
   });
 }
+
+// Chapter 2: no node, so the pod is deleted at once; the API server runs exec itself and ends its sessions then.
+describe('deletion (exec-subresource): an exec into a pod that is deleted ends', () => {
+  const ctx = useCheckpoint('exec-subresource');
+  test('kubectl delete pod while an exec runs: the pod goes at once, and so does the exec, with exit code 137', async (t) => {
+    if (!ctx.kubectl) return t.skip('the real kubectl is not on PATH');
+    await ctx.createPod('del-local');
+    const session = execLoop(ctx, 'del-local');
+    await waitFor(() => session.lines() >= 3, { timeoutMs: 20_000, what: 'exec output' });
+    const d = await ctx.k('delete', 'pod', 'del-local');
+    assert.deepEqual([d.code, d.stdout, d.stderr], [0, 'pod "del-local" deleted\n', '']);
+    const e = await endsWithin(session.done, 2000, 'the exec session');
+    assert.equal(e.code, 137, e.stderr);
+    assert.equal(e.stderr, 'command terminated with exit code 137\n');
+  });
+});
 
 deletionTests('streaming', { stubbornContainer: true });
 deletionTests('nodes', { stubbornContainer: false });
