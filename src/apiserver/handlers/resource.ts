@@ -101,9 +101,8 @@ export async function serveResource<T extends KObject>(req: IncomingMessage, res
       const apply = await readPatch<T>(req);
       return send(200, await patchWithRetry(store, namespace, name, apply, (next) => store.update(namespace, name, next)));
     }
-    case 'DELETE': {
-      return send(200, await store.delete(namespace, name, await readDeleteOptions(req, query)));
-    }
+    // The answer is the object: marked for deletion (a pod on a node), or as it was when removed.
+    case 'DELETE': return send(200, await store.delete(namespace, name, await readDeleteOptions(req, query)));
     default: throw methodNotAllowed();
   }
 }

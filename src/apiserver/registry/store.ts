@@ -153,7 +153,6 @@ export class Store<T extends KObject> {
     }
   }
 
-  // #region store-delete
   // Without options (an internal caller), the object goes at once. With options (every DELETE request), a
   // strategy that deletes gracefully first marks it with deletionTimestamp and deletionGracePeriodSeconds;
   // it is removed when that period is 0, or later by whoever finishes the deletion (for pods, the kubelet).
@@ -188,7 +187,6 @@ export class Store<T extends KObject> {
       return deleted;
     }
   }
-  // #endregion store-delete
 
   private checkPreconditions(cur: T, pre: Preconditions): void {
     const name = cur.metadata.name ?? '';
