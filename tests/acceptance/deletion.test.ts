@@ -101,6 +101,19 @@ function deletionTests(slug: string, opts: { stubbornContainer: boolean }): void
       assert.equal(await gone(ctx, 'del-now'), true);
     });
 
+    test('a second, shorter delete shortens the grace period the kubelet is already waiting out', async (t) => {
+      if (!ctx.kubectl || !opts.stubbornContainer) return t.skip(ctx.kubectl ? 'no container processes to wait for here' : 'the real kubectl is not on PATH');
+      await createPod('del-short', 600);
+      await ctx.phase('del-short', 'Running');
+      const first = await ctx.k('delete', 'pod', 'del-short', '--wait=false');
+      assert.equal(first.code, 0, first.stderr);
+      await waitFor(async () => / Terminating /.test((await ctx.k('get', 'po', 'del-short')).stdout), { timeoutMs: 10_000, what: 'Terminating' });
+      // Ten minutes to go: the kubelet's StopContainer is waiting. A second delete asks for 2 s.
+      const d = await kubectlAsync(ctx, 'delete', 'pod', 'del-short', '--grace-period=2', '--timeout=60s');
+      assert.deepEqual([d.code, d.stdout, d.stderr], [0, 'pod "del-short" deleted\n', '']);
+      assert.equal(await gone(ctx, 'del-short'), true);
+    });
+
     test('kubectl delete --force --grace-period=0: the warning, "force deleted", gone at once; the node still stops the container', async (t) => {
       if (!ctx.kubectl) return t.skip('the real kubectl is not on PATH');
       await createPod('del-force', 2);
