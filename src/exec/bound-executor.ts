@@ -14,11 +14,21 @@ export class ContainerBoundExecutor implements Executor {
 
   async execInContainer(target: ExecTarget, streams: ExecStreams, signal: AbortSignal): Promise<ExecResult> {
     const done = new AbortController();
+    const either = new AbortController();
+    const stopped = this.stopped(target, done.signal);
+    // Either way the inner executor kills the command's process group: the client left, or the container stopped
+    // (then the command ends as SIGKILL does, exit code 137, and the client hears that on the error channel).
+    // Listeners by hand, removed when the session ends: a container's signal lives long and sees many sessions.
+    const abort = () => either.abort();
+    for (const s of [signal, stopped]) {
+      if (s.aborted) either.abort();
+      else s.addEventListener('abort', abort, { once: true });
+    }
     try {
-      // Either way the inner executor kills the command's process group: the client left, or the container stopped
-      // (then the command ends as SIGKILL does, exit code 137, and the client hears that on the error channel).
-      return await this.inner.execInContainer(target, streams, AbortSignal.any([signal, this.stopped(target, done.signal)]));
+      return await this.inner.execInContainer(target, streams, either.signal);
     } finally {
+      signal.removeEventListener('abort', abort);
+      stopped.removeEventListener('abort', abort);
       done.abort();
     }
   }
