@@ -28,6 +28,7 @@ export class Kubelet {
   private readonly workers = new Map<string, Promise<void>>();  // one sync at a time per pod uid
   private readonly reported = new Map<string, string>();         // uid → the status we last wrote
   private readonly terminating = new Map<string, number>();      // uid → the grace period its containers are stopping with
+  private readonly terminated = new Set<string>();               // uids stopped and confirmed: later updates change nothing
   private heartbeat?: NodeJS.Timeout;
   private resync?: NodeJS.Timeout;
   private reflector?: Promise<void>;
@@ -90,7 +91,11 @@ export class Kubelet {
   private update(pod: Pod, op: string): void {
     const old = this.podManager.addOrUpdate(pod);
     if (!old || old.metadata.uid !== pod.metadata.uid) this.log(`SyncLoop ${op} ${pod.metadata.namespace}/${pod.metadata.name}`);
-    if (pod.metadata.deletionTimestamp) return this.terminating.has(pod.metadata.uid ?? '') ? this.shorten(pod) : this.enqueue(pod, () => this.terminate(pod));
+    if (pod.metadata.deletionTimestamp) {
+      const uid = pod.metadata.uid ?? '';
+      if (this.terminated.has(uid)) return;
+      return this.terminating.has(uid) ? this.shorten(pod) : this.enqueue(pod, () => this.terminate(pod));
+    }
     this.enqueue(pod, () => this.syncPod(pod));
   }
 
@@ -100,6 +105,7 @@ export class Kubelet {
     this.log(`SyncLoop REMOVE ${pod.metadata.namespace}/${pod.metadata.name}`);
     this.podManager.remove(pod);
     this.reported.delete(pod.metadata.uid ?? '');
+    if (this.terminated.delete(pod.metadata.uid ?? '')) return;   // stopped already
     this.enqueue(pod, () => this.opts.runtime.killPod(pod, effectiveGracePeriod(pod)));
   }
 
@@ -151,6 +157,7 @@ export class Kubelet {
   // same name is never deleted by mistake (pod_workers.go syncTerminatingPod, status_manager.go syncPod).
   private async terminate(pod: Pod): Promise<void> {
     const uid = pod.metadata.uid ?? '';
+    if (this.terminated.has(uid)) return;
     const grace = effectiveGracePeriod(pod);
     this.log(`Killing pod ${pod.metadata.namespace}/${pod.metadata.name} with a grace period of ${grace}s`);
     this.terminating.set(uid, grace);
@@ -159,12 +166,15 @@ export class Kubelet {
     } finally {
       this.terminating.delete(uid);
     }
+    this.terminated.add(uid);
     try {
       await this.opts.client.delete(`/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}`,
         { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0, preconditions: { uid } }, undefined, { signal: this.abort.signal });
       this.log(`Pod ${pod.metadata.namespace}/${pod.metadata.name} fully terminated and removed from the API server`);
     } catch (err) {
-      if (!(err instanceof StatusError) || (err.code !== 404 && err.code !== 409)) throw err;
+      if (err instanceof StatusError && (err.code === 404 || err.code === 409)) return;
+      this.terminated.delete(uid);   // not confirmed: the next resync tries again
+      throw err;
     }
   }
 
