@@ -38,7 +38,8 @@ export class DirectExecStrategy implements CriExecStrategy {
 const WATCH_INTERVAL_MS = 500;
 
 // Asks ContainerStatus twice a second, while the session lasts, and fires once the container is no longer
-// running (or no longer exists). A runtime that does not answer proves nothing: keep asking.
+// running or no longer exists, or the runtime is gone (UNAVAILABLE: the shim's containers die with it). A slow
+// answer proves nothing: keep asking.
 function watchContainer(runtime: RuntimeService, id: string, done: AbortSignal): AbortSignal {
   const stopped = new AbortController();
   let asking = false;
@@ -47,7 +48,7 @@ function watchContainer(runtime: RuntimeService, id: string, done: AbortSignal):
     asking = true;
     runtime.containerStatus(id).then(
       (res) => { if (res.status?.state !== 'CONTAINER_RUNNING') stopped.abort(); },
-      (err: { code?: number }) => { if (err.code === GrpcCode.NOT_FOUND) stopped.abort(); },
+      (err: { code?: number }) => { if (err.code === GrpcCode.NOT_FOUND || err.code === GrpcCode.UNAVAILABLE) stopped.abort(); },
     ).finally(() => { asking = false; });
   }, WATCH_INTERVAL_MS);
   const stop = () => clearInterval(timer);
