@@ -41,7 +41,12 @@ await step('Create a namespace: kubectl sends this one as protobuf.', ['kubectl'
 await step('Four namespaces exist from the start, and now a fifth.', ['kubectl', 'get', 'ns']);
 await step('No nodes yet: that is why the pod stays Pending.', ['kubectl', 'get', 'nodes']);
 await step('Our own kubectl makes the same requests, and logs them the same way.', ours('-v=6', 'get', 'po', 'nginx'));
-await step('Delete: a DELETE, then GETs until the pod answers 404.', ['kubectl', '-v=6', 'delete', 'pod', 'nginx']);
+await step('Delete: a DELETE, then GETs until the pod answers 404. No node runs it, so it goes at once.', ['kubectl', '-v=6', 'delete', 'pod', 'nginx']);
+await step('A pod that names a node is deleted gracefully.',
+  'echo \'{"apiVersion":"v1","kind":"Pod","metadata":{"name":"pinned"},"spec":{"nodeName":"node-1","containers":[{"name":"app","image":"nginx"}]}}\' | kubectl apply -f -');
+await step('The DELETE only marks it: deletionTimestamp, a grace period of 30 s.', ['kubectl', 'delete', 'pod', 'pinned', '--wait=false']);
+await step('Terminating, until its node confirms. node-1 does not exist, so nobody will.', ['kubectl', 'get', 'po', 'pinned']);
+await step('--force --grace-period=0 removes it at once, and warns what that means.', ['kubectl', 'delete', 'pod', 'pinned', '--force', '--grace-period=0']);
 await step('Manifests: kubectl reads /openapi/v3, sees that the server validates, and sends the object.',
   'echo \'{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web"},"spec":{"containers":[{"name":"web","image":"nginx"}]}}\' | kubectl apply -f -');
 await step('Delete it.', ['kubectl', 'delete', 'pod', 'web']);

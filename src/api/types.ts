@@ -7,7 +7,8 @@ export interface ObjectMeta {
   uid?: string;
   resourceVersion?: string;
   creationTimestamp?: string | null;
-  deletionTimestamp?: string;
+  deletionTimestamp?: string;            // when a graceful delete ends: set by the server, never by a client
+  deletionGracePeriodSeconds?: number;   // the grace period that deletion was given
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
 }

@@ -35,7 +35,12 @@ export const commandFlags: Record<string, FlagSpec[]> = {
     { name: 'env', type: 'stringArray' },
     { name: 'command', type: 'bool' },
   ],
-  delete: [{ name: 'wait', type: 'bool', default: true }],
+  delete: [
+    { name: 'wait', type: 'bool', default: true },
+    { name: 'grace-period', type: 'int', default: -1 },
+    { name: 'now', type: 'bool' },
+    { name: 'force', type: 'bool' },
+  ],
   exec: [
     { name: 'stdin', short: 'i', type: 'bool' },
     { name: 'tty', short: 't', type: 'bool' },

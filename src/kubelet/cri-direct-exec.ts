@@ -2,8 +2,10 @@
 // inside the container's folder with its environment, as reported by a verbose ContainerStatus.
 // (Old kubelets did this through dockershim's in-process exec handler; chapter 5 replaces it with CRI Exec.)
 import { StatusError } from '../api/status.ts';
+import { ContainerBoundExecutor } from '../exec/bound-executor.ts';
 import type { RuntimeService } from '../cri/instrumented.ts';
 import { ContainerSessions } from '../exec/process-groups.ts';
+import { GrpcCode } from '../cri/grpc-status.ts';
 import { ProcessExecutor, type ProcessSpec } from '../shim/process-executor.ts';
 import { criErrorToStatus } from './cri-errors.ts';
 import type { CriExecRequest, CriExecStrategy } from './cri-exec.ts';
@@ -16,7 +18,9 @@ export class DirectExecStrategy implements CriExecStrategy {
   async getExec(runtime: RuntimeService, req: CriExecRequest): Promise<ExecDestination> {
     const spec = await this.processSpec(runtime, req.containerId, req.container);
     // The executor asks again at start: the container may stop between this call and the upgrade.
-    const executor = new ProcessExecutor(async (id) => (id === req.containerId ? this.processSpec(runtime, id, req.container) : spec), this.hop);
+    const inner = new ProcessExecutor(async (id) => (id === req.containerId ? this.processSpec(runtime, id, req.container) : spec), this.hop);
+    // The command runs here, outside the container: nothing ends it when the container stops unless we look.
+    const executor = new ContainerBoundExecutor(inner, (_target, done) => watchContainer(runtime, req.containerId, done));
     return { kind: 'executor', executor, target: { container: req.containerId, cmd: req.cmd } };
   }
 
@@ -33,3 +37,25 @@ export class DirectExecStrategy implements CriExecStrategy {
   }
 }
 // #endregion direct-exec
+
+const WATCH_INTERVAL_MS = 500;
+
+// Asks ContainerStatus twice a second, while the session lasts, and fires once the container is no longer
+// running or no longer exists, or the runtime is gone (UNAVAILABLE: the shim's containers die with it). A slow
+// answer proves nothing: keep asking.
+function watchContainer(runtime: RuntimeService, id: string, done: AbortSignal): AbortSignal {
+  const stopped = new AbortController();
+  let asking = false;
+  const timer = setInterval(() => {
+    if (asking) return;
+    asking = true;
+    runtime.containerStatus(id).then(
+      (res) => { if (res.status?.state !== 'CONTAINER_RUNNING') stopped.abort(); },
+      (err: { code?: number }) => { if (err.code === GrpcCode.NOT_FOUND || err.code === GrpcCode.UNAVAILABLE) stopped.abort(); },
+    ).finally(() => { asking = false; });
+  }, WATCH_INTERVAL_MS);
+  const stop = () => clearInterval(timer);
+  stopped.signal.addEventListener('abort', stop, { once: true });
+  done.addEventListener('abort', stop, { once: true });
+  return stopped.signal;
+}

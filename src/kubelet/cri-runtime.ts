@@ -21,6 +21,8 @@ export const CONTAINER_NAME = 'io.kubernetes.container.name';
 // CrashLoopBackOff: 10 s, doubling, capped at 5 minutes (the kubelet's backOffPeriod and MaxContainerBackOff).
 const BACKOFF_BASE_MS = 10_000;
 const BACKOFF_MAX_MS = 300_000;
+// kuberuntime_container.go minimumGracePeriodInSeconds.
+const MINIMUM_GRACE_PERIOD_SECONDS = 2;
 
 export interface CriRuntimeOptions {
   nodeName: string;
@@ -162,9 +164,12 @@ export class CriRuntime implements KubeletRuntime {
     return criPodStatus(pod, { hostIP: this.opts.hostIP, podIP, runtimeName, sandbox, attempts, waiting: this.waiting.get(pod.metadata.uid ?? '') ?? {} });
   }
 
-  // KillPod: stop every container with the pod's grace period, then the sandbox; and remove them all.
-  async killPod(pod: Pod): Promise<void> {
-    const grace = pod.spec.terminationGracePeriodSeconds ?? 30;
+  // #region kill-pod
+  // KillPod: stop every container with the grace period, then the sandbox; and remove them all. StopContainer's
+  // timeout is the grace period: the runtime sends SIGTERM, and SIGKILL when it runs out (killContainer, which
+  // gives every container at least 2 s).
+  async killPod(pod: Pod, gracePeriodOverride?: number): Promise<void> {
+    const grace = Math.max(gracePeriodOverride ?? pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 2, MINIMUM_GRACE_PERIOD_SECONDS);
     for (const s of await this.sandboxes(pod)) {
       const containers = await this.opts.runtime.listContainers({ pod_sandbox_id: s.id });
       await Promise.all(containers.filter((c) => c.state === 'CONTAINER_RUNNING').map((c) => this.opts.runtime.stopContainer(c.id, grace)));
@@ -173,6 +178,7 @@ export class CriRuntime implements KubeletRuntime {
     }
     this.waiting.delete(pod.metadata.uid ?? '');
   }
+  // #endregion kill-pod
 
   // #region get-exec
   // GetExec: the container must be running, found over CRI by the labels the kubelet put on it.

@@ -6,6 +6,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pod, PodStatus } from '../api/types.ts';
 import { StatusError } from '../api/status.ts';
+import { ContainerBoundExecutor } from '../exec/bound-executor.ts';
 import { LocalExecutor } from '../exec/local.ts';
 import { ContainerSessions, killRecordedSessions } from '../exec/process-groups.ts';
 import type { ExecDestination, ExecStreamOptions, KubeletRuntime } from './runtime.ts';
@@ -25,6 +26,7 @@ interface Admitted { startTime: string; containerIDs: Record<string, string> }
 
 export class HostRuntime implements KubeletRuntime {
   private readonly pods = new Map<string, Admitted>();   // by uid
+  private readonly stopped = new Map<string, AbortController>();   // by uid: aborted when the pod is killed
   private readonly hop: string;
 
   constructor(private readonly opts: HostRuntimeOptions) {
@@ -63,6 +65,7 @@ export class HostRuntime implements KubeletRuntime {
       await mkdir(this.containerDir(pod, c.name), { recursive: true });
       containerIDs[c.name] = `host://${createHash('sha256').update(`${uid}/${c.name}`).digest('hex')}`;
     }
+    this.stopped.set(uid, new AbortController());
     this.pods.set(uid, { startTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), containerIDs });
   }
 
@@ -73,9 +76,14 @@ export class HostRuntime implements KubeletRuntime {
     return runningPodStatus(pod, { hostIP: this.opts.hostIP, podIP: this.opts.hostIP, ...admitted });
   }
 
-  async killPod(pod: Pod): Promise<void> {
-    this.pods.delete(pod.metadata.uid ?? '');
-    this.sessions(pod).end(); // what was exec'd in the pod ends with it
+  // A host "container" has no process of its own to send SIGTERM to, so the grace period has nothing to wait
+  // for: it stops at once, and the commands exec'd in it are killed, as a container's are when its init dies.
+  async killPod(pod: Pod, _gracePeriodOverride?: number): Promise<void> {
+    const uid = pod.metadata.uid ?? '';
+    this.stopped.get(uid)?.abort();
+    this.stopped.delete(uid);
+    this.pods.delete(uid);
+    this.sessions(pod).end(); // and whatever those commands started, from the sessions on disk
     await rm(this.podDir(pod), { recursive: true, force: true });
   }
 
@@ -91,13 +99,18 @@ export class HostRuntime implements KubeletRuntime {
     // What the command sees of where it runs: proof, from inside, of which node an exec landed on.
     Object.assign(env, { NODE_NAME: this.opts.nodeName, POD_NAME: pod.metadata.name, POD_NAMESPACE: pod.metadata.namespace, HOSTNAME: pod.metadata.name });
     const sessions = this.sessions(pod);
+    const stopped = this.stopped.get(pod.metadata.uid ?? '')?.signal ?? AbortSignal.abort();
     return {
       kind: 'executor',
-      executor: new LocalExecutor({ env, hop: this.hop, track: (pid) => { sessions.open(); sessions.add(pid); } }),
+      executor: new ContainerBoundExecutor(new LocalExecutor({ env, hop: this.hop, track: (pid) => { sessions.open(); sessions.add(pid); } }), () => stopped),
       target: { container: this.containerDir(pod, container), cmd },
     };
   }
   // #endregion host-get-exec
 
-  async close(): Promise<void> { this.pods.clear(); }
+  async close(): Promise<void> {
+    for (const c of this.stopped.values()) c.abort();
+    this.stopped.clear();
+    this.pods.clear();
+  }
 }

@@ -30,6 +30,8 @@ export class Kubelet {
   private readonly abort = new AbortController();
   private readonly workers = new Map<string, Promise<void>>();  // one sync at a time per pod uid
   private readonly reported = new Map<string, string>();         // uid → the status we last wrote
+  private readonly terminating = new Map<string, number>();      // uid → the grace period its containers are stopping with
+  private readonly terminated = new Set<string>();               // uids stopped and confirmed: later updates change nothing
   private heartbeat?: NodeJS.Timeout;
   private resync?: NodeJS.Timeout;
   private reflector?: Promise<void>;
@@ -153,15 +155,22 @@ export class Kubelet {
   private update(pod: Pod, op: string): void {
     const old = this.podManager.addOrUpdate(pod);
     if (!old || old.metadata.uid !== pod.metadata.uid) this.log(`SyncLoop ${op} ${pod.metadata.namespace}/${pod.metadata.name}`);
-    if (pod.metadata.deletionTimestamp) return this.enqueue(pod, () => this.terminate(pod));
+    if (pod.metadata.deletionTimestamp) {
+      const uid = pod.metadata.uid ?? '';
+      if (this.terminated.has(uid)) return;
+      return this.terminating.has(uid) ? this.shorten(pod) : this.enqueue(pod, () => this.terminate(pod));
+    }
     this.enqueue(pod, () => this.syncPod(pod));
   }
 
+  // Gone from the API server without the kubelet's confirmation (a forced delete): stop it all the same,
+  // with the grace period the pod was given.
   private forget(pod: Pod): void {
     this.log(`SyncLoop REMOVE ${pod.metadata.namespace}/${pod.metadata.name}`);
     this.podManager.remove(pod);
     this.reported.delete(pod.metadata.uid ?? '');
-    this.enqueue(pod, () => this.opts.runtime.killPod(pod));
+    if (this.terminated.delete(pod.metadata.uid ?? '')) return;   // stopped already
+    this.enqueue(pod, () => this.opts.runtime.killPod(pod, effectiveGracePeriod(pod)));
   }
 
   private enqueue(pod: Pod, work: () => Promise<void>): void {
@@ -207,16 +216,44 @@ export class Kubelet {
     }
   }
 
-  // A graceful delete: stop the pod, then finish the deletion with grace period 0, as the kubelet does.
+  // #region terminate
+  // A graceful delete (deletionTimestamp set): stop the containers with the grace period (SIGTERM, SIGKILL when
+  // it ends), then finish the deletion with grace period 0 and the pod's uid as precondition, so a new pod of the
+  // same name is never deleted by mistake (pod_workers.go syncTerminatingPod, status_manager.go syncPod).
   private async terminate(pod: Pod): Promise<void> {
-    await this.opts.runtime.killPod(pod);
+    const uid = pod.metadata.uid ?? '';
+    if (this.terminated.has(uid)) return;
+    const grace = effectiveGracePeriod(pod);
+    this.log(`Killing pod ${pod.metadata.namespace}/${pod.metadata.name} with a grace period of ${grace}s`);
+    this.terminating.set(uid, grace);
+    try {
+      await this.opts.runtime.killPod(pod, grace);
+    } finally {
+      this.terminating.delete(uid);
+    }
+    this.terminated.add(uid);
     try {
       await this.opts.client.delete(`/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}`,
-        { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } }, undefined, { signal: this.abort.signal });
+        { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0, preconditions: { uid } }, undefined, { signal: this.abort.signal });
+      this.log(`Pod ${pod.metadata.namespace}/${pod.metadata.name} fully terminated and removed from the API server`);
     } catch (err) {
-      if (!(err instanceof StatusError) || (err.code !== 404 && err.code !== 409)) throw err;
+      if (err instanceof StatusError && (err.code === 404 || err.code === 409)) return;
+      this.terminated.delete(uid);   // not confirmed: the next resync tries again
+      throw err;
     }
   }
+
+  // A second delete shortened the grace period while the containers stop: stop them again, sooner. The
+  // runtime's first stop is still waiting; whichever SIGKILL comes first ends the containers.
+  private shorten(pod: Pod): void {
+    const uid = pod.metadata.uid ?? '';
+    const grace = effectiveGracePeriod(pod);
+    if (grace >= (this.terminating.get(uid) ?? 0)) return;
+    this.terminating.set(uid, grace);
+    this.log(`Killing pod ${pod.metadata.namespace}/${pod.metadata.name} again with a shorter grace period of ${grace}s`);
+    this.opts.runtime.killPod(pod, grace).catch((err) => this.log(`Error killing pod ${pod.metadata.namespace}/${pod.metadata.name}: ${(err as Error).message}`));
+  }
+  // #endregion terminate
 
   async close(): Promise<void> {
     this.abort.abort();
@@ -229,6 +266,14 @@ export class Kubelet {
     await Promise.allSettled([...this.workers.values()]);
     await this.opts.runtime.close?.();
   }
+}
+
+// calculateEffectiveGracePeriod (pod_workers.go): the API server's deletionGracePeriodSeconds, else the pod's
+// terminationGracePeriodSeconds (a forced delete's 0 means "not said"), and never less than 1 second.
+export function effectiveGracePeriod(pod: Pod): number {
+  const fromServer = pod.metadata.deletionGracePeriodSeconds ?? 0;
+  const grace = fromServer > 0 ? fromServer : (pod.spec.terminationGracePeriodSeconds ?? 0);
+  return Math.max(grace, 1);
 }
 
 const conditionStatuses = (s: PodStatus | undefined) => JSON.stringify((s?.conditions ?? []).map((c) => [c.type, c.status]));

@@ -26,8 +26,9 @@ export interface KubeletRuntime {
   syncPod(pod: Pod): Promise<void>;
   // The status the kubelet reports through pods/status (phase, conditions, containerStatuses, IPs, startTime).
   podStatus(pod: Pod): Promise<PodStatus>;
-  // Stop and remove everything the runtime holds for the pod.
-  killPod(pod: Pod): Promise<void>;
+  // Stop and remove everything the runtime holds for the pod: each container gets SIGTERM, then SIGKILL after
+  // the grace period (the override if given, else the pod's own); exec sessions in a stopped container end.
+  killPod(pod: Pod, gracePeriodOverride?: number): Promise<void>;
   // Find the container (it must be running) and say where its exec goes.
   // Throws a StatusError (404 container not found, 500 runtime errors, 429 from a full request cache).
   getExec(pod: Pod, container: string, cmd: string[], opts: ExecStreamOptions): Promise<ExecDestination>;

@@ -26,7 +26,7 @@ export class ProcessRuntime {
   private readonly store: RecordStore;
   private readonly sandboxes = new Map<string, SandboxRecord>();
   private readonly containers = new Map<string, ContainerRecord>();
-  private readonly children = new Map<string, { child: ChildProcess; exited: Promise<void> }>();
+  private readonly children = new Map<string, { child: ChildProcess; exited: Promise<void>; stopped: AbortController }>();
 
   constructor(readonly root: string, private readonly log: (line: string) => void = () => {}) {
     this.store = new RecordStore(root);
@@ -170,11 +170,13 @@ export class ProcessRuntime {
     sessions.add(child.pid!);
     Object.assign(c, { state: 'CONTAINER_RUNNING', startedAt: nowNanos(), pid: child.pid });
     this.store.saveContainer(c);
+    const stopped = new AbortController();
     const exited = new Promise<void>((done) => {
       child.once('exit', (code, signal) => {
         const exitCode = exitCodeOf(code, signal);
         // As when a pid namespace's init dies: whatever the container or an exec in it started ends with it.
         sessions.end();
+        stopped.abort();
         Object.assign(c, { state: 'CONTAINER_EXITED', exitCode, finishedAt: nowNanos(), reason: exitCode === 0 ? 'Completed' : 'Error', pid: undefined });
         if (this.containers.get(c.id) === c) this.store.saveContainer(c);
         this.children.delete(c.id);
@@ -182,7 +184,7 @@ export class ProcessRuntime {
         done();
       });
     });
-    this.children.set(c.id, { child, exited });
+    this.children.set(c.id, { child, exited, stopped });
     this.log(`container ${c.id.slice(0, 13)} (${c.name}) started: pid ${child.pid}, argv ${JSON.stringify(c.argv)}`);
   }
 
@@ -234,6 +236,12 @@ export class ProcessRuntime {
   // Where the sessions of a container's processes are recorded (see exec/process-groups.ts): its main process's,
   // and each exec's, so that they all end with the container.
   sessions(c: ContainerRecord): ContainerSessions { return new ContainerSessions(join(c.dir, 'sessions')); }
+
+  // Fires when the container's main process exits (already fired if it is not running): exec sessions end then.
+  stoppedSignal(id: string): AbortSignal {
+    const c = this.containers.get(id) ?? [...this.containers.values()].find((x) => id.length >= 4 && x.id.startsWith(id));
+    return (c && this.children.get(c.id)?.stopped.signal) || AbortSignal.abort();
+  }
 
   // Kills every container process: the shim owns them, and a checkpoint leaves no orphans.
   async close(): Promise<void> {

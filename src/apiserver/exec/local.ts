@@ -5,6 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { badRequest, toStatus } from '../../api/status.ts';
 import type { Pod } from '../../api/types.ts';
+import { ContainerBoundExecutor } from '../../exec/bound-executor.ts';
 import { LocalExecutor } from '../../exec/local.ts';
 import { serveExec } from '../../remotecommand/serve-exec.ts';
 import { writeStatusAndClose } from '../../util/raw-response.ts';
@@ -13,6 +14,9 @@ import type { ExecBackend, PodExecOptions } from './backend.ts';
 export interface LocalExecBackendOptions {
   stateDir: string;
   log?: (line: string) => void;
+  // The pods registry: when a pod is deleted, the commands exec'd into it are killed, as a kubelet stopping
+  // its containers would (no session outlives its pod).
+  pods?: { afterDelete: ((pod: Pod) => Promise<void>)[] };
 }
 
 const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -30,7 +34,26 @@ export function podFolder(stateDir: string, namespace: string, name: string): st
 // #endregion pod-folder
 
 export class LocalExecBackend implements ExecBackend {
-  constructor(private readonly opts: LocalExecBackendOptions) {}
+  // pod uid → aborted when the pod is deleted, and how many sessions still watch it (then forgotten).
+  private readonly live = new Map<string, { deleted: AbortController; sessions: number }>();
+
+  constructor(private readonly opts: LocalExecBackendOptions) {
+    opts.pods?.afterDelete.push(async (pod) => {
+      this.live.get(pod.metadata.uid ?? '')?.deleted.abort();
+      this.live.delete(pod.metadata.uid ?? '');
+    });
+  }
+
+  private podDeleted(uid: string, sessionDone: AbortSignal): AbortSignal {
+    let entry = this.live.get(uid);
+    if (!entry) this.live.set(uid, entry = { deleted: new AbortController(), sessions: 0 });
+    const e = entry;
+    e.sessions++;
+    sessionDone.addEventListener('abort', () => {
+      if (--e.sessions === 0 && this.live.get(uid) === e) this.live.delete(uid);
+    }, { once: true });
+    return e.deleted.signal;
+  }
 
   // #region connect
   async connect(req: IncomingMessage, socket: Duplex, head: Buffer, pod: Pod, options: PodExecOptions): Promise<void> {
@@ -50,7 +73,8 @@ export class LocalExecBackend implements ExecBackend {
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: folder, HOSTNAME: name };
     for (const e of container?.env ?? []) env[e.name] = e.value ?? '';
     // Pipes only (LocalExecutor.supportsTTY is false): serveExec refuses tty until chapter 7.
-    const executor = new LocalExecutor({ env });
+    const uid = pod.metadata.uid ?? '';
+    const executor = new ContainerBoundExecutor(new LocalExecutor({ env }), (_target, done) => this.podDeleted(uid, done));
     // The command's words stay out of the log (they may hold secrets): only how many there are.
     log(`exec ${namespace}/${name} [${options.command.length} command word${options.command.length === 1 ? '' : 's'}] in ${folder}`);
     const status = await serveExec(req, socket, head, {

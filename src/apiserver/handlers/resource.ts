@@ -2,7 +2,7 @@
 // (k8s.io/apiserver/pkg/endpoints/handlers: get.go, create.go, update.go, patch.go, delete.go).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { badRequest, methodNotAllowed, StatusError, unprocessable, unsupportedMediaType } from '../../api/status.ts';
-import type { Store } from '../registry/store.ts';
+import type { DeleteOptions, Store } from '../registry/store.ts';
 import type { KObject } from '../registry/strategy.ts';
 import { matchesFields, parseFieldSelector } from '../selectors/fields.ts';
 import { matchesLabels, parseLabelSelector } from '../selectors/labels.ts';
@@ -51,6 +51,20 @@ export async function patchWithRetry<T extends KObject>(store: Store<T>, namespa
   }
 }
 
+// DeleteOptions from the body (what kubectl sends), or ?gracePeriodSeconds= on the URL (as curl users do).
+async function readDeleteOptions(req: IncomingMessage, query: URLSearchParams): Promise<DeleteOptions> {
+  const body = await readBody(req);
+  let options: DeleteOptions = {};
+  if (body.length) {
+    try { options = JSON.parse(body.toString('utf8')) as DeleteOptions; } catch { options = null as unknown as DeleteOptions; }
+    if (typeof options !== 'object' || options === null) throw badRequest('the body of the delete request could not be decoded as DeleteOptions');
+  }
+  const fromQuery = query.get('gracePeriodSeconds');
+  const grace = options.gracePeriodSeconds ?? (fromQuery === null ? undefined : Number(fromQuery));
+  if (grace !== undefined && !Number.isInteger(grace)) throw badRequest(`invalid gracePeriodSeconds: ${JSON.stringify(grace)}`);
+  return { gracePeriodSeconds: grace, preconditions: options.preconditions ?? {} };
+}
+
 // #region resource-handler
 export async function serveResource<T extends KObject>(req: IncomingMessage, res: ServerResponse, store: Store<T>, r: ResourceRequest): Promise<void> {
   const { namespace, name, query } = r;
@@ -87,16 +101,8 @@ export async function serveResource<T extends KObject>(req: IncomingMessage, res
       const apply = await readPatch<T>(req);
       return send(200, await patchWithRetry(store, namespace, name, apply, (next) => store.update(namespace, name, next)));
     }
-    case 'DELETE': {
-      const body = await readBody(req);
-      let pre = {};
-      if (body.length) {
-        try { pre = (JSON.parse(body.toString('utf8')) as { preconditions?: object }).preconditions ?? {}; } catch {
-          throw badRequest('the body of the delete request could not be decoded as DeleteOptions');
-        }
-      }
-      return send(200, await store.delete(namespace, name, pre));
-    }
+    // The answer is the object: marked for deletion (a pod on a node), or as it was when removed.
+    case 'DELETE': return send(200, await store.delete(namespace, name, await readDeleteOptions(req, query)));
     default: throw methodNotAllowed();
   }
 }

@@ -87,6 +87,17 @@ function withoutImages(pod: Pod): string {
   return JSON.stringify(spec, Object.keys(spec).sort());
 }
 
+// #region check-graceful-delete
+// podStrategy.CheckGracefulDelete: the grace period asked for, else the pod's own (30 s by default). A pod
+// no node runs (unscheduled) or whose containers have all finished (Succeeded, Failed) has nothing to stop: 0.
+export function podGracePeriod(pod: Pod, requested: number | undefined): number {
+  let period = requested ?? pod.spec.terminationGracePeriodSeconds ?? 0;
+  if (!pod.spec.nodeName) period = 0;
+  if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') period = 0;
+  return period < 0 ? 1 : period;
+}
+// #endregion check-graceful-delete
+
 export const podStrategy: RESTStrategy<Pod> = {
   resource: 'pods',
   singular: 'pod',
@@ -110,6 +121,7 @@ export const podStrategy: RESTStrategy<Pod> = {
     }
     return errs;
   },
+  checkGracefulDelete: podGracePeriod,
   selectableFields: (pod) => ({
     ...metaFields(pod.metadata, true),
     'spec.nodeName': pod.spec.nodeName ?? '',

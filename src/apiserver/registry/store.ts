@@ -4,13 +4,15 @@ import { randomUUID } from 'node:crypto';
 import { alreadyExists, badRequest, conflict, expired, invalid, notFound, StatusError } from '../../api/status.ts';
 import { StorageError } from '../storage/interface.ts';
 import type { Storage, Watcher } from '../storage/interface.ts';
+import { beforeDelete, type DeleteOptions, type DeletePlan, type Preconditions } from './delete.ts';
 import type { KObject, RESTStrategy } from './strategy.ts';
+import { timestamp } from './strategy.ts';
 import { dns1123LabelErrors, dns1123SubdomainErrors, isSafeName, required } from './validation.ts';
 import type { FieldError } from './validation.ts';
 
 export interface StoreEvent<T> { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: T; prev?: T }
 export interface StoreWatch<T> extends AsyncIterable<StoreEvent<T>> { stop(): void }
-export interface Preconditions { uid?: string; resourceVersion?: string }
+export type { DeleteOptions, Preconditions };
 
 // A hook run before create (admission, in Kubernetes terms): NamespaceLifecycle is one.
 export type AdmitFn<T> = (obj: T) => Promise<void>;
@@ -24,8 +26,7 @@ export function generateName(base: string): string {
   return base.slice(0, 58) + suffix;
 }
 
-// RFC 3339 at whole seconds, as metav1.Time marshals.
-export const timestamp = (d = new Date()) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+export { timestamp };
 
 export class Store<T extends KObject> {
   readonly admit: AdmitFn<T>[] = [];
@@ -87,6 +88,7 @@ export class Store<T extends KObject> {
     meta.creationTimestamp = timestamp();
     delete meta.resourceVersion;
     delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
     this.strategy.prepareForCreate(obj);
     const nameErrors = this.strategy.nameIsLabel ? dns1123LabelErrors : dns1123SubdomainErrors;
     const errs = meta.name ? nameErrors('metadata.name', meta.name) : [required('metadata.name', 'name or generateName is required')];
@@ -122,7 +124,11 @@ export class Store<T extends KObject> {
     return this.guaranteedUpdate(namespace, name, (old) => {
       const next = structuredClone(obj);
       next.metadata = { ...next.metadata, name, namespace: old.metadata.namespace, uid: old.metadata.uid, creationTimestamp: old.metadata.creationTimestamp };
+      // Only a DELETE sets the deletion marks; an update keeps them as they are (and cannot add them).
+      delete next.metadata.deletionTimestamp;
+      delete next.metadata.deletionGracePeriodSeconds;
       if (old.metadata.deletionTimestamp) next.metadata.deletionTimestamp = old.metadata.deletionTimestamp;
+      if (old.metadata.deletionGracePeriodSeconds !== undefined) next.metadata.deletionGracePeriodSeconds = old.metadata.deletionGracePeriodSeconds;
       this.strategy.prepareForUpdate(next, old);
       this.failIfInvalid(next, this.strategy.validateUpdate(next, old));
       return next;
@@ -147,24 +153,60 @@ export class Store<T extends KObject> {
     }
   }
 
-  // Deletes at once and returns the object as it was (pods on a node would go through graceful
-  // deletion in Kubernetes; this workbook's kubelets see the DELETED event instead).
-  async delete(namespace: string | undefined, name: string, pre: Preconditions = {}): Promise<T> {
-    const cur = await this.get(namespace, name);
+  // Without options (an internal caller), the object goes at once. With options (every DELETE request), a
+  // strategy that deletes gracefully first marks it with deletionTimestamp and deletionGracePeriodSeconds;
+  // it is removed when that period is 0, or later by whoever finishes the deletion (for pods, the kubelet).
+  // Either way the answer is the object: as marked, or as it was when removed.
+  async delete(namespace: string | undefined, name: string, options?: DeleteOptions): Promise<T> {
+    const pre = options?.preconditions ?? {};
+    let cur = await this.get(namespace, name);
+    this.checkPreconditions(cur, pre);
+    for (const hook of this.beforeDelete) await hook(cur);
+    for (;;) {
+      const plan: DeletePlan<T> = options ? beforeDelete(this.strategy, cur, options) : { kind: 'now' };
+      if (plan.kind === 'pending') return cur;
+      let marked = false;
+      if (plan.kind === 'graceful') {
+        const written = await this.write(namespace, name, plan.object, cur);
+        if (!written) { cur = await this.get(namespace, name); this.checkPreconditions(cur, pre); continue; }
+        if (plan.gracePeriodSeconds > 0) return written;
+        cur = written;
+        marked = true;
+      }
+      let deleted: T;
+      try {
+        const kv = await this.storage.delete(this.key(namespace, name), Number(cur.metadata.resourceVersion));
+        deleted = this.decode(kv.value, kv.modRevision);
+      } catch (err) {
+        // Marked with grace 0 and removed by someone else meanwhile (the kubelet, a second delete): done.
+        if (marked && err instanceof StorageError && err.code === 'KeyNotFound') return cur;
+        if (err instanceof StorageError && err.code === 'Conflict') { cur = await this.get(namespace, name); this.checkPreconditions(cur, pre); continue; }
+        this.mapError(err, name);
+      }
+      for (const hook of this.afterDelete) await hook(deleted);
+      return deleted;
+    }
+  }
+
+  private checkPreconditions(cur: T, pre: Preconditions): void {
+    const name = cur.metadata.name ?? '';
     if (pre.uid && pre.uid !== cur.metadata.uid) {
       throw conflict(this.resource, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.metadata.uid}`);
     }
     if (pre.resourceVersion && pre.resourceVersion !== cur.metadata.resourceVersion) {
       throw conflict(this.resource, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion}`);
     }
-    for (const hook of this.beforeDelete) await hook(cur);
-    let deleted: T;
+  }
+
+  // One conditional write at cur's revision: the new object, or undefined if cur is no longer current.
+  private async write(namespace: string | undefined, name: string, next: T, cur: T): Promise<T | undefined> {
     try {
-      const kv = await this.storage.delete(this.key(namespace, name), Number(cur.metadata.resourceVersion));
-      deleted = this.decode(kv.value, kv.modRevision);
-    } catch (err) { this.mapError(err, name); }
-    for (const hook of this.afterDelete) await hook(deleted);
-    return deleted;
+      const kv = await this.storage.update(this.key(namespace, name), this.encode(next), Number(cur.metadata.resourceVersion));
+      return this.decode(kv.value, kv.modRevision);
+    } catch (err) {
+      if (err instanceof StorageError && err.code === 'Conflict') return undefined;
+      this.mapError(err, name);
+    }
   }
 
   // #region store-watch

@@ -30,8 +30,14 @@ export interface RESTStrategy<T extends KObject> {
   selectableFields(obj: T): Record<string, string>;
   fieldLabels: readonly string[];
   table: TableConvertor<T>;
+  // RESTGracefulDeleteStrategy.CheckGracefulDelete: absent, a delete removes the object at once. Present, it
+  // answers the grace period in seconds this delete gets (0: remove at once, after marking it as deleting).
+  checkGracefulDelete?(obj: T, gracePeriodSeconds: number | undefined): number;
 }
 // #endregion strategy
+
+// RFC 3339 at whole seconds, as metav1.Time marshals.
+export const timestamp = (d = new Date()) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export function metaFields(meta: ObjectMeta, namespaced: boolean): Record<string, string> {
   const f: Record<string, string> = { 'metadata.name': meta.name ?? '' };

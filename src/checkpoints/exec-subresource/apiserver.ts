@@ -7,6 +7,6 @@ import { plannedSubresources } from '../../apiserver/subresources.ts';
 await runAPIServer({
   subresources: {
     ...plannedSubresources(),
-    'pods/exec': execSubresource((api) => new LocalExecBackend({ stateDir: api.stateDir, log: api.log })),
+    'pods/exec': execSubresource((api) => new LocalExecBackend({ stateDir: api.stateDir, log: api.log, pods: api.pods })),
   },
 });

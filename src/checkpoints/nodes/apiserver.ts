@@ -27,7 +27,7 @@ for (const t of preferred) if (!defaultPreferredAddressTypes.includes(t)) throw 
 
 // #region exec-backend-choice
 const execBackend = (api: APIContext): ExecBackend => backendKind === 'local'
-  ? new LocalExecBackend({ stateDir: api.stateDir, log: api.log })
+  ? new LocalExecBackend({ stateDir: api.stateDir, log: api.log, pods: api.pods })
   : new KubeletExecBackend({ getNode: (name) => api.nodes.get(undefined, name), preferredAddressTypes: preferred, log: api.log });
 
 await runAPIServer({

@@ -1,10 +1,10 @@
-// kubectl delete: DELETE each named object, say so, then wait until the server no longer has it (kubectl/pkg/cmd/delete/delete.go, cmd/wait/delete.go).
+// kubectl delete: DELETE each named object with the grace period asked for, say so, then wait until the server no longer has it (kubectl/pkg/cmd/delete/delete.go, cmd/wait/delete.go).
 import { StatusError } from '../../api/status.ts';
 import type { ObjectMeta } from '../../api/types.ts';
 import { Accept } from '../../client/rest-client.ts';
 import { watch } from '../../client/watch.ts';
 import { waitFor } from '../../util/wait.ts';
-import { bool } from '../args.ts';
+import { bool, num } from '../args.ts';
 import type { APIResource } from '../discovery.ts';
 import { collectionPath, discoverCoreResources, objectPath, resolveResource, splitTypeName } from '../discovery.ts';
 import { CmdError } from '../errors.ts';
@@ -24,20 +24,43 @@ export function parseDeleteTargets(positionals: string[]): { type: string; names
 
 const isNotFound = (err: unknown) => err instanceof StatusError && err.code === 404;
 
+// #region grace-period
+// DeleteOptions.Complete and Validate: --now is --grace-period=1; a bare --grace-period=0 is turned into 1 so
+// nobody force-deletes by accident; --force alone means 0, and says what that costs.
+export function gracePeriodFlag(f: Factory): number {
+  let grace = typeof f.args.flags['grace-period'] === 'number' ? num(f.args, 'grace-period') : -1;
+  const force = bool(f.args, 'force');
+  if (bool(f.args, 'now')) {
+    if (grace !== -1) throw new CmdError('--now and --grace-period cannot be specified together');
+    grace = 1;
+  }
+  if (grace === 0 && !force) grace = 1;
+  if (force && grace < 0) grace = 0;
+  if (force && grace > 0) throw new CmdError('--force and --grace-period greater than 0 cannot be specified together');
+  return grace;
+}
+// #endregion grace-period
+
 export async function runDelete(f: Factory): Promise<void> {
   const { type, names } = parseDeleteTargets(f.args.positionals);
+  const grace = gracePeriodFlag(f);
   const client = f.client();
   const resource = resolveResource(await discoverCoreResources(client), type);
   const namespace = f.namespace();
+  if (grace === 0) {
+    f.streams.err.write('Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.\n');
+  }
   const deleted: { name: string; uid?: string }[] = [];
   let firstError: unknown;
   for (const name of names) {
     try {
       const gone = await client.json<Obj>({
         method: 'DELETE', path: objectPath(resource, namespace, name), accept: Accept.json,
-        body: { propagationPolicy: 'Background' }, source: 'helper.go:202',
+        body: grace >= 0 ? { gracePeriodSeconds: grace, propagationPolicy: 'Background' } : { propagationPolicy: 'Background' },
+        source: 'helper.go:202',
       });
-      f.streams.out.write(`${resource.singularName || resource.kind.toLowerCase()} "${name}" deleted\n`);
+      // The answer is the pod marked for deletion (or already gone): "deleted" means "asked to go".
+      f.streams.out.write(`${resource.singularName || resource.kind.toLowerCase()} "${name}" ${grace === 0 ? 'force deleted' : 'deleted'}\n`);
       deleted.push({ name, uid: gone.metadata?.uid });
     } catch (err) {
       // kubectl reports each failure and goes on with the other names, then exits 1.

@@ -109,6 +109,22 @@ test('create, get as object and as Table, list with selectors, YAML body, delete
   assert.deepEqual([gone.code, gone.body.message], [404, 'pods "a" not found']);
 });
 
+test('DELETE of a pod on a node: 200 with the marked pod (Terminating); grace from the body or ?gracePeriodSeconds; a bad one is 400', async (t) => {
+  const { call } = await start(t);
+  const onNode = (name: string) => ({ ...pod(name), spec: { nodeName: 'node-1', containers: [{ name: 'c', image: 'nginx' }] } });
+  for (const name of ['a', 'b', 'c']) assert.equal((await call('POST', '/api/v1/namespaces/default/pods', onNode(name))).code, 201);
+  const a = await call('DELETE', '/api/v1/namespaces/default/pods/a', { propagationPolicy: 'Background' });
+  assert.deepEqual([a.code, a.body.kind, a.body.metadata.deletionGracePeriodSeconds], [200, 'Pod', 30]);
+  const tableAccept = { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' };
+  assert.equal((await call('GET', '/api/v1/namespaces/default/pods/a', undefined, tableAccept)).body.rows[0].cells[2], 'Terminating');
+  assert.equal((await call('DELETE', '/api/v1/namespaces/default/pods/b', { gracePeriodSeconds: 7 })).body.metadata.deletionGracePeriodSeconds, 7);
+  assert.equal((await call('DELETE', '/api/v1/namespaces/default/pods/c?gracePeriodSeconds=4')).body.metadata.deletionGracePeriodSeconds, 4);
+  for (const body of ['{"gracePeriodSeconds":"soon"}', 'null', '{"gracePeriodSeconds":1.5}']) {
+    const bad = await call('DELETE', '/api/v1/namespaces/default/pods/a', body);
+    assert.deepEqual([bad.code, bad.body.reason], [400, 'BadRequest'], body);
+  }
+});
+
 test('PATCH a pod with merge and JSON patches; PUT with a stale resourceVersion is 409', async (t) => {
   const { call } = await start(t);
   const created = (await call('POST', '/api/v1/namespaces/default/pods', pod('a'))).body;
@@ -181,9 +197,10 @@ test('watch from a resourceVersion replays later events; too old is an ERROR eve
   const { call, url } = await start(t);
   const a = (await call('POST', '/api/v1/namespaces/default/pods', pod('a'))).body;
   await call('DELETE', '/api/v1/namespaces/default/pods/a');
-  const w = watchLines(`${url}/api/v1/namespaces/default/pods?watch=1&resourceVersion=${a.metadata.resourceVersion}`, 1);
+  const w = watchLines(`${url}/api/v1/namespaces/default/pods?watch=1&resourceVersion=${a.metadata.resourceVersion}`, 2);
   t.after(w.abort);
-  assert.deepEqual((await w.events).map((e) => e.type), ['DELETED']);
+  // An unscheduled pod is deleted at once, but gracefully: first marked with grace 0 (MODIFIED), then removed.
+  assert.deepEqual((await w.events).map((e) => [e.type, e.object.metadata.deletionGracePeriodSeconds]), [['MODIFIED', 0], ['DELETED', 0]]);
 });
 
 test('watch too old: 410 Expired as an ERROR event', async (t) => {

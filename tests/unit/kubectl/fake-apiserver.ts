@@ -29,7 +29,9 @@ export function pod(name: string, extra: Partial<Pod> = {}): Pod {
   return { kind: 'Pod', apiVersion: 'v1', metadata: { name, namespace: 'default', uid: `uid-${name}`, resourceVersion: '3' }, spec: { containers: [{ name }] }, status: { phase: 'Pending' }, ...extra };
 }
 
-export async function fakeAPIServer(t: { after: (fn: () => Promise<void>) => void }, initial: Pod[] = []) {
+// graceful: a DELETE marks the pod (deletionTimestamp) and keeps it, as the real server does for a pod on a node;
+// the test removes it from `pods` when it wants the deletion to finish.
+export async function fakeAPIServer(t: { after: (fn: () => Promise<void>) => void }, initial: Pod[] = [], opts: { graceful?: boolean } = {}) {
   const pods = new Map(initial.map((p) => [p.metadata.name!, p]));
   const seen: Seen[] = [];
   const server = http.createServer((req, res) => {
@@ -66,7 +68,11 @@ export async function fakeAPIServer(t: { after: (fn: () => Promise<void>) => voi
       }
       const p = name ? pods.get(name) : undefined;
       if (!p) return send(404, notFound(name ?? ''));
-      if (req.method === 'DELETE') { pods.delete(name!); return send(200, p); }
+      if (req.method === 'DELETE') {
+        if (!opts.graceful) { pods.delete(name!); return send(200, p); }
+        p.metadata.deletionTimestamp = new Date(Date.now() + 30_000).toISOString();
+        return send(200, p);
+      }
       return send(200, table ? podTable([p]) : p);
     });
   });

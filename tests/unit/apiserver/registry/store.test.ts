@@ -90,8 +90,8 @@ test('a pod PUT may not change status or the spec beyond images', async () => {
 test('delete returns the object as it was; a wrong uid precondition is 409', async () => {
   const pods = new Store(new MemoryStorage(), podStrategy);
   const p = await pods.create('default', pod('a'));
-  await assert.rejects(pods.delete('default', 'a', { uid: 'nope' }), status(409, 'Conflict'));
-  const gone = await pods.delete('default', 'a', { uid: p.metadata.uid });
+  await assert.rejects(pods.delete('default', 'a', { preconditions: { uid: 'nope' } }), status(409, 'Conflict'));
+  const gone = await pods.delete('default', 'a', { preconditions: { uid: p.metadata.uid } });
   assert.equal(gone.metadata.name, 'a');
   await assert.rejects(pods.get('default', 'a'), status(404, 'NotFound'));
 });
