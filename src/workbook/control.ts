@@ -2,7 +2,7 @@
 // `npm run component -- stop kubelet-node-1` can stop and start one component of a running checkpoint (as
 // `systemctl stop kubelet` does on a real node).
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { rmSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -70,6 +70,8 @@ export async function serveControl(socketPath: string, h: ControlHandlers): Prom
   });
   server.on('error', () => {});
   await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(socketPath, () => resolve()); });
+  // Only the reader who started the checkpoint may stop its components: connecting needs write permission.
+  chmodSync(socketPath, 0o600);
   return {
     close: () => new Promise<void>((resolve) => {
       for (const s of sockets) s.destroy();

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ComponentKeeper, restartDelayMs } from '../../../src/workbook/restarts.ts';
@@ -63,6 +63,7 @@ test('the control socket: list, stop and start reach the handlers; bad requests 
   });
   t.after(async () => { await server.close(); rmSync(dir, { recursive: true, force: true }); });
   const sock = controlSocketPath(dir);
+  assert.equal(statSync(sock).mode & 0o777, 0o600, 'only its owner may connect');
   assert.deepEqual((await sendControl(sock, { op: 'list' })).components, [{ name: 'kubelet-node-1', state: 'running', pid: 7, restarts: 2 }]);
   assert.deepEqual(await sendControl(sock, { op: 'stop', name: 'a', signal: 'kill' }), { ok: true, message: 'a stopped' });
   assert.deepEqual(await sendControl(sock, { op: 'start', name: 'b' }), { ok: false, message: 'no component "b"' });
