@@ -21,6 +21,15 @@ export const CONTAINER_NAME = 'io.kubernetes.container.name';
 // CrashLoopBackOff: 10 s, doubling, capped at 5 minutes (the kubelet's backOffPeriod and MaxContainerBackOff).
 const BACKOFF_BASE_MS = 10_000;
 const BACKOFF_MAX_MS = 300_000;
+
+// How long to wait before restarting a container whose attempt `attempt` ran `ranMs` and exited. As the kubelet's
+// flowcontrol.Backoff does it (doBackOff): the first exit has no back-off entry yet, so the first restart is
+// immediate; each later one waits 10 s, 20 s, 40 s... up to 5 minutes; a container that ran longer than twice the
+// cap before it exited starts over (hasExpired), with an immediate restart.
+export function restartBackoff(attempt: number, ranMs: number): number {
+  if (attempt === 0 || ranMs > 2 * BACKOFF_MAX_MS) return 0;
+  return Math.min(BACKOFF_BASE_MS * 2 ** (attempt - 1), BACKOFF_MAX_MS);
+}
 // kuberuntime_container.go minimumGracePeriodInSeconds.
 const MINIMUM_GRACE_PERIOD_SECONDS = 2;
 
@@ -94,7 +103,7 @@ export class CriRuntime implements KubeletRuntime {
 
   // #region sync-pod
   // SyncPod: a ready sandbox, then each container created and started; an exited one is restarted
-  // (as a new attempt) when the restart policy says so, after a back-off that doubles with each restart.
+  // (as a new attempt) when the restart policy says so: at once the first time, then after a doubling back-off.
   async syncPod(pod: Pod): Promise<void> {
     const uid = pod.metadata.uid ?? '';
     const waiting: Record<string, { reason: string; message?: string }> = {};
@@ -114,9 +123,9 @@ export class CriRuntime implements KubeletRuntime {
       let attempt = 0;
       if (latest) {
         if (!this.shouldRestart(pod, latest)) continue;
-        const backoff = Math.min(BACKOFF_BASE_MS * 2 ** (latest.metadata?.attempt ?? 0), BACKOFF_MAX_MS);
         const finished = nanosToDate(latest.finished_at)?.getTime() ?? 0;
-        if (this.now() < finished + backoff) {
+        const backoff = restartBackoff(latest.metadata?.attempt ?? 0, finished - (nanosToDate(latest.started_at)?.getTime() ?? finished));
+        if (backoff > 0 && this.now() < finished + backoff) {
           waiting[c.name] = { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(backoff / 1000)}s restarting failed container=${c.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${uid})` };
           continue;
         }

@@ -184,18 +184,24 @@ export class Kubelet {
   }
 
   // #region sync-pod
-  // syncPod: make the runtime match the spec, then tell the API server what is true now.
+  // syncPod, in the real kubelet's order: first tell the API server what is true now (an exit the PLEG just
+  // saw is reported before the restart hides it), then make the runtime match the spec, then report what changed.
   private async syncPod(pod: Pod): Promise<void> {
     const latest = this.podManager.getPodByName(pod.metadata.namespace ?? 'default', pod.metadata.name ?? '');
     if (!latest || latest.metadata.uid !== pod.metadata.uid) return;   // deleted or replaced meanwhile
+    await this.reportStatus(latest, true);
     await this.opts.runtime.syncPod(latest);
-    const status = await this.opts.runtime.podStatus(latest);
-    const uid = latest.metadata.uid ?? '';
+    await this.reportStatus(latest, false);
+  }
+
+  private async reportStatus(pod: Pod, reconcile: boolean): Promise<void> {
+    const status = await this.opts.runtime.podStatus(pod);
+    const uid = pod.metadata.uid ?? '';
     const json = JSON.stringify(status);
     // Our own status update coming back: nothing new. Unless someone else changed the conditions since
     // (the node lifecycle controller's MarkPodsNotReady): then say again what is true (status_manager.go needsReconcile).
-    if (this.reported.get(uid) === json && sameConditions(latest.status, status)) return;
-    await this.putStatus(latest, status);
+    if (this.reported.get(uid) === json && (!reconcile || sameConditions(pod.status, status))) return;
+    await this.putStatus(pod, status);
     this.reported.set(uid, json);
   }
   // #endregion sync-pod

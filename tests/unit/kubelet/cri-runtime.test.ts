@@ -11,7 +11,7 @@ import { startShim, type Shim } from '../../../src/shim/shim.ts';
 import { RemoteImageService, RemoteRuntimeService } from '../../../src/cri/remote-runtime.ts';
 import { instrumentedImageManagerService, instrumentedRuntimeService } from '../../../src/cri/instrumented.ts';
 import { RuntimeMetrics } from '../../../src/cri/metrics.ts';
-import { CriRuntime } from '../../../src/kubelet/cri-runtime.ts';
+import { CriRuntime, restartBackoff } from '../../../src/kubelet/cri-runtime.ts';
 import { DirectExecStrategy } from '../../../src/kubelet/cri-direct-exec.ts';
 import { waitFor } from '../../../src/util/wait.ts';
 
@@ -94,7 +94,7 @@ test('exited containers: Completed / Error with the exit code, phase per restart
   assert.equal((await runtime.podStatus(bad)).containerStatuses![0]!.restartCount, 0);
 });
 
-test('restartPolicy Always restarts after the back-off, counting restarts; the PLEG notices exits', async (t) => {
+test('restartPolicy Always restarts at once the first time, then after a back-off; the PLEG notices exits', async (t) => {
   let now = Date.now();
   const { runtime } = await setup(t, () => now);
   const p = pod('crash', [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'exit 1'] }], 'Always');
@@ -103,15 +103,24 @@ test('restartPolicy Always restarts after the back-off, counting restarts; the P
   await runtime.syncPod(p);
   await waitFor(async () => (await runtime.podStatus(p)).containerStatuses![0]!.state.terminated);
   await waitFor(() => changed.includes(p.metadata.uid!), { what: 'a PLEG event for the pod' });
-  await runtime.syncPod(p); // within the back-off: waiting, not restarted
-  let st = await runtime.podStatus(p);
+  await runtime.syncPod(p); // the first exit: no back-off yet, restarted at once (doBackOff finds no entry)
+  let st = await waitFor(async () => { const s = await runtime.podStatus(p); return s.containerStatuses![0]!.restartCount === 1 && s.containerStatuses![0]!.state.terminated && s; },
+    { what: 'the first restart to run and exit' });
+  await runtime.syncPod(p); // the second exit: within the 10 s back-off, waiting
+  st = await runtime.podStatus(p);
   assert.equal(st.phase, 'Running', 'Always: the pod keeps running while its container restarts');
   assert.equal(st.containerStatuses![0]!.state.waiting?.reason, 'CrashLoopBackOff');
+  assert.match(st.containerStatuses![0]!.state.waiting?.message ?? '', /^back-off 10s restarting failed container=c pod=crash_default/);
   assert.equal(st.containerStatuses![0]!.lastState?.terminated?.exitCode, 1);
-  now += 20_000; // past the first back-off (10 s) counted from when the container finished
+  now += 11_000; // past the 10 s back-off, counted from when the container finished
   await runtime.syncPod(p);
-  st = await waitFor(async () => { const s = await runtime.podStatus(p); return s.containerStatuses![0]!.restartCount === 1 && s; });
+  st = await waitFor(async () => { const s = await runtime.podStatus(p); return s.containerStatuses![0]!.restartCount === 2 && s; });
   assert.equal(st.containerStatuses![0]!.lastState?.terminated?.exitCode, 1);
+});
+
+test('the restart back-off: none the first time, then 10 s doubling to 5 minutes, reset after a long run', () => {
+  assert.deepEqual([0, 1, 2, 3, 5, 6, 9].map((a) => restartBackoff(a, 1000)), [0, 10_000, 20_000, 40_000, 160_000, 300_000, 300_000]);
+  assert.equal(restartBackoff(4, 601_000), 0);
 });
 
 test('an unknown image is ErrImagePull, and the pod stays Pending', async (t) => {
