@@ -28,6 +28,7 @@ export class LocalExecutor implements Executor {
     signal.throwIfAborted();
     const dir = await stat(target.container).catch(() => null);
     if (!dir?.isDirectory()) throw new ExecError(`container folder ${target.container} does not exist`, this.opts.hop);
+    signal.throwIfAborted(); // the client may have left while we looked
 
     // Own process group (detached), so the whole group can be killed when the client goes away.
     const child = spawn(file, args, {
@@ -36,14 +37,14 @@ export class LocalExecutor implements Executor {
       detached: true,
       stdio: [streams.stdin ? 'pipe' : 'ignore', streams.stdout ? 'pipe' : 'ignore', streams.stderr ? 'pipe' : 'ignore'],
     });
-    await spawned(child, file, this.opts.hop);
-    this.opts.track?.(child.pid!);
-
-    // The client is gone: kill the group and drop the output nobody will read (a stalled reader
-    // would otherwise hold the pipes, and 'close' with them, forever).
+    // From the moment of spawn (which returns once the command has been exec'd in its own group), a client
+    // that goes away kills it, and drops the output nobody will read (a stalled reader would otherwise
+    // hold the pipes, and 'close' with them, forever).
     const kill = () => { killGroup(child); child.stdout?.destroy(); child.stderr?.destroy(); };
     signal.addEventListener('abort', kill, { once: true });
     try {
+      await spawned(child, file, this.opts.hop);
+      this.opts.track?.(child.pid!);
       const exited = exitOf(child);
       // pipeline(): bounded both ways; a slow reader pauses the process's output and a full
       // stdin pauses the client. Output pipelines end the caller's streams when the output ends.

@@ -32,18 +32,23 @@ export class ProcessExecutor implements Executor {
         cwd: spec.cwd, env: spec.env, detached: true, // own process group: one kill ends the command and its children
         stdio: [streams.stdin ? 'pipe' : 'ignore', streams.stdout ? 'pipe' : 'ignore', stderr ? 'pipe' : 'ignore'],
       });
-      await new Promise<void>((ok, fail) => { child.once('spawn', ok); child.once('error', fail); });
     } catch (err) {
       throw new ExecError((err as Error).message, this.hop);
     }
-    spec.track?.(child.pid!);
-    // The client is gone: kill the group and drop the output nobody will read (a stalled reader would
-    // otherwise hold the pipes, and 'close' with them, forever).
+    // From the moment of spawn, a client that goes away kills the group and drops the output nobody will read
+    // (a stalled reader would otherwise hold the pipes, and 'close' with them, forever).
     const kill = () => {
-      try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ }
+      if (child.pid !== undefined) try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
       child.stdout?.destroy(); child.stderr?.destroy();
     };
     signal.addEventListener('abort', kill, { once: true });
+    try {
+      await new Promise<void>((ok, fail) => { child.once('spawn', ok); child.once('error', fail); });
+    } catch (err) {
+      signal.removeEventListener('abort', kill);
+      throw new ExecError((err as Error).message, this.hop);
+    }
+    spec.track?.(child.pid!);
     if (streams.stdin && child.stdin) {
       child.stdin.on('error', () => { /* EPIPE: the command stopped reading, which is its right */ });
       streams.stdin.pipe(child.stdin);

@@ -124,3 +124,14 @@ test('sha256 of 12 MB through the executor matches', async () => {
   assert.equal(r.exitCode, 0);
   assert.equal(hash.digest('hex'), createHash('sha256').update(readFileSync(join(dir, 'blob'))).digest('hex'));
 });
+
+// Regression (issue 10): the abort listener was added only after the awaits that follow spawn, so a client that
+// left in between (1,000 sessions cut at once orphaned ~170 `sleep 20`) left its command running. The abort here
+// comes at the last of those moments: when the executor reports the new process.
+test('a client gone while the command is being started: the command is killed as soon as it exists', async () => {
+  const ac = new AbortController();
+  const out = collector();
+  const executor = new LocalExecutor({ track: () => ac.abort(new Error('client disconnected')) });
+  const result = await executor.execInContainer({ container: dir, cmd: ['sleep', '30'] }, { stdout: out.stream, tty: false }, ac.signal);
+  assert.deepEqual(result, { exitCode: 137, signal: 'SIGKILL' });
+});

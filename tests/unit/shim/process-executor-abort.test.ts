@@ -22,3 +22,14 @@ test('an abort while the output reader is stalled ends the exec: the process is 
   await waitFor(() => ended, { timeoutMs: 10_000, what: 'execInContainer to return after the abort' });
   assert.equal(ended!.signal, 'SIGKILL');
 });
+
+// Regression (issue 10): the abort listener was added only after the process had spawned, so a client that left
+// in between left its command running. The abort here comes when the executor records the new process.
+test('a client gone while the command is being started: the command is killed as soon as it exists', async () => {
+  const ac = new AbortController();
+  const executor = new ProcessExecutor(() => ({
+    cwd: tmpdir(), env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, track: () => ac.abort(new Error('client disconnected')),
+  }), 'runtime shim test');
+  const result = await executor.execInContainer({ container: 'c1', cmd: ['sleep', '30'] }, { tty: false }, ac.signal);
+  assert.deepEqual(result, { exitCode: 137, signal: 'SIGKILL' });
+});
