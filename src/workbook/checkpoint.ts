@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, st
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import chapters from '../../book.config.ts';
+import chapters, { plannedChapters } from '../../book.config.ts';
 import type { Announcement } from '../util/announce.ts';
 import { ContainerSessions, killRecordedSessions } from '../exec/process-groups.ts';
 import { startComponent } from './supervisor.ts';
@@ -23,11 +23,12 @@ export function runRoot(): string {
 export function findChapter(ref: string | number): Chapter {
   const key = String(ref).trim();
   const found = chapters.find((c) => c.slug === key || (/^\d+$/.test(key) && c.number === Number(key)));
-  if (!found) {
-    const list = chapters.map((c) => `  ${c.number}  ${c.slug}`).join('\n');
-    throw new Error(`no chapter "${key}"; the chapters are:\n${list}`);
-  }
-  return found;
+  if (found) return found;
+  const written = chapters.map((c) => `  ${c.number}  ${c.slug}`).join('\n');
+  const coming = `planned, not written yet: ${plannedChapters.map((c) => `${c.number} ${c.slug}`).join(', ')}`;
+  const planned = plannedChapters.find((c) => c.slug === key || (/^\d+$/.test(key) && c.number === Number(key)));
+  if (planned) throw new Error(`chapter ${planned.number} (${planned.slug}) is planned, not written yet; the chapters written so far are:\n${written}`);
+  throw new Error(`no chapter "${key}"; the chapters are:\n${written}\n${coming}`);
 }
 
 export function checkpointOf(chapter: Chapter): Checkpoint {

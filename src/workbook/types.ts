@@ -31,3 +31,12 @@ export interface Chapter {
   // The zx step script, scripts/steps/<slug>.ts, run by `npm run steps <n|slug>`.
   steps?: string;
 }
+
+// A chapter on the plan but not written yet: no Markdown, no checkpoint, no steps. Scripts name it
+// ("chapter 6 (engine) is planned, not written yet") rather than say there is no such chapter.
+export interface PlannedChapter {
+  number: number;
+  slug: string;
+  title: string;
+  question: string;
+}

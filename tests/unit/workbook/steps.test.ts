@@ -21,6 +21,20 @@ test('an unknown chapter is refused with the list of chapters', async () => {
   assert.match(r.out, /\b1 {2}pods\b/);
 });
 
+test('a planned chapter is refused as planned, by npm run steps and npm run chapter alike', async () => {
+  const r = await steps('6');
+  assert.equal(r.code, 2);
+  assert.match(r.out, /^chapter 6 \(engine\) is planned, not written yet;/);
+  const c = await new Promise<{ code: number; out: string }>((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts/chapter.ts'), 'tty'], { cwd: repoRoot, timeout: 30_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: stdout + stderr });
+    });
+  });
+  assert.equal(c.code, 2);
+  assert.match(c.out, /^chapter 7 \(tty\) is planned, not written yet;[\s\S]*5 {2}streaming/);
+  assert.doesNotMatch(c.out, /Starting checkpoint/);
+});
+
 test('no argument prints the usage and the chapters', async () => {
   const r = await steps();
   assert.equal(r.code, 2);

@@ -54,7 +54,17 @@ test('chapters are found by number or slug, and an unknown one lists them', () =
   assert.equal(findChapter('1').slug, 'pods');
   assert.equal(findChapter(2).slug, 'exec-subresource');
   assert.equal(findChapter('pods').number, 1);
-  assert.throws(() => findChapter('99'), /no chapter "99"[\s\S]*pods/);
+  assert.throws(() => findChapter('99'), /no chapter "99"[\s\S]*pods[\s\S]*planned, not written yet: 6 engine, 7 tty/);
+});
+
+test('a planned chapter is named as planned, by number or slug, not as missing', () => {
+  for (const ref of ['6', 'engine']) {
+    assert.throws(() => findChapter(ref), (err: Error) => {
+      assert.match(err.message, /^chapter 6 \(engine\) is planned, not written yet; the chapters written so far are:\n {2}0 {2}map\n/);
+      assert.doesNotMatch(err.message, /no chapter/);
+      return true;
+    });
+  }
 });
 
 test('a component stops itself, its normal shutdown, when its supervisor is killed with SIGKILL (the lifeline)', async (t) => {
