@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { repoRoot } from '../../../src/workbook/checkpoint.ts';
 
 function kubectl(runDir: string): Promise<{ code: number; stderr: string }> {
-  const env = { ...process.env, WORKBOOK_RUN_DIR: runDir };
+  const env: NodeJS.ProcessEnv = { ...process.env, WORKBOOK_RUN_DIR: runDir };
   delete env.KUBECONFIG;
   return new Promise((resolve) => {
     execFile(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts/kubectl.ts'), 'get', 'po'], { cwd: repoRoot, env, timeout: 30_000 }, (err, _out, stderr) => {
