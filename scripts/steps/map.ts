@@ -1,5 +1,7 @@
 // Chapter 0's walk (npm run steps 0): the whole story of `kubectl exec` against the final checkpoint.
-import { step, observe, section, ours, waitUntil } from './lib.ts';
+import { step, observe, section, ours, waitUntil, startFromKnownState } from './lib.ts';
+
+await startFromKnownState();
 
 section('What happens when you type kubectl exec');
 
