@@ -24,8 +24,9 @@ const node = (await step('Which node is web on?', ['kubectl', 'get', 'po', 'web'
 const shim = `unix://${announced(`shim-${node}`).socket}`;
 const cc = (...args: string[]) => ['node', '--import', 'tsx', 'src/cri/crictl.ts', '--runtime-endpoint', shim, ...args].join(' ');
 await step('Ask the shim for a URL, as the kubelet does, and use it.', `${cc('exec', '--show-url')} $(${cc('ps', '-q', '--name=web')}) -- echo hello from the streaming server`);
-observe('The URL is the streaming server\'s, on loopback, with 128 random bits in the token. The shim\'s log (in the\n'
-  + 'checkpoint\'s terminal) shows only the token\'s first characters.');
+observe('The URL is the streaming server\'s, on loopback, with 128 random bits in the token. In the checkpoint\'s\n'
+  + 'terminal, the shim logs each use as `[shim-node-N] GET /exec/abcd…: exec in <container>`: only the token\'s\n'
+  + 'first characters.');
 await step('A guessed token: 404.', `curl -s -o /dev/null -w '%{http_code}\\n' '${announced(`shim-${node}`).streamingURL}exec/AAAAAAAAAAAAAAAAAAAAAA'`);
 await step('A used token: 404, the same answer.',
   `URL=$(${cc('exec', '--show-url')} $(${cc('ps', '-q', '--name=web')}) -- true | sed -n 's/^URL: //p'); curl -s -o /dev/null -w '%{http_code}\\n' "$URL"`);
