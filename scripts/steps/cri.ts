@@ -3,12 +3,13 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { step, observe, section, waitUntil, startFromKnownState } from './lib.ts';
 
+// Components running, nodes Ready, no pods or namespaces left by the chapter's commands or an earlier walk.
+await startFromKnownState();
+
 const stateDir = dirname(process.env.KUBECONFIG ?? '.');
 const announced = (name: string) => JSON.parse(readFileSync(join(stateDir, `${name}.ready.json`), 'utf8')) as { url: string; socket: string; pid: number };
 const shim1 = `unix://${announced('shim-node-1').socket}`;
 const crictl = (...args: string[]) => ['node', '--import', 'tsx', 'src/cri/crictl.ts', '--runtime-endpoint', shim1, ...args];
-
-await startFromKnownState();
 
 section('A runtime behind a socket');
 await step('The shim answers CRI Version, as it does for the kubelet at start-up.', crictl('version'));

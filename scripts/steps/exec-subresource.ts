@@ -1,9 +1,10 @@
 // Chapter 2's walk (npm run steps 2): the subresource map, the two requests and the 101, the channels byte by byte, exit codes, refusals.
 import { step, observe, section, ours, startFromKnownState } from './lib.ts';
 
-const frames = (...args: string[]) => ['node', '--import', 'tsx', 'src/remotecommand/print-frames.ts', ...args];
-
+// Components running, nodes Ready, no pods or namespaces left by the chapter's commands or an earlier walk.
 await startFromKnownState();
+
+const frames = (...args: string[]) => ['node', '--import', 'tsx', 'src/remotecommand/print-frames.ts', ...args];
 
 section('Subresources: pods/exec and its siblings');
 await step('Create a pod: only a record, since there are no nodes yet.', ['kubectl', 'run', 'web', '--image=nginx']);

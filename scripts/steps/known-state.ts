@@ -10,7 +10,7 @@ import { waitFor } from '../../src/util/wait.ts';
 // The API server's own namespaces (src/apiserver/server.ts): everything else was made by someone.
 const initialNamespaces = new Set(['default', 'kube-node-lease', 'kube-public', 'kube-system']);
 
-interface Item { metadata: { name: string; namespace?: string }; spec?: { unschedulable?: boolean }; status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] } }
+interface Item { metadata: { name: string; namespace?: string }; spec?: { unschedulable?: boolean; nodeName?: string }; status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] } }
 
 async function kubectl(...args: string[]): Promise<string> {
   const out = await $({ nothrow: true, quiet: true, timeout: '90s' })`kubectl ${args}`;
@@ -62,10 +62,19 @@ async function noObjectsLeft(): Promise<void> {
   const pods = await items('pods', '--all-namespaces');
   if (pods.length) {
     say(`deleting the pods left by earlier commands: ${pods.map((p) => (p.metadata.namespace === 'default' ? p.metadata.name : `${p.metadata.namespace}/${p.metadata.name}`)).join(', ')}`);
-    const byNamespace = new Map<string, string[]>();
-    for (const p of pods) byNamespace.set(p.metadata.namespace!, [...(byNamespace.get(p.metadata.namespace!) ?? []), p.metadata.name]);
+    const nodes = new Set((await items('nodes')).map((n) => n.metadata.name));
+    const groups = new Map<string, { ns: string; force: boolean; names: string[] }>();
+    for (const p of pods) {
+      // A pod bound to a node that does not exist has no kubelet to confirm its deletion: remove it at once.
+      const force = Boolean(p.spec?.nodeName && !nodes.has(p.spec.nodeName));
+      const key = `${p.metadata.namespace}/${force}`;
+      if (!groups.has(key)) groups.set(key, { ns: p.metadata.namespace!, force, names: [] });
+      groups.get(key)!.names.push(p.metadata.name);
+    }
     // --now: a grace period of 1 s; kubectl waits until each pod is gone (its kubelet confirms), so names are free again.
-    for (const [ns, names] of byNamespace) await kubectl('delete', 'pod', '-n', ns, '--now', '--ignore-not-found', ...names);
+    for (const { ns, force, names } of groups.values()) {
+      await kubectl('delete', 'pod', '-n', ns, ...(force ? ['--force', '--grace-period=0'] : ['--now']), '--ignore-not-found', ...names);
+    }
   }
   const namespaces = (await items('namespaces')).map((n) => n.metadata.name).filter((n) => !initialNamespaces.has(n));
   if (namespaces.length) {

@@ -1,6 +1,7 @@
 // Chapter 0's walk (npm run steps 0): the whole story of `kubectl exec` against the final checkpoint.
 import { step, observe, section, ours, waitUntil, startFromKnownState } from './lib.ts';
 
+// Components running, nodes Ready, no pods or namespaces left by the chapter's commands or an earlier walk.
 await startFromKnownState();
 
 section('What happens when you type kubectl exec');

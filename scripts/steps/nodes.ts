@@ -3,10 +3,11 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { step, observe, section, waitUntil, startFromKnownState } from './lib.ts';
 
+// Components running, nodes Ready, no pods or namespaces left by the chapter's commands or an earlier walk.
+await startFromKnownState();
+
 const stateDir = dirname(process.env.KUBECONFIG ?? '.');
 const announced = (name: string) => JSON.parse(readFileSync(join(stateDir, `${name}.ready.json`), 'utf8')) as { url: string; pid: number };
-
-await startFromKnownState();
 
 section('Two kubelets, two nodes');
 await step('Each kubelet registered its Node and keeps it Ready with heartbeats.', ['kubectl', 'get', 'nodes', '-o', 'wide']);

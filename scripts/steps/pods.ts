@@ -1,6 +1,7 @@
 // Chapter 1's walk (npm run steps 1): discovery, a pod created and read three ways, a watch, selectors, errors.
 import { step, observe, section, ours, startFromKnownState } from './lib.ts';
 
+// Components running, nodes Ready, no pods or namespaces left by the chapter's commands or an earlier walk.
 await startFromKnownState();
 
 section('What kubectl asks first');

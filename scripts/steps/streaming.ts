@@ -3,10 +3,11 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { step, observe, section, waitUntil, ours, startFromKnownState } from './lib.ts';
 
+// Components running, nodes Ready, no pods or namespaces left by the chapter's commands or an earlier walk.
+await startFromKnownState();
+
 const stateDir = dirname(process.env.KUBECONFIG ?? '.');
 const announced = (name: string) => JSON.parse(readFileSync(join(stateDir, `${name}.ready.json`), 'utf8')) as { url: string; socket: string; pid: number; streamingURL: string };
-
-await startFromKnownState();
 
 section('The whole chain');
 await step('Create a pod.', ['kubectl', 'run', 'web', '--image=nginx']);
