@@ -45,7 +45,10 @@ function lockedSlug(stateDir: string): string | undefined {
 
 // The last line of a walk: the step script has already named a failed step; this says the walk did not finish.
 function finish(chapter: Chapter, code: number): number {
-  if (code !== 0) console.error(`steps: chapter ${chapter.number}'s walk did not finish (exit ${code})`);
+  if (code !== 0) {
+    console.error(`steps: chapter ${chapter.number}'s walk did not finish (exit ${code}); npm run steps ${chapter.number} starts it again `
+      + 'from a known state (what a step stopped is started, what the walk created is deleted)');
+  }
   return code;
 }
 
