@@ -3,11 +3,11 @@
 //
 // API (for chapter authors):
 //
-//   import { step, observe, section, ours, waitUntil } from './lib.ts';
+//   import { step, observe, section, ours, waitUntil, startFromKnownState } from './lib.ts';
 //
-//   section('Exec, end to end');                     // a heading
 //   await startFromKnownState();                     // first: the checkpoint healthy, no pods or namespaces left
 //                                                    // by the chapter's commands or an earlier walk (known-state.ts)
+//   section('Exec, end to end');                     // a heading
 //   await step('Create a pod.', ['kubectl', 'run', 'web', '--image=nginx']);
 //                                                    // prints the narration, `$ kubectl run web --image=nginx`,
 //                                                    // then the output as it arrives (stdout and stderr merged),
