@@ -62,6 +62,7 @@ export const chapters: Chapter[] = [
       'src/apiserver/printers/pods.ts',
       'src/apiserver/printers/nodes.ts',
       'src/apiserver/handlers/http.ts',
+      'src/apiserver/request-log.ts',
       'src/util/raw-response.ts',
       'src/util/request-uri.ts',
       'src/apiserver/handlers/patch.ts',

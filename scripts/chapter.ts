@@ -3,9 +3,12 @@ import { join } from 'node:path';
 import { checkpointOf, findChapter, runRoot, startCheckpoint } from '../src/workbook/checkpoint.ts';
 import { ancestorsToWatch, watchAncestors } from '../src/workbook/ancestry.ts';
 
-const ref = process.argv[2];
-if (!ref) {
-  console.error('usage: npm run chapter <number|slug>   (for example: npm run chapter 2)');
+// --verbose (or WORKBOOK_VERBOSE=1): the API server logs every request, heartbeats and controllers' polls included.
+const args = process.argv.slice(2);
+const verbose = args.includes('--verbose') || process.env.WORKBOOK_VERBOSE === '1';
+const [ref, ...extra] = args.filter((a) => a !== '--verbose');
+if (!ref || extra.length) {
+  console.error('usage: npm run chapter <number|slug> [-- --verbose]   (for example: npm run chapter 2)');
   process.exit(2);
 }
 
@@ -26,7 +29,7 @@ const ancestors = ancestorsToWatch();
 console.log(`Starting checkpoint ${chapter.number} (${chapter.slug}): ${chapter.title}`);
 let cp;
 try {
-  cp = await startCheckpoint(chapter.slug, { stateDir, log: (line) => console.log(paint(line)) });
+  cp = await startCheckpoint(chapter.slug, { stateDir, log: (line) => console.log(paint(line)), env: { WORKBOOK_VERBOSE: verbose ? '1' : '0' } });
 } catch (err) {
   console.error(`\ncould not start checkpoint ${chapter.slug}: ${(err as Error).message}`);
   process.exit(1);
@@ -42,6 +45,10 @@ console.log(`\nState folder: ${cp.stateDir}`);
 console.log('\nTry, in another terminal (our kubectl, then the real one):');
 console.log(`  npm run -s kubectl -- get po`);
 for (const cmd of checkpoint.try ?? []) console.log(`  ${cmd}`);
+console.log(verbose
+  ? '\nEvery request is logged below, heartbeats included.'
+  : '\nBelow, what the components do. Routine requests (node heartbeats and leases, controllers\' polls) are left out:\n'
+    + `npm run chapter ${chapter.number} -- --verbose logs every request.`);
 console.log('\nPress Ctrl-C to stop everything. Point the real kubectl at it with:');
 console.log(`export KUBECONFIG=${cp.kubeconfig}`);
 

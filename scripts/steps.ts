@@ -1,12 +1,14 @@
 // npm run steps <n|slug>: walks a chapter's step script (scripts/steps/<slug>.ts) against its checkpoint: the one
-// already running under .run/ (npm run chapter), or one started here for the walk and stopped after it.
+// KUBECONFIG names or one already running under .run/ (npm run chapter), else one started here for the walk and
+// stopped after it. A step that fails stops the walk, names itself, and makes this exit 1.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import chapters from '../book.config.ts';
 import { findChapter, findRunningCheckpoints, repoRoot, startCheckpoint, type RunningCheckpoint } from '../src/workbook/checkpoint.ts';
 import { checkpointOwner } from '../src/workbook/book/chapters.ts';
+import { controlSocketPath, sendControl } from '../src/workbook/control.ts';
 import type { Chapter } from '../src/workbook/types.ts';
 
 function usage(): string {
@@ -36,6 +38,20 @@ function runScript(file: string, env: NodeJS.ProcessEnv): Promise<number> {
   });
 }
 
+// Which chapter's checkpoint holds a state folder (its lock), if any.
+function lockedSlug(stateDir: string): string | undefined {
+  try { return (JSON.parse(readFileSync(join(stateDir, 'lock'), 'utf8')) as { slug?: string }).slug; } catch { return undefined; }
+}
+
+// The last line of a walk: the step script has already named a failed step; this says the walk did not finish.
+function finish(chapter: Chapter, code: number): number {
+  if (code !== 0) {
+    console.error(`steps: chapter ${chapter.number}'s walk did not finish (exit ${code}); npm run steps ${chapter.number} starts it again `
+      + 'from a known state (what a step stopped is started, what the walk created is deleted)');
+  }
+  return code;
+}
+
 async function main(argv: string[]): Promise<number> {
   if (argv.length !== 1 || argv[0] === '--help' || argv[0] === '-h') { console.error(usage()); return argv.length === 1 ? 0 : 2; }
   let chapter: Chapter;
@@ -49,11 +65,18 @@ async function main(argv: string[]): Promise<number> {
   let script: string;
   try { script = stepScript(chapter); } catch (err) { console.error((err as Error).message); return 1; }
 
-  // A checkpoint the reader started with `npm run chapter` (for this chapter or the one whose checkpoint it runs).
+  // The checkpoint KUBECONFIG names (as `npm run chapter` suggests exporting), if its supervisor is alive there;
+  // else one the reader started with `npm run chapter` (for this chapter or the one whose checkpoint it runs).
+  const exported = process.env.KUBECONFIG && dirname(process.env.KUBECONFIG);
+  if (exported && [chapter.slug, owner.slug].includes(lockedSlug(exported) ?? '')
+      && await sendControl(controlSocketPath(exported), { op: 'list' }).then(() => true, () => false)) {
+    console.log(`steps: using the checkpoint in ${exported} (KUBECONFIG)`);
+    return finish(chapter, await runScript(script, { ...process.env, KUBECACHEDIR: join(exported, 'kube-cache') }));
+  }
   const running = findRunningCheckpoints().find((r) => (r.slug === chapter.slug || r.slug === owner.slug) && existsSync(r.kubeconfig));
   if (running) {
     console.log(`steps: using the checkpoint running in ${running.stateDir} (pid ${running.pid})`);
-    return runScript(script, { ...process.env, KUBECONFIG: running.kubeconfig, KUBECACHEDIR: join(running.stateDir, 'kube-cache') });
+    return finish(chapter, await runScript(script, { ...process.env, KUBECONFIG: running.kubeconfig, KUBECACHEDIR: join(running.stateDir, 'kube-cache') }));
   }
 
   console.log(`steps: no checkpoint of "${owner.slug}" is running (npm run chapter ${owner.number}); starting one for this walk…`);
@@ -69,8 +92,8 @@ async function main(argv: string[]): Promise<number> {
     cp = await startCheckpoint(chapter.slug, { stateDir, log: (l) => { logs.push(l); if (logs.length > 400) logs.shift(); } });
     console.log(`steps: checkpoint ready (${Object.entries(cp.announcements).map(([n, a]) => [n, a.url ?? a.socket].filter(Boolean).join(' ')).join(', ')})`);
     const code = await runScript(script, cp.env);
-    if (code !== 0) console.error(`\nsteps: the step script exited ${code}; the checkpoint's last log lines:\n${logs.slice(-40).join('\n')}`);
-    return code;
+    if (code !== 0) console.error(`\nsteps: the checkpoint's last log lines:\n${logs.slice(-40).join('\n')}`);
+    return finish(chapter, code);
   } catch (err) {
     console.error(`steps: ${(err as Error).message}`);
     return 1;

@@ -1,5 +1,5 @@
 // `npm test [filter...]`: runs every tests/**/*.test.ts (or those whose path contains a filter) with node:test.
-// Node 20's --test takes no globs, so the files are collected here.
+// Node 20's --test takes no globs, so the files are collected here. A line per file as it starts (scripts/test-starts.mjs).
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -20,6 +20,10 @@ if (files.length === 0) {
   process.exit(1);
 }
 const reporter = process.env.TEST_REPORTER ?? 'spec';
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-reporter=${reporter}`, ...files], { cwd: repoRoot, stdio: 'inherit' });
+// Beside the spec reporter (results per file, when it ends, and the summary), a line as each file starts.
+const reporters = reporter === 'spec'
+  ? ['--test-reporter=./scripts/test-starts.mjs', '--test-reporter-destination=stdout', '--test-reporter=spec', '--test-reporter-destination=stdout']
+  : [`--test-reporter=${reporter}`];
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', ...reporters, ...files], { cwd: repoRoot, stdio: 'inherit' });
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

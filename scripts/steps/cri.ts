@@ -1,7 +1,10 @@
 // Chapter 4's walk (npm run steps 4): pods through CRI to a shim, status read back, ExecSync, metrics, a dead shim.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { step, observe, section, waitUntil } from './lib.ts';
+import { step, observe, section, waitUntil, startFromKnownState } from './lib.ts';
+
+// Components running, nodes Ready, no pods or namespaces left by the chapter's commands or an earlier walk.
+await startFromKnownState();
 
 const stateDir = dirname(process.env.KUBECONFIG ?? '.');
 const announced = (name: string) => JSON.parse(readFileSync(join(stateDir, `${name}.ready.json`), 'utf8')) as { url: string; socket: string; pid: number };
@@ -24,7 +27,7 @@ section('Exec, still run by the kubelet');
 await step('The command runs in the container\'s folder, with the image\'s environment.', ['kubectl', 'exec', 'web', '--', 'sh', '-c', 'echo $HOSTNAME $NGINX_VERSION; pwd']);
 await step('ExecSync: the CRI\'s non-streaming exec, as `crictl exec --sync` makes it.',
   `${crictl().join(' ')} exec --sync $(${crictl('ps', '-q', '--name=web').join(' ')}) -- sh -c 'echo from ExecSync; exit 3'; echo "exit $?"`);
-await step('Exec over CRI is chapter 5\'s: the shim says so.', `${crictl().join(' ')} exec $(${crictl('ps', '-q', '--name=web').join(' ')}) -- date`);
+await step('Exec over CRI is chapter 5\'s: the shim says so.', `${crictl().join(' ')} exec $(${crictl('ps', '-q', '--name=web').join(' ')}) -- date`, { expectExit: 1 });
 
 section('How containers end');
 await step('A container that finishes.', ['kubectl', 'run', 'done', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'echo finished']);
@@ -46,7 +49,7 @@ const onNode1 = (await step('Which pods run on node-1?', ['kubectl', 'get', 'po'
 observe('The supervisor restarts a runtime that crashes, as systemd does: stop it on purpose to keep it down.');
 await step('Kill node-1\'s shim through the supervisor, so that it stays down.', ['npm', 'run', '-s', 'component', '--', 'stop', 'shim-node-1', '--signal=SIGKILL']);
 if (onNode1.includes('web')) {
-  await step('Exec into a pod on node-1: the error names the kubelet, then the runtime shim.', ['kubectl', 'exec', 'web', '--', 'date']);
+  await step('Exec into a pod on node-1: the error names the kubelet, then the runtime shim.', ['kubectl', 'exec', 'web', '--', 'date'], { expectExit: 1 });
 }
 await step('The kubelet counted the failures.', `curl -s ${kubelet1}/metrics | grep '^kubelet_runtime_operations_errors_total' | head -3`);
 await waitUntil('node-1 to turn NotReady', ['kubectl', 'get', 'node', 'node-1', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'], (out) => out.trim() === 'False');
@@ -57,3 +60,6 @@ observe('The kubelet is alive and says so itself: Ready=False, KubeletNotReady, 
 await step('Start it again, on the same socket.', ['npm', 'run', '-s', 'component', '--', 'start', 'shim-node-1']);
 observe('The kubelet\'s gRPC channel reconnects, node-1 turns Ready, the PLEG sees the containers the crash ended\n'
   + '(exit code 137), and the kubelet starts them again.');
+await waitUntil('node-1 is Ready again', ['kubectl', 'get', 'node', 'node-1', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'], (out) => out.trim() === 'True');
+await step('The pods, once node-1 is back: the kubelet restarts what died with the shim.', ['kubectl', 'get', 'po', '-o', 'wide']);
+await step('Clean up.', ['kubectl', 'delete', 'pod', 'web', 'done', 'fail', 'nope']);

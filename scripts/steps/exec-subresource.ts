@@ -1,5 +1,8 @@
 // Chapter 2's walk (npm run steps 2): the subresource map, the two requests and the 101, the channels byte by byte, exit codes, refusals.
-import { step, observe, section, ours } from './lib.ts';
+import { step, observe, section, ours, startFromKnownState } from './lib.ts';
+
+// Components running, nodes Ready, no pods or namespaces left by the chapter's commands or an earlier walk.
+await startFromKnownState();
 
 const frames = (...args: string[]) => ['node', '--import', 'tsx', 'src/remotecommand/print-frames.ts', ...args];
 
@@ -8,7 +11,7 @@ await step('Create a pod: only a record, since there are no nodes yet.', ['kubec
 await step('Discovery lists every subresource of pods, with its verbs.',
   'kubectl get --raw /api/v1 | jq -r \'.resources[] | select(.name | startswith("pods/")) | "\\(.name) \\(.verbs | join(","))"\'');
 observe('exec allows create (the SPDY POST of kubectl ≤ 1.29) and get (the WebSocket GET of kubectl ≥ 1.30).');
-await step('Subresources not built yet answer with a Status that says when they arrive.', ['kubectl', 'logs', 'web']);
+await step('Subresources not built yet answer with a Status that says when they arrive.', ['kubectl', 'logs', 'web'], { expectExit: 1 });
 
 section('Two requests and a 101');
 await step('kubectl GETs the pod, then asks for the upgrade.', ['kubectl', '-v=6', 'exec', 'web', '--', 'date']);
@@ -22,11 +25,11 @@ await step('The same over v4.base64: text frames, an ASCII digit for the channel
 observe('The first message is an empty one on the lowest channel the server will write (01, or "1" in base64).');
 
 section('Exit codes and errors');
-await step('A non-zero exit: kubectl prints it and exits with it.', ['kubectl', 'exec', 'web', '--', 'sh', '-c', 'echo out; echo err >&2; exit 42']);
-await step('Killed by a signal: 128 + 9.', ['kubectl', 'exec', 'web', '--', 'sh', '-c', 'kill -9 $$']);
-await step('A command that cannot start is an InternalError, not an exit code.', ['kubectl', 'exec', 'web', '--', 'no-such-command']);
-await step('An unknown container is refused before the upgrade.', ['kubectl', 'exec', 'web', '-c', 'nope', '--', 'date']);
-await step('With WebSockets off, kubectl asks for SPDY, which arrives in chapter 8.', 'KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false kubectl exec web -- date');
+await step('A non-zero exit: kubectl prints it and exits with it.', ['kubectl', 'exec', 'web', '--', 'sh', '-c', 'echo out; echo err >&2; exit 42'], { expectExit: 42 });
+await step('Killed by a signal: 128 + 9.', ['kubectl', 'exec', 'web', '--', 'sh', '-c', 'kill -9 $$'], { expectExit: 137 });
+await step('A command that cannot start is an InternalError, not an exit code.', ['kubectl', 'exec', 'web', '--', 'no-such-command'], { expectExit: 1 });
+await step('An unknown container is refused before the upgrade.', ['kubectl', 'exec', 'web', '-c', 'nope', '--', 'date'], { expectExit: 1 });
+await step('With WebSockets off, kubectl asks for SPDY, which arrives in chapter 8.', 'KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false kubectl exec web -- date', { expectExit: 1 });
 
 section('Streams');
 await step('stdin through cat, ended by EOF.', 'echo hello | kubectl exec -i web -- cat');
@@ -34,3 +37,4 @@ await step('The command runs in the pod\'s folder on the API server\'s host.', [
 await step('12 MB byte for byte: the same checksum outside and inside the pod.',
   'a=$(kubectl exec web -- sh -c \'head -c 12000000 /dev/urandom | tee blob\' | sha256sum | cut -c1-64); b=$(kubectl exec web -- sha256sum blob | cut -c1-64); echo "outside $a"; echo "inside  $b"');
 observe('Chapter 3 moves the process to a node; everything you saw on the wire stays the same.');
+await step('Clean up.', ['kubectl', 'delete', 'pod', 'web']);

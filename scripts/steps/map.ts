@@ -1,5 +1,8 @@
 // Chapter 0's walk (npm run steps 0): the whole story of `kubectl exec` against the final checkpoint.
-import { step, observe, section, ours, waitUntil } from './lib.ts';
+import { step, observe, section, ours, waitUntil, startFromKnownState } from './lib.ts';
+
+// Components running, nodes Ready, no pods or namespaces left by the chapter's commands or an earlier walk.
+await startFromKnownState();
 
 section('What happens when you type kubectl exec');
 
@@ -14,7 +17,7 @@ observe('Two requests. First a GET of the pod (kubectl reads its namespace, name
   + 'stderr and a final Status on numbered channels (v5.channel.k8s.io).');
 
 await step('stdin travels the other way through every hop.', 'echo hello through every hop | kubectl exec -i web -- cat');
-await step('The exit code comes back inside that final Status.', ['kubectl', 'exec', 'web', '--', 'sh', '-c', 'echo bye; exit 3']);
+await step('The exit code comes back inside that final Status.', ['kubectl', 'exec', 'web', '--', 'sh', '-c', 'echo bye; exit 3'], { expectExit: 3 });
 observe('kubectl printed "command terminated with exit code 3" and exited 3: the runtime saw the process exit,\n'
   + 'the streaming server wrote a NonZeroExitCode Status on channel 3, and the proxies passed it through.');
 

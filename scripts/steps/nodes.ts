@@ -1,7 +1,10 @@
 // Chapter 3's walk (npm run steps 3): two nodes, the scheduler's bindings, and an exec that lands on the pod's node.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { step, observe, section, waitUntil } from './lib.ts';
+import { step, observe, section, waitUntil, startFromKnownState } from './lib.ts';
+
+// Components running, nodes Ready, no pods or namespaces left by the chapter's commands or an earlier walk.
+await startFromKnownState();
 
 const stateDir = dirname(process.env.KUBECONFIG ?? '.');
 const announced = (name: string) => JSON.parse(readFileSync(join(stateDir, `${name}.ready.json`), 'utf8')) as { url: string; pid: number };
@@ -25,18 +28,19 @@ await step('The other pod runs on the other node, in a folder of its own.', ['ku
 await step('kubectl -v=6 shows its two requests; the third (API server → kubelet) is the API server\'s own.', ['kubectl', '-v=6', 'exec', 'api', '--', 'true']);
 observe('The 101 kubectl received was written by the kubelet of node-2 and relayed by the upgrade-aware proxy.');
 await step('stdin and exit codes cross both hops.', 'echo hello through the proxy | kubectl exec -i api -- cat');
-await step('The exit code travels back inside the final Status.', ['kubectl', 'exec', 'web', '--', 'sh', '-c', 'echo bye; exit 3']);
+await step('The exit code travels back inside the final Status.', ['kubectl', 'exec', 'web', '--', 'sh', '-c', 'echo bye; exit 3'], { expectExit: 3 });
 
 section('The kubelet\'s front door');
 const kubelet1 = announced('kubelet-node-1').url;
 await step('/pods lists what the kubelet holds.', `curl -s ${kubelet1}/pods | jq -r '.items[] | .metadata.namespace + "/" + .metadata.name'`);
-await step('A plain GET of an exec route is refused: exec needs an upgrade.', `curl -s '${kubelet1}/exec/default/web/web?command=date&output=1' | jq -r .message`);
-await step('No stream asked for: the kubelet\'s own words.', `curl -s -H 'Connection: Upgrade' -H 'Upgrade: websocket' '${kubelet1}/exec/default/web/web?command=date' | jq -r .message`);
+// The kubelet answers these in its own words, plain text or not: show the body as it is, then the status code.
+await step('A plain GET of an exec route is refused: exec needs an upgrade.', `curl -s -w ' (%{http_code})\\n' '${kubelet1}/exec/default/web/web?command=date&output=1'`);
+await step('No stream asked for: the kubelet\'s own words.', `curl -s -w ' (%{http_code})\\n' '${kubelet1}/exec/default/web/web?command=date'`);
 
 section('ExecLocation says no');
 await step('Cordon both nodes: the scheduler has nowhere to put a new pod.', ['kubectl', 'cordon', 'node-1', 'node-2']);
 await step('A pod that waits for a node.', ['kubectl', 'run', 'waiting', '--image=nginx']);
-await step('Exec into it: the API server refuses before any kubelet is asked.', ['kubectl', 'exec', 'waiting', '--', 'date']);
+await step('Exec into it: the API server refuses before any kubelet is asked.', ['kubectl', 'exec', 'waiting', '--', 'date'], { expectExit: 1 });
 observe('400 from ExecLocation: no spec.nodeName, so there is no kubelet to proxy to.');
 await step('Clean up.', ['kubectl', 'delete', 'pod', 'waiting']);
 await step('Make both nodes schedulable again.', ['kubectl', 'uncordon', 'node-1', 'node-2']);
@@ -44,7 +48,7 @@ await step('Make both nodes schedulable again.', ['kubectl', 'uncordon', 'node-1
 section('A node dies');
 observe('The supervisor restarts a kubelet that crashes, as systemd does on a real node: a plain kill -9 would be undone in a second.');
 await step('Kill node-2\'s kubelet on purpose, through the supervisor, so that it stays down.', ['npm', 'run', '-s', 'component', '--', 'stop', 'kubelet-node-2', '--signal=SIGKILL']);
-await step('Exec into its pod: the error names the hop that failed.', ['kubectl', 'exec', 'api', '--', 'date']);
+await step('Exec into its pod: the error names the hop that failed.', ['kubectl', 'exec', 'api', '--', 'date'], { expectExit: 1 });
 await step('The API server still serves the other node.', ['kubectl', 'exec', 'web', '--', 'echo', 'still serving']);
 await waitUntil('the node lifecycle controller marks node-2 NotReady', ['kubectl', 'get', 'node', 'node-2', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'], (out) => out.trim() === 'Unknown');
 await step('Nobody told the API server: it concluded it from the silence.', ['kubectl', 'get', 'nodes']);

@@ -1,5 +1,8 @@
 // Chapter 1's walk (npm run steps 1): discovery, a pod created and read three ways, a watch, selectors, errors.
-import { step, observe, section, ours } from './lib.ts';
+import { step, observe, section, ours, startFromKnownState } from './lib.ts';
+
+// Components running, nodes Ready, no pods or namespaces left by the chapter's commands or an earlier walk.
+await startFromKnownState();
 
 section('What kubectl asks first');
 await step('The version decides which bundled kubectl the dispatcher runs.', 'kubectl get --raw /version | jq \'{major, minor, gitVersion}\'');
@@ -28,13 +31,13 @@ observe('kubectl get -w lists first, then watches from the list\'s resourceVersi
 section('Selectors run on the server');
 await step('A label selector with a set.', ['kubectl', 'get', 'po', '-l', 'tier in (web,api)', '-o', 'name']);
 await step('A field selector: pods that no node has taken yet.', ['kubectl', 'get', 'po', '--field-selector', 'spec.nodeName=', '-o', 'name']);
-await step('Only the fields the pod strategy exposes can be selected.', ['kubectl', 'get', 'po', '--field-selector', 'spec.image=nginx']);
+await step('Only the fields the pod strategy exposes can be selected.', ['kubectl', 'get', 'po', '--field-selector', 'spec.image=nginx'], { expectExit: 1 });
 
 section('Errors are Status objects');
-await step('404 NotFound.', ['kubectl', 'get', 'po', 'missing']);
-await step('422 Invalid, one cause per line.', ['kubectl', 'run', 'Nginx', '--image=nginx']);
-await step('403 Forbidden: NamespaceLifecycle protects the default namespace.', ['kubectl', 'delete', 'ns', 'default']);
-await step('No exec subresource yet: chapter 2 adds it.', ['kubectl', 'get', '--raw', '/api/v1/namespaces/default/pods/nginx/exec']);
+await step('404 NotFound.', ['kubectl', 'get', 'po', 'missing'], { expectExit: 1 });
+await step('422 Invalid, one cause per line.', ['kubectl', 'run', 'Nginx', '--image=nginx'], { expectExit: 1 });
+await step('403 Forbidden: NamespaceLifecycle protects the default namespace.', ['kubectl', 'delete', 'ns', 'default'], { expectExit: 1 });
+await step('No exec subresource yet: chapter 2 adds it.', ['kubectl', 'get', '--raw', '/api/v1/namespaces/default/pods/nginx/exec'], { expectExit: 1 });
 
 section('Namespaces, nodes, and the end of a pod');
 await step('Create a namespace: kubectl sends this one as protobuf.', ['kubectl', 'create', 'namespace', 'team']);
@@ -50,4 +53,5 @@ await step('--force --grace-period=0 removes it at once, and warns what that mea
 await step('Manifests: kubectl reads /openapi/v3, sees that the server validates, and sends the object.',
   'echo \'{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web"},"spec":{"containers":[{"name":"web","image":"nginx"}]}}\' | kubectl apply -f -');
 await step('Delete it.', ['kubectl', 'delete', 'pod', 'web']);
+await step('Deleting a namespace deletes what is in it.', ['kubectl', 'delete', 'namespace', 'team']);
 observe('Everything a later component does (schedule, run, report status) is a request like these.');

@@ -9,6 +9,7 @@ import type { Namespace, Node, Pod } from '../api/types.ts';
 import { apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.ts';
 import { answerClientError, MAX_HEADER_BYTES } from '../util/raw-response.ts';
 import { loggedURL, writeJSON, writeStatus, writeStatusToSocket } from './handlers/http.ts';
+import { logsRequest } from './request-log.ts';
 import { openAPIV3CoreV1, openAPIV3Root } from './openapi.ts';
 import { serveResource } from './handlers/resource.ts';
 import { namespaceStrategy, nodeStrategy } from './registry/nodes.ts';
@@ -126,7 +127,10 @@ export class APIServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now();
-    res.once('finish', () => this.log(`${req.method} ${loggedURL(req.url)} ${res.statusCode} ${Date.now() - started}ms`));
+    res.once('finish', () => {
+      const r = { method: req.method ?? '', url: req.url ?? '/', status: res.statusCode, userAgent: req.headers['user-agent'] };
+      if (logsRequest(r)) this.log(`${req.method} ${loggedURL(req.url)} ${res.statusCode} ${Date.now() - started}ms`);
+    });
     // Go's HTTP server refuses a path it cannot unescape before any handler runs (no Status: its bare 400).
     if (malformedPathEscape(req.url ?? '/')) return writeGoBadRequest(res);
     try {

@@ -1,11 +1,13 @@
 // Chapter 3's checkpoint, driven as a reader would: two nodes Ready, pods spread over them, each exec lands on
 // its pod's node (proven from inside the command), a dead kubelet gives an error naming it (mid-stream too), the node turns
-// NotReady and its pods not Ready (a live kubelet writes Ready back), and many execs leave no connection behind.
+// NotReady and its pods not Ready (a live kubelet writes Ready back), many execs leave no connection behind, and
+// chapter 3's walk heals a degraded checkpoint before it starts.
 import { describe, before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { startCheckpoint, type RunningCheckpoint } from '../../src/workbook/checkpoint.ts';
+import { join } from 'node:path';
+import { repoRoot, startCheckpoint, type RunningCheckpoint } from '../../src/workbook/checkpoint.ts';
 import { RESTClient } from '../../src/client/rest-client.ts';
 import { waitFor } from '../../src/util/wait.ts';
 import type { List, Node, Pod } from '../../src/api/types.ts';
@@ -199,5 +201,22 @@ describe('chapter 3 (nodes): the two-node checkpoint', () => {
       return p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
     }, { timeoutMs: 30_000, what: `pod ${onNode2.metadata.name} Ready again` });
     assert.match((await k('exec', onNode2.metadata.name!, '--', 'echo', 'back')).stdout, /^back\n$/);
+  });
+
+  test('npm run steps 3 on a degraded checkpoint (a kubelet stopped, a node cordoned) says what it fixes, walks, and leaves it healthy', async (t) => {
+    if (!kubectl) return t.skip('the real kubectl is not on PATH');
+    await cp.stopComponent('kubelet-node-2', 'SIGKILL');
+    assert.equal((await k('cordon', 'node-1')).code, 0);
+    const r = await run(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts/steps.ts'), '3'], cp.env);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^steps: kubelet-node-2 was stopped \(npm run component -- stop\); starting it again: npm run component -- start kubelet-node-2$/m);
+    assert.match(r.stdout, /^steps: uncordoning node-1$/m);
+    // Healthy afterwards: every node Ready and schedulable, the kubelet the walk stopped running again.
+    const nodes = await waitFor(async () => {
+      const list = await client.get<List<Node>>('/api/v1/nodes');
+      return list.items.every((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) && list.items;
+    }, { timeoutMs: 30_000, what: 'every node Ready after the walk' });
+    assert.deepEqual(nodes.map((n) => [n.metadata.name, Boolean(n.spec?.unschedulable)]).sort(), [['node-1', false], ['node-2', false]]);
+    assert.ok(cp.pid('kubelet-node-2') > 0);
   });
 });

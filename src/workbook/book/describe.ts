@@ -1,8 +1,11 @@
 // describeChapterCommands(slug): registers node:test tests, one per ```console block of a chapter, run in order
-// against one checkpoint started for the chapter. For acceptance suites and tests/book/commands.test.ts. (Ours.)
+// against one checkpoint started for the chapter, then (thenSteps) its `npm run steps` twice on that checkpoint.
+// For acceptance suites and tests/book/commands.test.ts. (Ours.)
 import { describe, before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import chapters from '../../../book.config.ts';
 import { startCheckpoint, repoRoot, type RunningCheckpoint } from '../checkpoint.ts';
 import { extractConsoleBlocks } from './console.ts';
@@ -16,6 +19,21 @@ export function hasCommand(name: string): Promise<boolean> {
 export interface DescribeOptions {
   // What the suite is called; default "chapter N (slug): its console blocks".
   title?: string;
+  // Then `npm run steps N` twice on the same checkpoint, as a reader who follows the chapter and walks it again:
+  // every step must pass, from whatever the chapter's commands and the first walk left.
+  thenSteps?: boolean;
+}
+
+// `npm run steps <slug>` against a running checkpoint (its KUBECONFIG): the exit code and everything it printed.
+function runSteps(slug: string, cp: RunningCheckpoint): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts/steps.ts'), slug], { cwd: repoRoot, env: cp.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => { output += c; });
+    child.stderr.on('data', (c: Buffer) => { output += c; });
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code: code ?? 1, output }));
+  });
 }
 
 export function describeChapterCommands(slug: string, opts: DescribeOptions = {}): void {
@@ -52,6 +70,17 @@ export function describeChapterCommands(slug: string, opts: DescribeOptions = {}
         const results = await runConsoleBlock(block, cp, repoRoot);
         const failed = results.filter((r) => !r.ok).map((r) => r.problem);
         assert.equal(failed.length, 0, `${chapterPath(chapter)}:\n${failed.join('\n\n')}`);
+      });
+    }
+
+    if (!opts.thenSteps || !existsSync(join(repoRoot, chapter.steps ?? `scripts/steps/${slug}.ts`))) return;
+    for (const when of ['after the chapter\'s commands', 'a second time']) {
+      test(`npm run steps ${chapter.number} ${when}: every step passes`, async (t) => {
+        if (!tools.get('kubectl')) { t.skip('the real kubectl is not on PATH (run npm run doctor)'); return; }
+        if (!cp) throw startError;
+        const r = await runSteps(slug, cp);
+        assert.equal(r.code, 0, `npm run steps ${chapter.number} exited ${r.code}:\n${r.output.split('\n').slice(-60).join('\n')}\n--- checkpoint log ---\n${cp.logs().slice(-30).join('\n')}`);
+        assert.doesNotMatch(r.output, /steps: failed/);
       });
     }
   });
