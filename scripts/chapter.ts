@@ -1,6 +1,6 @@
 // `npm run chapter <n|slug>`: starts that chapter's checkpoint in .run/<slug>/ and keeps it running until Ctrl-C.
 import { join } from 'node:path';
-import { checkpointOf, findChapter, runRoot, startCheckpoint } from '../src/workbook/checkpoint.ts';
+import { checkpointOf, findChapter, runRoot, startCheckpoint, type RunningCheckpoint } from '../src/workbook/checkpoint.ts';
 import { ancestorsToWatch, watchAncestors } from '../src/workbook/ancestry.ts';
 
 // --verbose (or WORKBOOK_VERBOSE=1): the API server logs every request, heartbeats and controllers' polls included.
@@ -26,13 +26,38 @@ const paint = (line: string) => {
 
 // Who we live for, taken now, while they are surely alive (see the watch below).
 const ancestors = ancestorsToWatch();
+
+// Signals and a vanished parent are handled from the first moment, before anything starts: a SIGTERM while
+// the components start, or right after the KUBECONFIG line, still stops all of them and removes the lock.
+let cp: RunningCheckpoint | undefined;
+let stopping: string | undefined;
+const stop = async (why: string) => {
+  if (stopping) return;
+  stopping = why;
+  console.log(`\n${why}: stopping checkpoint ${chapter.slug}...`);
+  if (!cp) return; // still starting: stopped as soon as startCheckpoint returns, below
+  await cp.stop();
+  console.log('All stopped.');
+  process.exit(0);
+};
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void stop(sig));
+// A closed terminal makes log lines fail (EIO, EPIPE): stop the checkpoint rather than crash in the middle of it.
+for (const out of [process.stdout, process.stderr]) out.on('error', () => void stop('output closed'));
+// `kill <npm pid>` (even kill -9) ends npm without passing anything on, and npm ran us through `sh -c`, which
+// lives on: a checkpoint whose npm or parent is gone stops too, rather than running on unowned.
+watchAncestors(ancestors, (who) => void stop(`${who.command.split(' ').slice(0, 3).join(' ')} (pid ${who.pid}) is gone`));
+
 console.log(`Starting checkpoint ${chapter.number} (${chapter.slug}): ${chapter.title}`);
-let cp;
 try {
   cp = await startCheckpoint(chapter.slug, { stateDir, log: (line) => console.log(paint(line)), env: { WORKBOOK_VERBOSE: verbose ? '1' : '0' } });
 } catch (err) {
   console.error(`\ncould not start checkpoint ${chapter.slug}: ${(err as Error).message}`);
   process.exit(1);
+}
+if (stopping) {
+  await cp.stop();
+  console.log('All stopped.');
+  process.exit(0);
 }
 
 const checkpoint = checkpointOf(chapter);
@@ -51,19 +76,3 @@ console.log(verbose
     + `npm run chapter ${chapter.number} -- --verbose logs every request.`);
 console.log('\nPress Ctrl-C to stop everything. Point the real kubectl at it with:');
 console.log(`export KUBECONFIG=${cp.kubeconfig}`);
-
-let stopping = false;
-const stop = async (why: string) => {
-  if (stopping) return;
-  stopping = true;
-  console.log(`\n${why}: stopping checkpoint ${chapter.slug}...`);
-  await cp.stop();
-  console.log('All stopped.');
-  process.exit(0);
-};
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void stop(sig));
-// A closed terminal makes log lines fail (EIO, EPIPE): stop the checkpoint rather than crash in the middle of it.
-for (const out of [process.stdout, process.stderr]) out.on('error', () => void stop('output closed'));
-// `kill <npm pid>` (even kill -9) ends npm without passing anything on, and npm ran us through `sh -c`, which
-// lives on: a checkpoint whose npm or parent is gone stops too, rather than running on unowned.
-watchAncestors(ancestors, (who) => void stop(`${who.command.split(' ').slice(0, 3).join(' ')} (pid ${who.pid}) is gone`));

@@ -65,6 +65,28 @@ test('npm run chapter 5: starts, is found by our kubectl, refuses a second start
   assert.ok(existsSync(join(stateDir, 'kubeconfig')), 'the kubeconfig stays, for reading');
 });
 
+// Regression (issue 10): the signal handlers were installed only after the KUBECONFIG line, so a SIGTERM while the
+// components started killed the runner outright (exit by signal, no "All stopped.", a stale lock).
+test('SIGTERM while the checkpoint starts: it stops what it started, removes its lock and exits 0', async (t) => {
+  const runDir = mkdtempSync(join(tmpdir(), 'ike-run-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, WORKBOOK_RUN_DIR: runDir };
+  delete env.KUBECONFIG;
+  const r = startChapter('3', env);
+  t.after(async () => {
+    if (r.child.exitCode === null) { r.child.kill('SIGKILL'); await r.exit; }
+    rmSync(runDir, { recursive: true, force: true });
+  });
+  const stateDir = join(runDir, 'nodes');
+  // The first component has announced itself, and the others are still to come.
+  await waitFor(() => existsSync(join(stateDir, 'apiserver.ready.json')), { timeoutMs: 60_000, what: 'the API server to announce itself' });
+  const apiserver = (JSON.parse(readFileSync(join(stateDir, 'apiserver.ready.json'), 'utf8')) as { pid: number }).pid;
+  r.child.kill('SIGTERM');
+  assert.equal(await r.exit, 0, r.output());
+  assert.match(r.output(), /SIGTERM: stopping checkpoint nodes\.\.\.[\s\S]*All stopped\./);
+  await waitFor(() => !alive(apiserver), { what: 'the API server to be gone' });
+  assert.equal(existsSync(join(stateDir, 'lock')), false, 'the lock is removed');
+});
+
 test('npm run chapter with an unknown chapter lists the chapters', async () => {
   const r = startChapter('nope', { ...process.env, WORKBOOK_RUN_DIR: tmpdir() });
   assert.equal(await r.exit, 2);
