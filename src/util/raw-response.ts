@@ -17,6 +17,23 @@ export function statusResponseBytes(status: Status): Buffer {
   return Buffer.concat([Buffer.from(head, 'latin1'), body]);
 }
 
+// A plain-text error on a raw socket, as a Go handler that is not an API server writes one: go-restful's
+// Response.WriteError (the words as they are) or http.Error (plus nosniff and a newline). The kubelet answers so.
+export function textResponseBytes(code: number, text: string, headers: Record<string, string> = {}): Buffer {
+  const body = Buffer.from(text);
+  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v.replace(/[\r\n]/g, '')}\r\n`).join('');
+  const head = `HTTP/1.1 ${code} ${STATUS_CODES[code] ?? 'Unknown'}\r\n` +
+    'Content-Type: text/plain; charset=utf-8\r\n' + extra +
+    `Content-Length: ${body.length}\r\n` +
+    'Connection: close\r\n\r\n';
+  return Buffer.concat([Buffer.from(head, 'latin1'), body]);
+}
+
+export function writeTextAndClose(socket: Duplex, code: number, text: string, headers?: Record<string, string>): Promise<void> {
+  if (!socket.destroyed && socket.writable) socket.write(textResponseBytes(code, text, headers));
+  return closeAfterFlush(socket);
+}
+
 export function writeStatusAndClose(socket: Duplex, status: Status): Promise<void> {
   if (!socket.destroyed && socket.writable) socket.write(statusResponseBytes(status));
   return closeAfterFlush(socket);
