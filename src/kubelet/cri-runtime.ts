@@ -189,7 +189,7 @@ export class CriRuntime implements KubeletRuntime {
     const found = running[0];
     if (!found) {
       // A plain error, as the real kubelet's GetExec returns it: streaming.WriteError makes it a 500.
-      throw new Error(`${this.hop}: container not found ("${container}")`);
+      throw new Error(`container not found ("${container}")`);
     }
     return this.opts.exec.getExec(this.opts.runtime, { pod, container, containerId: found.id, cmd, opts });
   }

@@ -93,7 +93,7 @@ export class HostRuntime implements KubeletRuntime {
     const spec = pod.spec.containers.find((c) => c.name === container);
     if (!admitted || !spec) {
       // A plain error, as the real kubelet's GetExec returns it: its HTTP handler answers 500.
-      throw new Error(`${this.hop}: container not found ("${container}")`);
+      throw new Error(`container not found ("${container}")`);
     }
     const env: NodeJS.ProcessEnv = { PATH };
     for (const e of spec.env ?? []) env[e.name] = e.value ?? '';

@@ -93,14 +93,15 @@ export class KubeletServer {
       await this.getExec(req, socket, head);
     } catch (err) {
       const e = this.asKubeletError(err);
-      this.opts.log?.(`exec ${url.pathname}: ${e.code} ${e.text.trimEnd()}`);
+      this.opts.log?.(`${this.hop}: exec ${url.pathname}: ${e.code} ${e.text.trimEnd()}`);
       if (!socket.destroyed) await writeTextAndClose(socket, e.code, e.text, e.headers);
     }
   }
 
   // #region prepare-exec
   // The route table (GET, POST), remotecommand.NewOptions, the pod by namespace and name, the runtime's
-  // GetExec. Each refusal is plain text, as the real kubelet writes it, never a Status.
+  // GetExec. Each refusal is plain text in the real kubelet's words, never a Status, and names no hop: kubectl
+  // reads a body holding ": " as YAML, finds an empty Status in it and prints only "Error from server: ".
   private async prepareExec(req: IncomingMessage): Promise<{ r: KubeletExecRequest; dest: ExecDestination }> {
     if (req.method !== 'GET' && req.method !== 'POST') throw new KubeletHTTPError(405, '405: Method Not Allowed', { Allow: 'GET, POST' });
     let r: KubeletExecRequest;
@@ -109,16 +110,16 @@ export class KubeletServer {
     } catch (err) {
       // A path no route matches is go-restful's 404; bad options are WriteError(400).
       if (err instanceof StatusError && err.code === 404) throw new KubeletHTTPError(404, '404: Page Not Found');
-      throw new KubeletHTTPError(400, this.name((err as Error).message));
+      throw new KubeletHTTPError(400, (err as Error).message);
     }
     // The uid in the path is not compared: the real kubelet's FindPod goes by the pod's full name.
     const pod = this.opts.podManager.getPodByName(r.namespace, r.pod);
-    if (!pod) throw new KubeletHTTPError(404, this.name('pod does not exist'));
+    if (!pod) throw new KubeletHTTPError(404, 'pod does not exist');
     const streams = { stdin: r.stdin, stdout: r.stdout, stderr: r.stderr, tty: r.tty };
     try {
       return { r, dest: await this.opts.runtime.getExec(pod, r.container, r.command, streams) };
     } catch (err) {
-      throw runtimeError(err, (m) => this.name(m));
+      throw runtimeError(err);
     }
   }
   // #endregion prepare-exec
@@ -145,12 +146,8 @@ export class KubeletServer {
   }
   // #endregion get-exec
 
-  private name(message: string): string {
-    return message.startsWith(this.hop) ? message : `${this.hop}: ${message}`;
-  }
-
   private asKubeletError(err: unknown): KubeletHTTPError {
-    return err instanceof KubeletHTTPError ? err : runtimeError(err, (m) => this.name(m));
+    return err instanceof KubeletHTTPError ? err : runtimeError(err);
   }
 
   private writeStatus(res: ServerResponse, status: Status): void {
@@ -168,9 +165,9 @@ export class KubeletHTTPError extends Error {
 // streaming.WriteError: the error's words with the code its gRPC status maps to: NotFound 404, ResourceExhausted
 // 429 with Retry-After, anything else (a plain error such as "container not found") 500. Our runtimes say so
 // with a StatusError's code (kubelet/cri-errors.ts).
-function runtimeError(err: unknown, name: (m: string) => string): KubeletHTTPError {
+function runtimeError(err: unknown): KubeletHTTPError {
   const status = toStatus(err);
-  const message = name(err instanceof StatusError ? err.message : err instanceof Error ? err.message : String(err));
+  const message = err instanceof Error ? err.message : String(err);
   const code = status.code === 404 || status.code === 429 ? status.code : 500;
   const retry = status.details?.retryAfterSeconds;
   return new KubeletHTTPError(code, message, code === 429 && retry ? { 'Retry-After': String(retry) } : {});

@@ -63,7 +63,7 @@ test('a plain GET of an exec route goes as far as GetExec (a token spent), then 
   assert.equal(await res.text(), 'Upgrade request required\n');
   assert.equal(asked.length, 1, 'the runtime was asked, as the real kubelet asks CRI Exec before its proxy sees no upgrade');
   const none = await fetch(new URL('/exec/default/web/nginx?command=date', url));
-  assert.deepEqual([none.status, await none.text()], [400, 'kubelet node-1: you must specify at least 1 of stdin, stdout, stderr']);
+  assert.deepEqual([none.status, await none.text()], [400, 'you must specify at least 1 of stdin, stdout, stderr']);
   assert.equal(asked.length, 1);
 });
 
@@ -71,7 +71,7 @@ test('an upgrade for a pod the kubelet does not have: 404 "pod does not exist"; 
   const { url, asked } = await start(t, () => ({ kind: 'url', url: 'http://127.0.0.1:1/exec/token' }));
   const r = await raw(Number(url.port), upgrade('/exec/default/other/nginx?command=date&output=1'));
   assert.match(r, /^HTTP\/1\.1 404 /);
-  assert.equal(textOf(r), 'kubelet node-1: pod does not exist');
+  assert.equal(textOf(r), 'pod does not exist');
   assert.equal(asked.length, 0);
   // FindPod goes by the pod's full name when it has one, and the kubelet always does: the uid is ignored.
   await raw(Number(url.port), upgrade('/exec/default/web/wrong-uid/nginx?command=date&output=1'));
@@ -83,7 +83,7 @@ test('an upgrade asking for no stream: 400 in plain text, before the pod is look
   for (const q of ['command=date&output=true', 'command=date', 'command=date&tty=1&error=1']) {
     const r = await raw(Number(url.port), upgrade(`/exec/default/missing/nginx?${q}`));
     assert.match(r, /^HTTP\/1\.1 400 Bad Request\r\n/);
-    assert.equal(textOf(r), 'kubelet node-1: you must specify at least 1 of stdin, stdout, stderr', q);
+    assert.equal(textOf(r), 'you must specify at least 1 of stdin, stdout, stderr', q);
   }
   assert.equal(asked.length, 0);
 });
@@ -91,7 +91,7 @@ test('an upgrade asking for no stream: 400 in plain text, before the pod is look
 test('runtime errors are written as streaming.WriteError does: a plain error 500, NotFound 404, a full cache 429 with Retry-After', async (t) => {
   const { StatusError, tooManyRequests } = await import('../../../src/api/status.ts');
   const errors: unknown[] = [
-    new Error('kubelet node-1: container not found ("nginx")'),
+    new Error('container not found ("nginx")'),
     new StatusError({ metadata: {}, status: 'Failure', code: 404, reason: 'NotFound', message: 'runtime shim node-1: rpc error: code = NotFound desc = no such container' }),
     tooManyRequests('runtime shim node-1: rpc error: code = ResourceExhausted desc = maximum number of in-flight requests exceeded', 60),
   ];
@@ -100,12 +100,12 @@ test('runtime errors are written as streaming.WriteError does: a plain error 500
   const answers = [];
   for (let i = 0; i < errors.length; i++) answers.push(await raw(Number(url.port), upgrade('/exec/default/web/nginx?command=date&output=1')));
   assert.match(answers[0], /^HTTP\/1\.1 500 Internal Server Error\r\n/);
-  assert.equal(textOf(answers[0]), 'kubelet node-1: container not found ("nginx")');
+  assert.equal(textOf(answers[0]), 'container not found ("nginx")');
   assert.match(answers[1], /^HTTP\/1\.1 404 Not Found\r\n/);
-  assert.equal(textOf(answers[1]), 'kubelet node-1: runtime shim node-1: rpc error: code = NotFound desc = no such container');
+  assert.equal(textOf(answers[1]), 'runtime shim node-1: rpc error: code = NotFound desc = no such container');
   assert.match(answers[2], /^HTTP\/1\.1 429 Too Many Requests\r\n/);
   assert.match(answers[2], /\r\nRetry-After: 60\r\n/);
-  assert.equal(textOf(answers[2]), 'kubelet node-1: runtime shim node-1: rpc error: code = ResourceExhausted desc = maximum number of in-flight requests exceeded');
+  assert.equal(textOf(answers[2]), 'runtime shim node-1: rpc error: code = ResourceExhausted desc = maximum number of in-flight requests exceeded');
 });
 
 test('a method other than GET or POST on an exec route: go-restful\'s 405 with Allow', async (t) => {
