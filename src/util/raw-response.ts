@@ -1,6 +1,6 @@
 // Writing an HTTP response on a raw (upgrade) socket and closing it politely: how every hop that owns an
-// upgrade socket (API server, kubelet, streaming server, proxy) answers with a metav1.Status instead
-// (apiserver responsewriters.ErrorNegotiated, on a bare conn).
+// upgrade socket (API server, kubelet, streaming server, proxy) refuses one: a metav1.Status (apiserver
+// responsewriters.ErrorNegotiated, on a bare conn) or, for the kubelet, plain text (go-restful's WriteError).
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Status } from '../api/status.ts';
