@@ -34,8 +34,9 @@ section('The kubelet\'s front door');
 const kubelet1 = announced('kubelet-node-1').url;
 await step('/pods lists what the kubelet holds.', `curl -s ${kubelet1}/pods | jq -r '.items[] | .metadata.namespace + "/" + .metadata.name'`);
 // The kubelet answers these in its own words, plain text or not: show the body as it is, then the status code.
-await step('A plain GET of an exec route is refused: exec needs an upgrade.', `curl -s -w ' (%{http_code})\\n' '${kubelet1}/exec/default/web/web?command=date&output=1'`);
-await step('No stream asked for: the kubelet\'s own words.', `curl -s -w ' (%{http_code})\\n' '${kubelet1}/exec/default/web/web?command=date'`);
+await step('A plain GET of an exec route goes as far as GetExec, then is refused: exec needs an upgrade.', `curl -s -w ' (%{http_code})\\n' '${kubelet1}/exec/default/web/web?command=date&output=1'`);
+await step('No stream asked for: the kubelet\'s own words, in plain text (it is not an API server).', `curl -s -w ' (%{http_code})\\n' -H 'Connection: Upgrade' -H 'Upgrade: websocket' '${kubelet1}/exec/default/web/web?command=date'`);
+await step('The same through the API server: the kubelet\'s 400 is relayed, then both connections close (CVE-2018-1002105).', `curl -s -D - -H 'Connection: Upgrade' -H 'Upgrade: websocket' -H 'Sec-WebSocket-Version: 13' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' "$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}')/api/v1/namespaces/default/pods/web/exec?command=date"; echo`);
 
 section('ExecLocation says no');
 await step('Cordon both nodes: the scheduler has nowhere to put a new pod.', ['kubectl', 'cordon', 'node-1', 'node-2']);

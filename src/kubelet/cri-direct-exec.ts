@@ -1,7 +1,6 @@
 // Chapter 4's exec strategy: the shim has no streaming server yet, so the kubelet runs the command itself,
 // inside the container's folder with its environment, as reported by a verbose ContainerStatus.
 // (Old kubelets did this through dockershim's in-process exec handler; chapter 5 replaces it with CRI Exec.)
-import { StatusError } from '../api/status.ts';
 import { ContainerBoundExecutor } from '../exec/bound-executor.ts';
 import type { RuntimeService } from '../cri/instrumented.ts';
 import { ContainerSessions } from '../exec/process-groups.ts';
@@ -27,7 +26,8 @@ export class DirectExecStrategy implements CriExecStrategy {
   private async processSpec(runtime: RuntimeService, id: string, name: string): Promise<ProcessSpec> {
     const res = await runtime.containerStatus(id, true).catch((err: unknown) => { throw criErrorToStatus(err); });
     if (res.status?.state !== 'CONTAINER_RUNNING') {
-      throw new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 404, reason: 'NotFound', message: `${this.hop}: container not found ("${name}")` });
+      // The real kubelet's words for a container that is not running: a plain error, so a 500.
+      throw new Error(`container not found ("${name}")`);
     }
     const info = JSON.parse(res.info.info ?? '{}') as { workingDir?: string; env?: Record<string, string>; sessionsDir?: string };
     if (!info.workingDir || !info.env) throw new Error(`${this.hop}: the runtime's verbose ContainerStatus says nowhere to run "${name}"`);

@@ -1,7 +1,6 @@
 // The kubelet's runtime over CRI: pods become sandboxes and containers through gRPC, status comes back from
 // ContainerStatus (pkg/kubelet/kuberuntime kubeGenericRuntimeManager: SyncPod, GetPodStatus, KillPod, GetExec).
 import type { Container as PodContainer, Pod, PodStatus } from '../api/types.ts';
-import { StatusError } from '../api/status.ts';
 import type { ImageManagerService, RuntimeService } from '../cri/instrumented.ts';
 import type { ContainerConfig, ContainerStatus as CriContainerStatus, PodSandbox, PodSandboxConfig } from '../cri/proto.ts';
 import { nanosToDate } from '../cri/proto.ts';
@@ -198,7 +197,8 @@ export class CriRuntime implements KubeletRuntime {
     }).catch((err: unknown) => { throw criErrorToStatus(err); });
     const found = running[0];
     if (!found) {
-      throw new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 404, reason: 'NotFound', message: `${this.hop}: container not found ("${container}")` });
+      // A plain error, as the real kubelet's GetExec returns it: streaming.WriteError makes it a 500.
+      throw new Error(`container not found ("${container}")`);
     }
     return this.opts.exec.getExec(this.opts.runtime, { pod, container, containerId: found.id, cmd, opts });
   }

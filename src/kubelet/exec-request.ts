@@ -1,6 +1,7 @@
 // The kubelet's exec routes and query, parsed: /exec/{podNamespace}/{podID}[/{uid}]/{containerName}
 // with command/input/output/error/tty (pkg/kubelet/server/server.go InstallDebuggingHandlers, remotecommand.NewOptions).
 import { badRequest, notFoundPath } from '../api/status.ts';
+import { streamOptionsError } from '../remotecommand/serve-exec.ts';
 
 export interface KubeletExecRequest {
   namespace: string;
@@ -35,7 +36,8 @@ export function parseExecRequest(url: URL): KubeletExecRequest {
   const stdout = flag('output');
   // A terminal merges stderr into stdout, so a tty request silently loses its error stream.
   const stderr = flag('error') && !tty;
-  if (!stdin && !stdout && !stderr) throw badRequest('you must specify at least 1 of stdin, stdout, stderr');
+  const noStreams = streamOptionsError({ stdin, stdout, stderr, tty });
+  if (noStreams) throw badRequest(noStreams);
   return { namespace, pod, uid, container, command: q.getAll('command'), stdin, stdout, stderr, tty };
 }
 // #endregion exec-request

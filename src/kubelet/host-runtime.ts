@@ -92,7 +92,8 @@ export class HostRuntime implements KubeletRuntime {
     const admitted = this.pods.get(pod.metadata.uid ?? '');
     const spec = pod.spec.containers.find((c) => c.name === container);
     if (!admitted || !spec) {
-      throw new StatusError({ metadata: {}, status: 'Failure', code: 404, reason: 'NotFound', message: `${this.hop}: container not found ("${container}")` });
+      // A plain error, as the real kubelet's GetExec returns it: its HTTP handler answers 500.
+      throw new Error(`container not found ("${container}")`);
     }
     const env: NodeJS.ProcessEnv = { PATH };
     for (const e of spec.env ?? []) env[e.name] = e.value ?? '';

@@ -30,7 +30,8 @@ export interface KubeletRuntime {
   // the grace period (the override if given, else the pod's own); exec sessions in a stopped container end.
   killPod(pod: Pod, gracePeriodOverride?: number): Promise<void>;
   // Find the container (it must be running) and say where its exec goes.
-  // Throws a StatusError (404 container not found, 500 runtime errors, 429 from a full request cache).
+  // Throws an Error (container not found, runtime errors: the kubelet answers 500) or a StatusError with code
+  // 404 (CRI NotFound) or 429 (a full request cache), as streaming.WriteError maps gRPC codes.
   getExec(pod: Pod, container: string, cmd: string[], opts: ExecStreamOptions): Promise<ExecDestination>;
   // Optional (chapter 4, the PLEG): the runtime tells the kubelet which pod's containers changed state,
   // so the kubelet syncs that pod again (an exited container is reported, and restarted per its policy).

@@ -3,15 +3,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { badRequest, notFoundPath, StatusError, toStatus, type Status } from '../api/status.ts';
+import { notFoundPath, StatusError, toStatus, type Status } from '../api/status.ts';
 import type { List, Pod } from '../api/types.ts';
 import { UpgradeAwareProxy } from '../proxy/upgrade-aware.ts';
-import { answerClientError, closeAfterFlush, MAX_HEADER_BYTES, writeStatusAndClose } from '../util/raw-response.ts';
+import { answerClientError, closeAfterFlush, MAX_HEADER_BYTES, writeStatusAndClose, writeTextAndClose } from '../util/raw-response.ts';
 import { listenBacklog } from '../util/listen-backlog.ts';
 import { serveExec } from '../remotecommand/serve-exec.ts';
-import { isExecPath, parseExecRequest } from './exec-request.ts';
+import { isExecPath, parseExecRequest, type KubeletExecRequest } from './exec-request.ts';
 import type { PodManager } from './pod-manager.ts';
-import type { KubeletRuntime } from './runtime.ts';
+import type { ExecDestination, KubeletRuntime } from './runtime.ts';
 
 export interface KubeletServerOptions {
   nodeName: string;
@@ -68,9 +68,22 @@ export class KubeletServer {
       const list: List<Pod> = { kind: 'PodList', apiVersion: 'v1', metadata: {}, items: this.opts.podManager.pods() };
       return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(list));
     }
-    // The exec routes speak only upgrades: a plain request gets the words of the real kubelet's proxy.
-    if (isExecPath(url.pathname)) return this.writeStatus(res, badRequest(`${this.hop}: Upgrade request required`).status);
+    if (isExecPath(url.pathname)) return void this.plainExec(req, res);
     this.writeStatus(res, notFoundPath().status);
+  }
+
+  // A plain request on an exec route goes as far as an upgrade would (options, pod, the runtime's GetExec,
+  // which spends a streaming token), then gets the 500 of the kubelet's proxy: it only streams.
+  private async plainExec(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    res.on('error', () => {});
+    try {
+      const { dest } = await this.prepareExec(req);
+      if (dest.kind === 'url' && dest.redirect) return void res.writeHead(302, { Location: dest.url, 'Content-Length': '0' }).end();
+      throw new KubeletHTTPError(500, 'Upgrade request required\n', { 'X-Content-Type-Options': 'nosniff' });
+    } catch (err) {
+      const e = this.asKubeletError(err);
+      res.writeHead(e.code, { 'Content-Type': 'text/plain; charset=utf-8', ...e.headers }).end(e.text);
+    }
   }
 
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -79,21 +92,43 @@ export class KubeletServer {
     try {
       await this.getExec(req, socket, head);
     } catch (err) {
-      this.opts.log?.(`exec ${url.pathname}: ${err instanceof Error ? err.message : String(err)}`);
-      if (!socket.destroyed) await writeStatusAndClose(socket, this.named(err));
+      const e = this.asKubeletError(err);
+      this.opts.log?.(`${this.hop}: exec ${url.pathname}: ${e.code} ${e.text.trimEnd()}`);
+      if (!socket.destroyed) await writeTextAndClose(socket, e.code, e.text, e.headers);
     }
   }
+
+  // #region prepare-exec
+  // The route table (GET, POST), remotecommand.NewOptions, the pod by namespace and name, the runtime's
+  // GetExec. Each refusal is plain text in the real kubelet's words, never a Status, and names no hop: kubectl
+  // reads a body holding ": " as YAML, finds an empty Status in it and prints only "Error from server: ".
+  private async prepareExec(req: IncomingMessage): Promise<{ r: KubeletExecRequest; dest: ExecDestination }> {
+    if (req.method !== 'GET' && req.method !== 'POST') throw new KubeletHTTPError(405, '405: Method Not Allowed', { Allow: 'GET, POST' });
+    let r: KubeletExecRequest;
+    try {
+      r = parseExecRequest(new URL(req.url ?? '/', 'http://kubelet'));
+    } catch (err) {
+      // A path no route matches is go-restful's 404; bad options are WriteError(400).
+      if (err instanceof StatusError && err.code === 404) throw new KubeletHTTPError(404, '404: Page Not Found');
+      throw new KubeletHTTPError(400, (err as Error).message);
+    }
+    // The uid in the path is not compared: the real kubelet's FindPod goes by the pod's full name.
+    const pod = this.opts.podManager.getPodByName(r.namespace, r.pod);
+    if (!pod) throw new KubeletHTTPError(404, 'pod does not exist');
+    const streams = { stdin: r.stdin, stdout: r.stdout, stderr: r.stderr, tty: r.tty };
+    try {
+      return { r, dest: await this.opts.runtime.getExec(pod, r.container, r.command, streams) };
+    } catch (err) {
+      throw runtimeError(err);
+    }
+  }
+  // #endregion prepare-exec
 
   // #region get-exec
   // GET or POST /exec/{namespace}/{pod}[/{uid}]/{container}?command=...&input=1&output=1&error=1&tty=1
   async getExec(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const r = parseExecRequest(new URL(req.url ?? '/', 'http://kubelet'));
-    const pod = this.opts.podManager.getPodByName(r.namespace, r.pod);
-    if (!pod || (r.uid && pod.metadata.uid !== r.uid)) {
-      throw new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 404, reason: 'NotFound', message: `${this.hop}: pod does not exist` });
-    }
+    const { r, dest } = await this.prepareExec(req);
     const streams = { stdin: r.stdin, stdout: r.stdout, stderr: r.stderr, tty: r.tty };
-    const dest = await this.opts.runtime.getExec(pod, r.container, r.command, streams);
     if (dest.kind === 'executor') {
       // The kubelet serves the stream itself, with the same remotecommand code as chapter 2.
       await serveExec(req, socket, head, { executor: dest.executor, target: dest.target, options: streams, hop: this.hop, log: this.opts.log });
@@ -111,15 +146,31 @@ export class KubeletServer {
   }
   // #endregion get-exec
 
-  private named(err: unknown): Status {
-    const status = toStatus(err);
-    const message = status.message ?? '';
-    return message.startsWith(this.hop) ? status : { ...status, message: `${this.hop}: ${message}` };
+  private asKubeletError(err: unknown): KubeletHTTPError {
+    return err instanceof KubeletHTTPError ? err : runtimeError(err);
   }
 
   private writeStatus(res: ServerResponse, status: Status): void {
     res.writeHead(status.code ?? 500, { 'Content-Type': 'application/json' }).end(JSON.stringify(status));
   }
+}
+
+// An answer the kubelet writes as plain text (go-restful's WriteError, http.Error, streaming.WriteError).
+export class KubeletHTTPError extends Error {
+  constructor(readonly code: number, readonly text: string, readonly headers: Record<string, string> = {}) {
+    super(text.trimEnd());
+  }
+}
+
+// streaming.WriteError: the error's words with the code its gRPC status maps to: NotFound 404, ResourceExhausted
+// 429 with Retry-After, anything else (a plain error such as "container not found") 500. Our runtimes say so
+// with a StatusError's code (kubelet/cri-errors.ts).
+function runtimeError(err: unknown): KubeletHTTPError {
+  const status = toStatus(err);
+  const message = err instanceof Error ? err.message : String(err);
+  const code = status.code === 404 || status.code === 429 ? status.code : 500;
+  const retry = status.details?.retryAfterSeconds;
+  return new KubeletHTTPError(code, message, code === 429 && retry ? { 'Retry-After': String(retry) } : {});
 }
 
 function writeRedirectAndClose(socket: Duplex, location: string): Promise<void> {

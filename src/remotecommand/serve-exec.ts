@@ -47,6 +47,16 @@ function wsServer(): WebSocketServer {
 const failure = (code: number, reason: string, message: string): Status =>
   ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
 
+// #region new-options
+// The one refusal of remotecommand's NewOptions, made by whoever reads the exec options off the request (the
+// kubelet; in chapter 2 the local backend that plays it), before anything else: a terminal merges stderr into
+// stdout, so tty drops stderr, and some stream must remain. Answered 400 in plain text, as the kubelet does.
+export function streamOptionsError(o: StreamOptions): string | undefined {
+  const stderr = o.stderr && !o.tty;
+  return !o.stdin && !o.stdout && !stderr ? 'you must specify at least 1 of stdin, stdout, stderr' : undefined;
+}
+// #endregion new-options
+
 // #region refuse
 // Refusals happen before the upgrade, as an HTTP response with a Status body. kubectl retries a
 // refused WebSocket with a SPDY POST and shows only the second answer, so both get the same words.
@@ -60,9 +70,6 @@ function refusal(req: IncomingMessage, o: ServeExecOptions): Status | undefined 
     return failure(400, 'BadRequest', name('SPDY is not served yet: this server speaks remotecommand over WebSocket only (SPDY arrives in chapter 8)'));
   }
   if (upgrade !== 'websocket') return failure(400, 'BadRequest', name('Upgrade request required'));
-  if (!o.options.stdin && !o.options.stdout && !o.options.stderr) {
-    return failure(400, 'BadRequest', name('you must specify at least 1 of stdin, stdout, stderr'));
-  }
   // The handshake checks ws would make, answered as a Status rather than ws's HTML page.
   if (req.method !== 'GET') return failure(405, 'MethodNotAllowed', name(`unable to upgrade: a WebSocket handshake is a GET, not a ${req.method}`));
   if (!/^[+/0-9A-Za-z]{22}==$/.test(String(req.headers['sec-websocket-key'] ?? ''))) {

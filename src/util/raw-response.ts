@@ -1,6 +1,6 @@
 // Writing an HTTP response on a raw (upgrade) socket and closing it politely: how every hop that owns an
-// upgrade socket (API server, kubelet, streaming server, proxy) answers with a metav1.Status instead
-// (apiserver responsewriters.ErrorNegotiated, on a bare conn).
+// upgrade socket (API server, kubelet, streaming server, proxy) refuses one: a metav1.Status (apiserver
+// responsewriters.ErrorNegotiated, on a bare conn) or, for the kubelet, plain text (go-restful's WriteError).
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Status } from '../api/status.ts';
@@ -15,6 +15,23 @@ export function statusResponseBytes(status: Status): Buffer {
     `Content-Length: ${body.length}\r\n` +
     'Connection: close\r\n\r\n';
   return Buffer.concat([Buffer.from(head, 'latin1'), body]);
+}
+
+// A plain-text error on a raw socket, as a Go handler that is not an API server writes one: go-restful's
+// Response.WriteError (the words as they are) or http.Error (plus nosniff and a newline). The kubelet answers so.
+export function textResponseBytes(code: number, text: string, headers: Record<string, string> = {}): Buffer {
+  const body = Buffer.from(text);
+  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v.replace(/[\r\n]/g, '')}\r\n`).join('');
+  const head = `HTTP/1.1 ${code} ${STATUS_CODES[code] ?? 'Unknown'}\r\n` +
+    'Content-Type: text/plain; charset=utf-8\r\n' + extra +
+    `Content-Length: ${body.length}\r\n` +
+    'Connection: close\r\n\r\n';
+  return Buffer.concat([Buffer.from(head, 'latin1'), body]);
+}
+
+export function writeTextAndClose(socket: Duplex, code: number, text: string, headers?: Record<string, string>): Promise<void> {
+  if (!socket.destroyed && socket.writable) socket.write(textResponseBytes(code, text, headers));
+  return closeAfterFlush(socket);
 }
 
 export function writeStatusAndClose(socket: Duplex, status: Status): Promise<void> {

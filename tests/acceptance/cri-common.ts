@@ -135,7 +135,7 @@ export function deadShimTests(ctx: CriContext, midStream: 'breaks' | 'ends-with-
       assert.deepEqual([r.code, r.stdout, r.stderr], [137, 'started\n', 'command terminated with exit code 137\n']);
     }
     const failed = await waitFor(async () => { const r = await ctx.k('exec', 'cri-crash', '--', 'date'); return r.code !== 0 && r; }, { what: 'exec to fail while the shim is down' });
-    assert.match(failed.stderr, /kubelet node-1: runtime shim node-1: rpc error: code = Unavailable desc = /);
+    assert.match(failed.stderr, /unable to upgrade connection: runtime shim node-1: rpc error: code = Unavailable desc = /);
     await ctx.cp.startComponent('shim-node-1');
     // The restarted shim ended the container its predecessor left; the PLEG sees it and the kubelet restarts it.
     const pod = await waitFor(async () => {
@@ -181,7 +181,7 @@ export function runtimeDownTests(ctx: CriContext): void {
     // Bound to node-1 while its runtime is down: the kubelet holds it, it does not fail.
     await ctx.createPod('nh-late', { nodeName: 'node-1' });
     const exec = await ctx.k('exec', 'nh-web', '--', 'true');
-    assert.match(exec.stderr, /kubelet node-1: runtime shim node-1: rpc error: code = Unavailable desc = /);
+    assert.match(exec.stderr, /unable to upgrade connection: runtime shim node-1: rpc error: code = Unavailable desc = /);
     const late = await ctx.client.get<Pod>('/api/v1/namespaces/default/pods/nh-late');
     assert.equal(late.status?.phase ?? 'Pending', 'Pending');
     assert.equal(late.status?.containerStatuses, undefined, 'the kubelet did not sync it');

@@ -53,6 +53,13 @@ describe('chapter 2 (exec-subresource): exec on the API server\'s host', () => {
     assert.match(JSON.parse(plain).message, /SPDY is not served yet: .*SPDY arrives in chapter 8/);
   });
 
+  test('an exec asking for no stream is refused by what plays the kubelet, in the kubelet\'s words: 400, plain text', async () => {
+    const e = await streamExec(`${api()}/api/v1/namespaces/default/pods/web/exec?command=date`, { tty: false }).catch((err) => err);
+    assert.ok(e instanceof UpgradeError);
+    assert.deepEqual([e.statusCode, e.status, e.body], [400, undefined, 'you must specify at least 1 of stdin, stdout, stderr']);
+    assert.equal(e.message, 'unable to upgrade connection: you must specify at least 1 of stdin, stdout, stderr');
+  });
+
   test('kubectl with WebSockets turned off sees the SPDY Status', async (t) => {
     const has = await new Promise<boolean>((r) => execFile('which', ['kubectl'], (err) => r(!err)));
     if (!has) return t.skip('the real kubectl is not on PATH');

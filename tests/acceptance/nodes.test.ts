@@ -109,6 +109,36 @@ describe('chapter 3 (nodes): the two-node checkpoint', () => {
     assert.match(r.stderr, /pod nowhere does not have a host assigned/);
   });
 
+  test('CVE-2018-1002105\'s trigger, a no-stream exec: the kubelet\'s plain 400 comes back through the API server, which then closes; a request sent after it is never answered', async () => {
+    await createPod('nostream');
+    await running('nostream');
+    const { port } = new URL(cp.announcements.apiserver!.url!);
+    const { connect } = await import('node:net');
+    const sock = connect(Number(port), '127.0.0.1');
+    let answer = '';
+    let closed = false;
+    sock.on('data', (c) => { answer += c.toString('latin1'); });
+    sock.on('error', () => undefined);
+    sock.on('close', () => { closed = true; });
+    // After the upgrade request, on the same connection, a request meant for the kubelet itself.
+    sock.write('GET /api/v1/namespaces/default/pods/nostream/exec?command=date HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: v5.channel.k8s.io\r\n\r\n' +
+      'GET /pods HTTP/1.1\r\nHost: x\r\n\r\n');
+    await waitFor(() => closed, { timeoutMs: 15_000, what: 'the API server to close the connection after the refusal' });
+    assert.match(answer, /^HTTP\/1\.1 400 Bad Request\r\n/);
+    assert.match(answer, /\r\nContent-Type: text\/plain; charset=utf-8\r\n/);
+    assert.ok(answer.endsWith('\r\n\r\nyou must specify at least 1 of stdin, stdout, stderr'), answer);
+    assert.equal(answer.match(/HTTP\/1\.1 /g)?.length, 1, 'one answer: the kubelet\'s PodList never comes back');
+  });
+
+  test('an init container is not running: the kubelet\'s 500 "container not found", as the real kubectl prints it', async (t) => {
+    if (!kubectl) return t.skip('the real kubectl is not on PATH');
+    await createPod('withinit', { initContainers: [{ name: 'setup', image: 'busybox' }] });
+    await running('withinit');
+    const r = await k('exec', 'withinit', '-c', 'setup', '--', 'date');
+    assert.deepEqual([r.code, r.stderr], [1, 'error: unable to upgrade connection: container not found ("setup")\n']);
+  });
+
   test('many execs leave no connection behind in the API server or the kubelets', async (t) => {
     if (!kubectl) return t.skip('the real kubectl is not on PATH');
     await createPod('leak');

@@ -7,8 +7,8 @@ import { badRequest, toStatus } from '../../api/status.ts';
 import type { Pod } from '../../api/types.ts';
 import { ContainerBoundExecutor } from '../../exec/bound-executor.ts';
 import { LocalExecutor } from '../../exec/local.ts';
-import { serveExec } from '../../remotecommand/serve-exec.ts';
-import { writeStatusAndClose } from '../../util/raw-response.ts';
+import { serveExec, streamOptionsError } from '../../remotecommand/serve-exec.ts';
+import { writeStatusAndClose, writeTextAndClose } from '../../util/raw-response.ts';
 import type { ExecBackend, PodExecOptions } from './backend.ts';
 
 export interface LocalExecBackendOptions {
@@ -60,6 +60,13 @@ export class LocalExecBackend implements ExecBackend {
     const log = this.opts.log ?? (() => {});
     const namespace = pod.metadata.namespace ?? 'default';
     const name = pod.metadata.name ?? '';
+    // Here the API server plays the kubelet, so it makes the kubelet's check of the options, in its words:
+    // plain text, 400 (go-restful's WriteError). The API server itself never asks this.
+    const noStreams = streamOptionsError(options);
+    if (noStreams) {
+      log(`exec ${namespace}/${name} refused (400): ${noStreams}`);
+      return writeTextAndClose(socket, 400, noStreams);
+    }
     let folder: string;
     try {
       folder = podFolder(this.opts.stateDir, namespace, name);

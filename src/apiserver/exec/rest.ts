@@ -2,7 +2,7 @@
 // upgrade to an ExecBackend (pkg/registry/core/pod/rest/subresources.go, ExecREST.Connect).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { badRequest } from '../../api/status.ts';
+import { badRequest, StatusError } from '../../api/status.ts';
 import type { Pod } from '../../api/types.ts';
 import { writeStatus } from '../handlers/http.ts';
 import type { Store } from '../registry/store.ts';
@@ -28,7 +28,7 @@ export class ExecREST implements Subresource {
   // Without `Upgrade:` there is no stream to run on: validate anyway, so the error says what is wrong first.
   async serve(req: IncomingMessage, res: ServerResponse, target: SubresourceRequest): Promise<void> {
     try {
-      if (req.method !== 'GET' && req.method !== 'POST') throw badRequest(`pods/exec does not support ${req.method}`);
+      checkMethod(req);
       await this.prepare(target);
       throw badRequest('Upgrade request required');
     } catch (err) { writeStatus(res, err); }
@@ -37,7 +37,7 @@ export class ExecREST implements Subresource {
   // Validation errors throw here and the server writes them on the raw socket: kubectl falls back from the
   // WebSocket GET to the SPDY POST on any non-101, and shows only the second error, so both get the same Status.
   async connect(req: IncomingMessage, socket: Duplex, head: Buffer, target: SubresourceRequest): Promise<void> {
-    if (req.method !== 'GET' && req.method !== 'POST') throw badRequest(`pods/exec does not support ${req.method}`);
+    checkMethod(req);
     const { pod, options } = await this.prepare(target);
     await this.backend.connect(req, socket, head, pod, options);
   }
@@ -47,6 +47,18 @@ export class ExecREST implements Subresource {
   }
 }
 // #endregion exec-rest
+
+// The route table has GET and POST for a connect subresource; go-restful answers any other method 405, and
+// the API server's serviceErrorHandler turns that into a generic Status (NewGenericServerResponse) that keeps
+// go-restful's words as a cause. Its Allow header is lost on the way, so ours sends none either.
+function checkMethod(req: IncomingMessage): void {
+  if (req.method === 'GET' || req.method === 'POST') return;
+  throw new StatusError({
+    kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 405, reason: 'MethodNotAllowed',
+    message: 'the server does not allow this method on the requested resource',
+    details: { causes: [{ reason: 'UnexpectedServerResponse', message: '405: Method Not Allowed' }] },
+  });
+}
 
 // pods/exec for a checkpoint's wiring: `'pods/exec': execSubresource((api) => new SomeBackend(...))`.
 export function execSubresource(makeBackend: (api: APIContext) => ExecBackend): SubresourceFactory {

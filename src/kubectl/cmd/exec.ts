@@ -140,10 +140,14 @@ export async function runExec(f: Factory, streamExec: StreamExec): Promise<void>
 // #endregion run-exec
 
 // A refused upgrade carries the server's Status; kubectl prints it as "Error from server (Reason): ...".
+// Without one, the words the server sent, after "unable to upgrade connection:".
 function upgradeError(e: unknown): unknown {
   if (e instanceof StatusError) return e;
   const x = e as { status?: unknown; statusCode?: number; code?: unknown };
   if (x && typeof x.status === 'object' && x.status !== null) return new StatusError(x.status as Status);
+  // A refusal in plain text (the kubelet's words, relayed by the API server): kubectl's SPDY fallback prints
+  // "unable to upgrade connection: <the text>" (spdy/roundtripper.go NewConnection).
+  if (e instanceof Error && e.name === 'UpgradeError') return new CmdError(e.message);
   const code = typeof x?.statusCode === 'number' ? x.statusCode : typeof x?.code === 'number' ? x.code : undefined;
   if (code !== undefined) return new StatusError(statusFromResponse(code, new Uint8Array()));
   return e;

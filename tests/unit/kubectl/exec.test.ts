@@ -81,6 +81,14 @@ test('container defaulting: annotation, else the first one with a notice; -c is 
   assert.match(fake.calls[0].url, /container=zzz&/);
 });
 
+test('a refusal in plain text (the kubelet\'s, relayed) prints as the real kubectl prints it after its SPDY fallback', async (t) => {
+  const { UpgradeError } = await import('../../../src/remotecommand/websocket-client.ts');
+  const s = await fakeAPIServer(t, [pod('web')]);
+  const refuse: StreamExec = async () => { throw new UpgradeError(500, undefined, 'container not found ("web")'); };
+  const r = await kubectl(s.kubeconfig, ['exec', 'web', '--', 'ls'], { streamExec: refuse });
+  assert.deepEqual([r.code, r.stderr], [1, 'error: unable to upgrade connection: container not found ("web")\n']);
+});
+
 test('completed pods, a missing pod, no command, no pod, the old syntax', async (t) => {
   const s = await fakeAPIServer(t, [pod('done', { status: { phase: 'Succeeded' } }), pod('failed', { status: { phase: 'Failed' } })]);
   const never: StreamExec = async () => { throw new Error('must not be called'); };

@@ -67,7 +67,7 @@ test('a pod runs through CRI: sandbox, pull, create, start; status Running 1/1; 
   assert.equal(Buffer.concat(err).toString(), 'err\n');
 
   await assert.rejects(runtime.getExec(p, 'nope', ['date'], { stdin: false, stdout: true, stderr: false, tty: false }),
-    (e: unknown) => e instanceof StatusError && e.code === 404 && e.message === 'kubelet node-1: container not found ("nope")');
+    (e: unknown) => !(e instanceof StatusError) && e instanceof Error && e.message === 'container not found ("nope")');
   assert.ok(metrics.operations.get('list_containers') >= 2);
   assert.equal(metrics.operations.get('run_podsandbox'), 1);
   assert.equal(metrics.operations.get('pull_image'), 1);

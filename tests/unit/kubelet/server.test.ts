@@ -48,28 +48,71 @@ test('/healthz, /pods, /metrics and unknown paths', async (t) => {
   assert.equal(missing.status, 404);
 });
 
-test('a plain GET of an exec route: Upgrade request required', async (t) => {
-  const { url } = await start(t, () => assert.fail('no exec'));
+// The real kubelet's errors are plain text (go-restful's WriteError, http.Error, streaming.WriteError), never a Status.
+const textOf = (r: string) => {
+  assert.match(r, /\r\nContent-Type: text\/plain; charset=utf-8\r\n/);
+  return r.slice(r.indexOf('\r\n\r\n') + 4);
+};
+
+test('a plain GET of an exec route goes as far as GetExec (a token spent), then 500 "Upgrade request required" in plain text', async (t) => {
+  const { url, asked } = await start(t, () => ({ kind: 'url', url: 'http://127.0.0.1:1/exec/token' }));
   const res = await fetch(new URL('/exec/default/web/nginx?command=date&output=1', url));
-  assert.equal(res.status, 400);
-  assert.equal((await res.json() as { message: string }).message, 'kubelet node-1: Upgrade request required');
+  assert.equal(res.status, 500);
+  assert.equal(res.headers.get('content-type'), 'text/plain; charset=utf-8');
+  assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+  assert.equal(await res.text(), 'Upgrade request required\n');
+  assert.equal(asked.length, 1, 'the runtime was asked, as the real kubelet asks CRI Exec before its proxy sees no upgrade');
+  const none = await fetch(new URL('/exec/default/web/nginx?command=date', url));
+  assert.deepEqual([none.status, await none.text()], [400, 'you must specify at least 1 of stdin, stdout, stderr']);
+  assert.equal(asked.length, 1);
 });
 
-test('an upgrade for a pod the kubelet does not have: 404 pod does not exist', async (t) => {
+test('an upgrade for a pod the kubelet does not have: 404 "pod does not exist"; a uid in the path is not compared', async (t) => {
+  const { url, asked } = await start(t, () => ({ kind: 'url', url: 'http://127.0.0.1:1/exec/token' }));
+  const r = await raw(Number(url.port), upgrade('/exec/default/other/nginx?command=date&output=1'));
+  assert.match(r, /^HTTP\/1\.1 404 /);
+  assert.equal(textOf(r), 'pod does not exist');
+  assert.equal(asked.length, 0);
+  // FindPod goes by the pod's full name when it has one, and the kubelet always does: the uid is ignored.
+  await raw(Number(url.port), upgrade('/exec/default/web/wrong-uid/nginx?command=date&output=1'));
+  assert.deepEqual(asked.map((a) => (a as { pod: string }).pod), ['web']);
+});
+
+test('an upgrade asking for no stream: 400 in plain text, before the pod is looked up (remotecommand NewOptions)', async (t) => {
   const { url, asked } = await start(t, () => assert.fail('no exec'));
-  for (const path of ['/exec/default/other/nginx?command=date&output=1', '/exec/default/web/wrong-uid/nginx?command=date&output=1']) {
-    const r = await raw(Number(url.port), upgrade(path));
-    assert.match(r, /^HTTP\/1\.1 404 /);
-    assert.equal(bodyOf(r).message, 'kubelet node-1: pod does not exist');
+  for (const q of ['command=date&output=true', 'command=date', 'command=date&tty=1&error=1']) {
+    const r = await raw(Number(url.port), upgrade(`/exec/default/missing/nginx?${q}`));
+    assert.match(r, /^HTTP\/1\.1 400 Bad Request\r\n/);
+    assert.equal(textOf(r), 'you must specify at least 1 of stdin, stdout, stderr', q);
   }
   assert.equal(asked.length, 0);
 });
 
-test('an upgrade asking for no stream: 400 in the kubelet\'s words', async (t) => {
-  const { url } = await start(t, () => assert.fail('no exec'));
-  const r = await raw(Number(url.port), upgrade('/exec/default/web/nginx?command=date&output=true'));
-  assert.match(r, /^HTTP\/1\.1 400 /);
-  assert.equal(bodyOf(r).message, 'kubelet node-1: you must specify at least 1 of stdin, stdout, stderr');
+test('runtime errors are written as streaming.WriteError does: a plain error 500, NotFound 404, a full cache 429 with Retry-After', async (t) => {
+  const { StatusError, tooManyRequests } = await import('../../../src/api/status.ts');
+  const errors: unknown[] = [
+    new Error('container not found ("nginx")'),
+    new StatusError({ metadata: {}, status: 'Failure', code: 404, reason: 'NotFound', message: 'runtime shim node-1: rpc error: code = NotFound desc = no such container' }),
+    tooManyRequests('runtime shim node-1: rpc error: code = ResourceExhausted desc = maximum number of in-flight requests exceeded', 60),
+  ];
+  let next = 0;
+  const { url } = await start(t, () => { throw errors[next++]; });
+  const answers = [];
+  for (let i = 0; i < errors.length; i++) answers.push(await raw(Number(url.port), upgrade('/exec/default/web/nginx?command=date&output=1')));
+  assert.match(answers[0], /^HTTP\/1\.1 500 Internal Server Error\r\n/);
+  assert.equal(textOf(answers[0]), 'container not found ("nginx")');
+  assert.match(answers[1], /^HTTP\/1\.1 404 Not Found\r\n/);
+  assert.equal(textOf(answers[1]), 'runtime shim node-1: rpc error: code = NotFound desc = no such container');
+  assert.match(answers[2], /^HTTP\/1\.1 429 Too Many Requests\r\n/);
+  assert.match(answers[2], /\r\nRetry-After: 60\r\n/);
+  assert.equal(textOf(answers[2]), 'runtime shim node-1: rpc error: code = ResourceExhausted desc = maximum number of in-flight requests exceeded');
+});
+
+test('a method other than GET or POST on an exec route: go-restful\'s 405 with Allow', async (t) => {
+  const { url, asked } = await start(t, () => assert.fail('no exec'));
+  const res = await fetch(new URL('/exec/default/web/nginx?command=date&output=1', url), { method: 'PUT' });
+  assert.deepEqual([res.status, res.headers.get('allow'), await res.text()], [405, 'GET, POST', '405: Method Not Allowed']);
+  assert.equal(asked.length, 0);
 });
 
 test('a runtime URL destination is proxied: the runtime sees the upgrade, the client gets its 101', async (t) => {

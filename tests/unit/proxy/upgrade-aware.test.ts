@@ -94,25 +94,55 @@ test('a 101 joins the connections: the location path is used, upgrade headers ar
   await waitFor(() => backend.sockets.size === 0, { what: 'backend connection closed' });
 });
 
-test('CVE-2018-1002105: after a refused upgrade, bytes the client sends never reach the backend', async (t) => {
-  const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'forbidden', reason: 'Forbidden', code: 403 });
+test('CVE-2018-1002105: after the kubelet refuses a no-stream exec, bytes the client sends never reach it', async (t) => {
+  // The known proof of concept: an exec the caller may make, asking for no stream at all. The API server
+  // proxies it; the kubelet's NewOptions refuses it with a 400 in plain text and, being a Go HTTP server,
+  // keeps the connection open for the next request. Before the fix, the API server had already joined
+  // the client to that connection, and the next request went to the kubelet with the API server's credentials.
+  const refusal = 'you must specify at least 1 of stdin, stdout, stderr';
   const backend = await fakeBackend(t, (sock) => {
-    // A keep-alive refusal: a backend that would happily read a second request on this connection.
-    sock.write(`HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nConnection: keep-alive\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    sock.write(`HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${refusal.length}\r\n\r\n${refusal}`);
   });
-  const fe = await front(t, `http://127.0.0.1:${backend.port}/exec/default/p/c?command=date&output=1`);
-  const smuggled = 'GET /exec/kube-system/secret-pod/c?command=cat&output=1 HTTP/1.1\r\nHost: x\r\nX-Smuggled: yes\r\n\r\n';
-  // Pipelined in the same write as the upgrade request, and again once the refusal arrives.
-  const answer = await rawClient(fe.port, upgradeRequest() + smuggled, smuggled);
-  assert.match(answer, /^HTTP\/1\.1 403 Forbidden\r\n/);
+  const fe = await front(t, `http://127.0.0.1:${backend.port}/exec/default/p/c?command=date`);
+  const smuggled = 'GET /exec/kube-system/secret-pod/c?command=cat&command=/etc/secret&output=1 HTTP/1.1\r\nHost: x\r\nX-Smuggled: yes\r\n' +
+    'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
+  // Pipelined in the same write as the upgrade request, and again once the refusal arrives. A proxy that
+  // joined the connections would leave this one open: the deadline turns that into a failure, not a hang.
+  const sock = connect(fe.port, '127.0.0.1');
+  t.after(() => sock.destroy());
+  let answer = '';
+  let closed = false;
+  let later: string | undefined = smuggled;
+  sock.on('data', (c) => { answer += c.toString('latin1'); if (later) { sock.write(later); later = undefined; } });
+  sock.on('error', () => undefined);
+  sock.on('close', () => { closed = true; });
+  sock.write(upgradeRequest() + smuggled);
+  await waitFor(() => closed, { timeoutMs: 10_000, what: 'the client connection closed after the relayed refusal' });
+  assert.match(answer, /^HTTP\/1\.1 400 Bad Request\r\n/);
+  assert.match(answer, /\r\nContent-Type: text\/plain; charset=utf-8\r\n/);
   assert.match(answer, /\r\nConnection: close\r\n/);
-  assert.ok(answer.endsWith(body), 'the refusal body is relayed');
+  assert.ok(answer.endsWith(`\r\n\r\n${refusal}`), 'the refusal body is relayed, and nothing after it');
   await Promise.all(fe.sessions);
   await waitFor(() => backend.sockets.size === 0, { what: 'backend connection closed' });
   const seen = backend.bytes();
-  assert.match(seen, /^GET \/exec\/default\/p\/c/);
+  assert.match(seen, /^GET \/exec\/default\/p\/c\?command=date HTTP/);
   assert.doesNotMatch(seen, /X-Smuggled|secret-pod/);
   assert.equal(seen.split('\r\n\r\n').length, 2, 'exactly one request head reached the backend');
+});
+
+test('a 403 refusal (an authorizing backend) is relayed and closed the same way', async (t) => {
+  const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'forbidden', reason: 'Forbidden', code: 403 });
+  const backend = await fakeBackend(t, (sock) => {
+    sock.write(`HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nConnection: keep-alive\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+  });
+  const fe = await front(t, `http://127.0.0.1:${backend.port}/exec/default/p/c?command=date&output=1`);
+  const smuggled = 'GET /pods HTTP/1.1\r\nHost: x\r\nX-Smuggled: yes\r\n\r\n';
+  const answer = await rawClient(fe.port, upgradeRequest() + smuggled, smuggled);
+  assert.match(answer, /^HTTP\/1\.1 403 Forbidden\r\n/);
+  assert.ok(answer.endsWith(body));
+  await Promise.all(fe.sessions);
+  await waitFor(() => backend.sockets.size === 0, { what: 'backend connection closed' });
+  assert.doesNotMatch(backend.bytes(), /X-Smuggled/);
 });
 
 test('a 400 with a body and no Content-Length is relayed until the backend closes', async (t) => {

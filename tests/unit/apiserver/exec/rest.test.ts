@@ -36,13 +36,13 @@ async function start(t: TestContext) {
 }
 
 // Sends a raw upgrade request the way kubectl does (WebSocket GET, or the SPDY POST fallback) and returns everything the server wrote.
-function upgrade(url: string, path: string, kind: 'websocket' | 'spdy'): Promise<{ code: number; body: string; raw: string }> {
+function upgrade(url: string, path: string, kind: 'websocket' | 'spdy', method = kind === 'websocket' ? 'GET' : 'POST'): Promise<{ code: number; body: string; raw: string }> {
   const { port } = new URL(url);
   return new Promise((resolve, reject) => {
     const sock = connect(Number(port), '127.0.0.1');
     const headers = kind === 'websocket'
-      ? `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: v5.channel.k8s.io\r\n\r\n`
-      : `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\n\r\n`;
+      ? `${method} ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: v5.channel.k8s.io\r\n\r\n`
+      : `${method} ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\n\r\n`;
     let raw = '';
     sock.on('data', (c) => { raw += c.toString(); });
     sock.on('end', () => { sock.destroy(); const [head, body = ''] = raw.split('\r\n\r\n'); resolve({ code: Number(head.split(' ')[1]), body, raw }); });
@@ -75,9 +75,6 @@ test('every refusal is a Status on the raw socket, the same for the WebSocket at
     [`/api/v1/namespaces/default/pods/missing/exec?${q}`, 404, 'pods "missing" not found'],
     [`/api/v1/namespaces/default/pods/two/exec?${q}`, 400, 'a container name must be specified for pod two, choose one of: [a b]'],
     [`/api/v1/namespaces/default/pods/two/exec?${q}&container=zz`, 400, 'container zz is not valid for pod two'],
-    [`/api/v1/namespaces/default/pods/done/exec?${q}`, 400, 'cannot exec into a container in a completed pod; current phase is Succeeded'],
-    ['/api/v1/namespaces/default/pods/one/exec?command=date', 400, 'you must specify at least 1 of stdin, stdout, stderr'],
-    ['/api/v1/namespaces/default/pods/one/exec?stdout=true', 400, 'you must specify at least one command for the container'],
   ];
   for (const [path, code, message] of cases) {
     for (const kind of ['websocket', 'spdy'] as const) {
@@ -89,6 +86,36 @@ test('every refusal is a Status on the raw socket, the same for the WebSocket at
     }
   }
   assert.equal(backend.calls.length, 0, 'no refused request reaches the backend');
+});
+
+test('a completed pod, no stream or no command is not the API server\'s to refuse: the backend gets them', async (t) => {
+  const { url, backend, create } = await start(t);
+  await create('done', ['c'], 'Succeeded');
+  await create('one', ['c']);
+  for (const path of [`/api/v1/namespaces/default/pods/done/exec?${q}`, '/api/v1/namespaces/default/pods/one/exec?command=date', '/api/v1/namespaces/default/pods/one/exec?stdout=true']) {
+    assert.equal((await upgrade(url, path, 'websocket')).code, 101, path);
+  }
+  assert.deepEqual(backend.calls.map((c) => [c.pod.metadata.name, c.options.stdout, c.options.command]), [['done', true, ['date']], ['one', false, ['date']], ['one', true, []]]);
+});
+
+test('a method other than GET or POST on pods/exec: 405 as go-restful answers it, through the API server\'s serviceErrorHandler', async (t) => {
+  const { url, backend, create } = await start(t);
+  await create('web', ['app']);
+  for (const method of ['PUT', 'DELETE', 'PATCH']) {
+    const res = await fetch(`${url}/api/v1/namespaces/default/pods/web/exec?${q}`, { method });
+    const status = await res.json() as Record<string, unknown>;
+    assert.equal(res.status, 405, method);
+    assert.equal(res.headers.get('allow'), null, 'the Allow header is lost on the way, as upstream');
+    assert.deepEqual(status, {
+      kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 405, reason: 'MethodNotAllowed',
+      message: 'the server does not allow this method on the requested resource',
+      details: { causes: [{ reason: 'UnexpectedServerResponse', message: '405: Method Not Allowed' }] },
+    });
+  }
+  const put = await upgrade(url, `/api/v1/namespaces/default/pods/web/exec?${q}`, 'websocket', 'PUT');
+  assert.equal(put.code, 405);
+  assert.equal(JSON.parse(put.body).reason, 'MethodNotAllowed');
+  assert.equal(backend.calls.length, 0);
 });
 
 test('a plain GET or POST without Upgrade is 400 "Upgrade request required"', async (t) => {
