@@ -58,6 +58,8 @@ export const chapters: Chapter[] = [
       'src/apiserver/registry/store.ts',
       'src/apiserver/registry/pods.ts',
       'src/apiserver/registry/nodes.ts',
+      'src/apiserver/registry/events.ts',
+      'src/apiserver/registry/leases.ts',
       'src/apiserver/printers/duration.ts',
       'src/apiserver/printers/pods.ts',
       'src/apiserver/printers/nodes.ts',
