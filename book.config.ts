@@ -155,6 +155,7 @@ export const chapters: Chapter[] = [
       'src/kubelet/pod-manager.ts',
       'src/kubelet/runtime-state.ts',
       'src/kubelet/node-status.ts',
+      'src/kubelet/node-lease.ts',
       'src/kubelet/duration.ts',
       'src/kubelet/server.ts',
       'src/kubelet/kubelet.ts',

@@ -11,7 +11,10 @@ export interface ObjectMeta {
   deletionGracePeriodSeconds?: number;   // the grace period that deletion was given
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];     // who owns this object (a node's Lease is owned by its Node)
 }
+
+export interface OwnerReference { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }
 
 export interface TypeMeta { kind?: string; apiVersion?: string }
 
