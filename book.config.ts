@@ -148,6 +148,7 @@ export const chapters: Chapter[] = [
       'src/apiserver/registry/binding.ts',
       'src/kubelet/runtime.ts',
       'src/kubelet/exec-request.ts',
+      'src/kubelet/env.ts',
       'src/kubelet/pod-status.ts',
       'src/exec/process-groups.ts',
       'src/kubelet/host-runtime.ts',

@@ -19,7 +19,9 @@ export interface OwnerReference { apiVersion: string; kind: string; name: string
 export interface TypeMeta { kind?: string; apiVersion?: string }
 
 export interface ContainerPort { containerPort: number; protocol?: string; name?: string }
-export interface EnvVar { name: string; value?: string }
+// valueFrom.fieldRef is the downward API: a field of the pod itself (spec.nodeName, metadata.name...).
+export interface EnvVarSource { fieldRef?: { apiVersion?: string; fieldPath: string }; configMapKeyRef?: unknown; secretKeyRef?: unknown; resourceFieldRef?: unknown }
+export interface EnvVar { name: string; value?: string; valueFrom?: EnvVarSource }
 
 export interface Container {
   name: string;
@@ -41,6 +43,7 @@ export interface PodSpec {
   containers: Container[];
   initContainers?: Container[];
   nodeName?: string;
+  serviceAccountName?: string;
   restartPolicy?: 'Always' | 'OnFailure' | 'Never';
   dnsPolicy?: string;
   schedulerName?: string;
