@@ -104,7 +104,6 @@ export interface Node extends TypeMeta { metadata: ObjectMeta; spec?: { podCIDR?
 
 export interface Namespace extends TypeMeta { metadata: ObjectMeta; spec?: { finalizers?: string[] }; status?: { phase?: 'Active' | 'Terminating' } }
 
-// v1 Binding: the scheduler's write to pods/binding.
 // coordination.k8s.io/v1 Lease: the kubelet's heartbeat in kube-node-lease, one per node, named after it.
 export interface LeaseSpec { holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string; leaseTransitions?: number }
 export interface Lease extends TypeMeta { metadata: ObjectMeta; spec?: LeaseSpec }
@@ -112,6 +111,7 @@ export interface Lease extends TypeMeta { metadata: ObjectMeta; spec?: LeaseSpec
 // A core/v1 Event (only what is listed: nothing in the workbook writes one yet).
 export interface Event extends TypeMeta { metadata: ObjectMeta; involvedObject?: { kind?: string; namespace?: string; name?: string; uid?: string }; reason?: string; message?: string; type?: string }
 
+// v1 Binding: the scheduler's write to pods/binding.
 export interface Binding extends TypeMeta { metadata: ObjectMeta; target: { kind?: string; apiVersion?: string; name: string } }
 
 export interface ListMeta { resourceVersion?: string; continue?: string }

@@ -22,6 +22,8 @@ function defaultContainer(c: Container): void {
   c.terminationMessagePolicy ??= 'File';
   c.resources ??= {};
   for (const p of c.ports ?? []) p.protocol ??= 'TCP';
+  // SetDefaults_ObjectFieldSelector: a fieldRef reads the v1 Pod unless it says otherwise.
+  for (const e of c.env ?? []) if (e.valueFrom?.fieldRef) e.valueFrom.fieldRef.apiVersion ||= 'v1';
 }
 
 // #region pod-defaults
