@@ -31,14 +31,12 @@ export function parseTimeout(text: string | undefined): number {
   return parts.reduce((ms, [, n, unit]) => ms + Number(n) * units[unit!]!, 0);
 }
 
-// #region wait-condition
 // A condition holds when the object has it with that status (compared without case, as kubectl does).
 export function conditionMet(obj: Obj | undefined, want: WaitFor): boolean {
   if (want.kind === 'delete') return obj === undefined;
   const c = obj?.status?.conditions?.find((x) => x.type.toLowerCase() === want.type.toLowerCase());
   return c !== undefined && c.status.toLowerCase() === want.value.toLowerCase();
 }
-// #endregion wait-condition
 
 export async function runWait(f: Factory): Promise<void> {
   const want = parseWaitFor(str(f.args, 'for'));

@@ -39,7 +39,6 @@ function share(value: number, resource: string, allocatable: Record<string, stri
   return `${formatQuantity(value, resource)} (${of > 0 ? Math.floor((value / of) * 100) : 0}%)`;
 }
 
-// #region describe-node
 export function describeNode(node: Node, lease: LeaseLookup, pods: Pod[] | undefined, events: Event[] | undefined, now = Date.now()): string {
   const w = new PrefixWriter();
   const { metadata: m, spec = {}, status = {} } = node;
@@ -103,4 +102,3 @@ export function describeNode(node: Node, lease: LeaseLookup, pods: Pod[] | undef
   describeEvents(w, events, now);
   return w.toString();
 }
-// #endregion describe-node

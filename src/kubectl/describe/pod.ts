@@ -71,7 +71,6 @@ function describeContainer(w: PrefixWriter, pod: Pod, c: Container, status: Cont
   w.write(2, 'Mounts:\t<none>\n');
 }
 
-// #region describe-pod
 export function describePod(pod: Pod, events: Event[] | undefined, now = Date.now()): string {
   const w = new PrefixWriter();
   const { metadata: m, spec, status = {} } = pod;
@@ -108,4 +107,3 @@ export function describePod(pod: Pod, events: Event[] | undefined, now = Date.no
   describeEvents(w, events, now);
   return w.toString();
 }
-// #endregion describe-pod
