@@ -1,4 +1,4 @@
-// kubectl wait --for=condition=Ready[=false] | --for=delete, --timeout: list the object, then watch it until the
+// kubectl wait --for=condition=Ready[=false] | --for=delete, --timeout: get the object, then watch it until the
 // condition holds or the time is up (kubectl/pkg/cmd/wait: wait.go, condition.go ConditionalWait, delete.go IsDeleted).
 import { StatusError } from '../../api/status.ts';
 import type { ObjectMeta, WatchEvent } from '../../api/types.ts';

@@ -56,9 +56,11 @@ test('events: empty lists (namespaced, all namespaces, with describe\'s field se
   const created = await call('POST', '/api/v1/namespaces/default/events', { metadata: { name: 'x' } });
   assert.deepEqual([created.code, created.body.reason], [405, 'MethodNotAllowed']);
   // A watch starts (200, streaming) and ends at its timeout with nothing in it.
-  const res = await fetch(`${url}/api/v1/namespaces/default/events?watch=true&timeoutSeconds=1`);
-  assert.equal(res.status, 200);
-  assert.equal(await res.text(), '');
+  for (const path of ['/api/v1/namespaces/default/events', '/api/v1/events', '/apis/events.k8s.io/v1/events']) {
+    const res = await fetch(`${url}${path}?watch=true&timeoutSeconds=1`);
+    assert.equal(res.status, 200, path);
+    assert.equal(await res.text(), '', path);
+  }
 });
 
 test('leases: create, renew with a precondition, table, validation, gone with their namespace', async (t) => {
