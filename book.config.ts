@@ -183,7 +183,10 @@ export const chapters: Chapter[] = [
         scheduler,
         ...nodes('src/checkpoints/nodes/kubelet.ts'),
       ],
-      try: ['kubectl get nodes', 'kubectl run web --image=nginx', 'kubectl get po -o wide', "kubectl exec web -- sh -c 'echo $NODE_NAME; pwd'"],
+      // The pod asks for NODE_NAME through the downward API: no real node sets it by itself.
+      try: ['kubectl get nodes',
+        `kubectl run web --image=nginx --overrides='{"spec":{"containers":[{"name":"web","image":"nginx","env":[{"name":"NODE_NAME","valueFrom":{"fieldRef":{"fieldPath":"spec.nodeName"}}}]}]}}'`,
+        'kubectl get po -o wide', "kubectl exec web -- sh -c 'echo $NODE_NAME; pwd'", 'kubectl describe node node-1'],
     },
     steps: 'scripts/steps/nodes.ts',
   },
