@@ -16,8 +16,10 @@ await step('A Node says how to reach its kubelet: its addresses and the kubelet 
 observe('ExecLocation reads exactly these two fields: the first address of a preferred type, and kubeletEndpoint.Port.');
 
 section('The scheduler binds, the kubelet runs');
-await step('Create two pods.', ['kubectl', 'run', 'web', '--image=nginx']);
-await step('A second pod: node-2 has fewer pods now.', ['kubectl', 'run', 'api', '--image=nginx']);
+// Each pod asks for its node's name through the downward API (a real node sets no NODE_NAME by itself).
+const nodeNameEnv = (name: string) => `--overrides=${JSON.stringify({ spec: { containers: [{ name, image: 'nginx', env: [{ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }] }] } })}`;
+await step('Create two pods, each with NODE_NAME from spec.nodeName.', ['kubectl', 'run', 'web', '--image=nginx', nodeNameEnv('web')]);
+await step('A second pod: node-2 has fewer pods now.', ['kubectl', 'run', 'api', '--image=nginx', nodeNameEnv('api')]);
 await waitUntil('both kubelets report their pod Running', ['kubectl', 'get', 'po', '-o', 'jsonpath={.items[*].status.phase}'], (out) => out.trim() === 'Running Running');
 await step('One pod per node: the scheduler picked the node with the fewest pods.', ['kubectl', 'get', 'po', '-o', 'wide']);
 await step('The binding set spec.nodeName once; the kubelet wrote the status.', ['kubectl', 'get', 'po', 'web', '-o', 'jsonpath={.spec.nodeName} {.status.conditions[*].type}{"\\n"}']);

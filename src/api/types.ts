@@ -11,12 +11,17 @@ export interface ObjectMeta {
   deletionGracePeriodSeconds?: number;   // the grace period that deletion was given
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];     // who owns this object (a node's Lease is owned by its Node)
 }
+
+export interface OwnerReference { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }
 
 export interface TypeMeta { kind?: string; apiVersion?: string }
 
 export interface ContainerPort { containerPort: number; protocol?: string; name?: string }
-export interface EnvVar { name: string; value?: string }
+// valueFrom.fieldRef is the downward API: a field of the pod itself (spec.nodeName, metadata.name...).
+export interface EnvVarSource { fieldRef?: { apiVersion?: string; fieldPath: string }; configMapKeyRef?: unknown; secretKeyRef?: unknown; resourceFieldRef?: unknown }
+export interface EnvVar { name: string; value?: string; valueFrom?: EnvVarSource }
 
 export interface Container {
   name: string;
@@ -38,6 +43,7 @@ export interface PodSpec {
   containers: Container[];
   initContainers?: Container[];
   nodeName?: string;
+  serviceAccountName?: string;
   restartPolicy?: 'Always' | 'OnFailure' | 'Never';
   dnsPolicy?: string;
   schedulerName?: string;
@@ -97,6 +103,13 @@ export interface NodeStatus {
 export interface Node extends TypeMeta { metadata: ObjectMeta; spec?: { podCIDR?: string; unschedulable?: boolean; taints?: unknown[] }; status?: NodeStatus }
 
 export interface Namespace extends TypeMeta { metadata: ObjectMeta; spec?: { finalizers?: string[] }; status?: { phase?: 'Active' | 'Terminating' } }
+
+// coordination.k8s.io/v1 Lease: the kubelet's heartbeat in kube-node-lease, one per node, named after it.
+export interface LeaseSpec { holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string; leaseTransitions?: number }
+export interface Lease extends TypeMeta { metadata: ObjectMeta; spec?: LeaseSpec }
+
+// A core/v1 Event (only what is listed: nothing in the workbook writes one yet).
+export interface Event extends TypeMeta { metadata: ObjectMeta; involvedObject?: { kind?: string; namespace?: string; name?: string; uid?: string }; reason?: string; message?: string; type?: string }
 
 // v1 Binding: the scheduler's write to pods/binding.
 export interface Binding extends TypeMeta { metadata: ObjectMeta; target: { kind?: string; apiVersion?: string; name: string } }

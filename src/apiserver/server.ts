@@ -5,18 +5,20 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { forbidden, methodNotAllowed, notFound, notFoundPath, StatusError } from '../api/status.ts';
-import type { Namespace, Node, Pod } from '../api/types.ts';
-import { apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.ts';
+import type { Lease, Namespace, Node, Pod } from '../api/types.ts';
+import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.ts';
 import { answerClientError, MAX_HEADER_BYTES } from '../util/raw-response.ts';
 import { loggedURL, writeJSON, writeStatus, writeStatusToSocket } from './handlers/http.ts';
 import { logsRequest } from './request-log.ts';
 import { openAPIV3CoreV1, openAPIV3Root } from './openapi.ts';
 import { serveResource } from './handlers/resource.ts';
+import { eventStrategy, eventsV1Strategy } from './registry/events.ts';
+import { leaseStrategy } from './registry/leases.ts';
 import { namespaceStrategy, nodeStrategy } from './registry/nodes.ts';
 import { podStrategy } from './registry/pods.ts';
 import { Store } from './registry/store.ts';
 import { isDNSLabel } from './registry/validation.ts';
-import type { KObject } from './registry/strategy.ts';
+import { groupVersion, type KObject, type RESTStrategy } from './registry/strategy.ts';
 import { MemoryStorage } from './storage/memory.ts';
 import { listenBacklog } from '../util/listen-backlog.ts';
 import { malformedPathEscape, unescapePathSegment, writeGoBadRequest, writeGoBadRequestAndClose } from '../util/request-uri.ts';
@@ -35,21 +37,25 @@ export interface APIServerOptions {
 const initialNamespaces = ['default', 'kube-node-lease', 'kube-public', 'kube-system'];
 const undeletable = new Set(['default', 'kube-public', 'kube-system']);
 
-// The parsed path of an API request: /api/v1[/namespaces/{ns}]/{resource}[/{name}[/{subresource}]].
-export interface APIPath { namespace?: string; resource: string; name?: string; subresource?: string }
+// The parsed path of an API request: /api/v1 (the core group) or /apis/{group}/{version}, then
+// [/namespaces/{ns}]/{resource}[/{name}[/{subresource}]].
+export interface APIPath { groupVersion: string; namespace?: string; resource: string; name?: string; subresource?: string }
 
 // #region parse-path
 export function parseAPIPath(pathname: string): APIPath | undefined {
   const parts = pathname.split('/').filter(Boolean).map(unescapePathSegment);
-  if (parts[0] !== 'api' || parts[1] !== 'v1' || parts.length < 3) return undefined;
-  const rest = parts.slice(2);
-  // /api/v1/namespaces/{ns}/{resource}/... names a namespaced resource; /api/v1/namespaces/{ns} is a Namespace.
+  let groupVersion: string, rest: string[];
+  if (parts[0] === 'api' && parts[1] === 'v1') { groupVersion = 'v1'; rest = parts.slice(2); }
+  else if (parts[0] === 'apis' && parts.length >= 3) { groupVersion = `${parts[1]}/${parts[2]}`; rest = parts.slice(3); }
+  else return undefined;
+  if (rest.length === 0) return undefined;
+  // .../namespaces/{ns}/{resource}/... names a namespaced resource; /api/v1/namespaces/{ns} is a Namespace.
   if (rest[0] === 'namespaces' && rest.length >= 3) {
     if (rest.length > 5) return undefined;
-    return { namespace: rest[1], resource: rest[2], name: rest[3], subresource: rest[4] };
+    return { groupVersion, namespace: rest[1], resource: rest[2], name: rest[3], subresource: rest[4] };
   }
   if (rest.length > 3) return undefined;
-  return { resource: rest[0], name: rest[1], subresource: rest[2] };
+  return { groupVersion, resource: rest[0]!, name: rest[1], subresource: rest[2] };
 }
 // #endregion parse-path
 
@@ -58,6 +64,7 @@ export class APIServer {
   readonly pods: Store<Pod>;
   readonly nodes: Store<Node>;
   readonly namespaces: Store<Namespace>;
+  readonly leases: Store<Lease>;
   private readonly stores = new Map<string, Store<KObject>>();
   private readonly subresources = new Map<string, Subresource>();
   private readonly http: Server;
@@ -71,7 +78,12 @@ export class APIServer {
     this.pods = new Store(this.storage, podStrategy);
     this.nodes = new Store(this.storage, nodeStrategy);
     this.namespaces = new Store(this.storage, namespaceStrategy);
-    for (const s of [this.pods, this.nodes, this.namespaces] as Store<KObject>[]) this.stores.set(s.resource, s);
+    this.leases = new Store(this.storage, leaseStrategy);
+    // Events are listed (kubectl describe asks for them), Leases carry the kubelets' heartbeats (chapter 3).
+    const events = [eventStrategy, eventsV1Strategy].map((e) => new Store(this.storage, e));
+    for (const s of [this.pods, this.nodes, this.namespaces, this.leases, ...events] as Store<KObject>[]) {
+      this.stores.set(`${groupVersion(s.strategy)} ${s.resource}`, s);
+    }
     this.installNamespaceLifecycle();
     const ctx: APIContext = {
       name: opts.name, stateDir: opts.stateDir, storage: this.storage, log: this.log,
@@ -86,19 +98,24 @@ export class APIServer {
 
   // NamespaceLifecycle admission: no objects in a namespace that does not exist; a deleted namespace takes its pods along.
   private installNamespaceLifecycle(): void {
-    this.pods.admit.push(async (pod) => {
-      const ns = pod.metadata.namespace!;
+    const namespaceExists = async (obj: KObject) => {
+      const ns = obj.metadata.namespace!;
       await this.namespaces.get(undefined, ns).catch((err) => {
         throw err instanceof StatusError && err.code === 404 ? notFound('namespaces', ns) : err;
       });
-    });
+    };
+    this.pods.admit.push(namespaceExists);
+    this.leases.admit.push(namespaceExists);
     this.namespaces.beforeDelete.push(async (ns) => {
       const name = ns.metadata.name!;
       if (undeletable.has(name)) throw forbidden(`namespaces "${name}" is forbidden: this namespace may not be deleted`);
     });
+    // A deleted namespace takes its objects along (the namespace controller's job): pods and leases here.
     this.namespaces.afterDelete.push(async (ns) => {
-      const { items } = await this.pods.list(ns.metadata.name);
-      for (const pod of items) await this.pods.delete(pod.metadata.namespace, pod.metadata.name!).catch(() => {});
+      for (const store of [this.pods, this.leases] as Store<KObject>[]) {
+        const { items } = await store.list(ns.metadata.name);
+        for (const obj of items) await store.delete(obj.metadata.namespace, obj.metadata.name!).catch(() => {});
+      }
     });
   }
 
@@ -149,14 +166,16 @@ export class APIServer {
         return void res.end('ok');
       case '/version': return writeJSON(res, 200, versionInfo());
       case '/api': return writeJSON(res, 200, apiVersions(new URL(this.url).host));
-      case '/apis': return writeJSON(res, 200, apiGroupList());
-      case '/api/v1': return writeJSON(res, 200, apiResourceList([...this.stores.values()].map((s) => s.strategy), this.subresources));
+      case '/apis': return writeJSON(res, 200, apiGroupList(this.strategies()));
+      case '/api/v1': return writeJSON(res, 200, apiResourceList(this.strategies(), this.subresources));
       case '/openapi/v3': return writeJSON(res, 200, openAPIV3Root());
-      case '/openapi/v3/api/v1': return writeJSON(res, 200, openAPIV3CoreV1([...this.stores.values()].map((s) => s.strategy)));
+      case '/openapi/v3/api/v1': return writeJSON(res, 200, openAPIV3CoreV1(this.strategies().filter((s) => !s.group)));
     }
+    const discovery = this.groupDiscovery(path);
+    if (discovery) return writeJSON(res, 200, discovery);
     const { store, ...p } = this.resolve(path);
     if (p.subresource !== undefined) {
-      const sub = this.subresources.get(`${p.resource}/${p.subresource}`);
+      const sub = p.groupVersion === 'v1' ? this.subresources.get(`${p.resource}/${p.subresource}`) : undefined;
       if (!sub) throw notFoundPath();
       return sub.serve(req, res, { namespace: p.namespace, name: p.name!, query: url.searchParams });
     }
@@ -164,11 +183,21 @@ export class APIServer {
     return serveResource(req, res, store, { namespace: p.namespace, name: p.name, query: url.searchParams });
   }
 
+  private strategies(): RESTStrategy<KObject>[] { return [...this.stores.values()].map((s) => s.strategy); }
+
+  // /apis/{group} (an APIGroup) and /apis/{group}/{version} (its APIResourceList), for the groups we serve.
+  private groupDiscovery(path: string): object | undefined {
+    const m = /^\/apis\/([^/]+)(?:\/([^/]+))?$/.exec(path);
+    const s = m && this.strategies().find((s) => s.group === m[1] && (m[2] === undefined || s.version === m[2]));
+    if (!m || !s) return undefined;
+    return m[2] === undefined ? apiGroup(s.group!, s.version ?? 'v1') : apiResourceList(this.strategies(), this.subresources, groupVersion(s));
+  }
+
   // The resource a path names, or the Status for a path that names none. Plain and upgrade requests share it,
   // so /api/v1/pods/web/exec (a namespaced resource without its namespace) is 404 both ways.
   private resolve(path: string): APIPath & { store: Store<KObject> } {
     const p = parseAPIPath(path);
-    const store = p && this.stores.get(p.resource);
+    const store = p && this.stores.get(`${p.groupVersion} ${p.resource}`);
     // A cluster-scoped resource has no namespaced path, and vice versa for item paths.
     if (!p || !store || (p.namespace !== undefined && !store.strategy.namespaced) ||
         (p.namespace === undefined && p.name !== undefined && store.strategy.namespaced)) throw notFoundPath();
@@ -187,7 +216,7 @@ export class APIServer {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const p = this.resolve(url.pathname);
-      const sub = p.subresource && p.name ? this.subresources.get(`${p.resource}/${p.subresource}`) : undefined;
+      const sub = p.subresource && p.name && p.groupVersion === 'v1' ? this.subresources.get(`${p.resource}/${p.subresource}`) : undefined;
       if (!sub) throw notFoundPath();
       if (!sub.upgrade) throw methodNotAllowed(`${p.resource}/${p.subresource} does not support upgrade requests`);
       await sub.upgrade(req, socket, head, { namespace: p.namespace, name: p.name!, query: url.searchParams });

@@ -41,6 +41,18 @@ export const commandFlags: Record<string, FlagSpec[]> = {
     { name: 'now', type: 'bool' },
     { name: 'force', type: 'bool' },
   ],
+  describe: [],
+  logs: [
+    { name: 'container', short: 'c', type: 'string' },
+    { name: 'follow', short: 'f', type: 'bool' },
+    { name: 'previous', short: 'p', type: 'bool' },
+    { name: 'timestamps', type: 'bool' },
+    { name: 'tail', type: 'int', default: -1 },
+  ],
+  wait: [
+    { name: 'for', type: 'string' },
+    { name: 'timeout', type: 'string' },
+  ],
   exec: [
     { name: 'stdin', short: 'i', type: 'bool' },
     { name: 'tty', short: 't', type: 'bool' },

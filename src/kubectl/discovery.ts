@@ -4,6 +4,7 @@ import { Accept } from '../client/rest-client.ts';
 import { CmdError } from './errors.ts';
 
 export interface APIResource {
+  groupVersion?: string;   // "coordination.k8s.io/v1"; absent (or "v1") for the core group
   name: string;            // plural: "pods"
   singularName?: string;
   namespaced: boolean;
@@ -26,7 +27,7 @@ const sources = { api: 'discovery_client.go:253', apis: 'discovery_client.go:319
 // kubectl (with an empty cache) asks /api and /apis for aggregated discovery, then /api/v1 if the server answered the legacy way.
 export async function discoverCoreResources(client: RESTClient): Promise<APIResource[]> {
   const api = await client.json<APIVersions | AggregatedList>({ path: '/api', query: { timeout: '32s' }, accept: Accept.discovery, source: sources.api });
-  await client.json<unknown>({ path: '/apis', query: { timeout: '32s' }, accept: Accept.discovery, source: sources.apis });
+  const apis = await client.json<{ groups?: { preferredVersion?: { groupVersion: string } }[] }>({ path: '/apis', query: { timeout: '32s' }, accept: Accept.discovery, source: sources.apis });
   if (api.kind === 'APIGroupDiscoveryList') {
     const v1 = (api as AggregatedList).items.flatMap((g) => g.versions).find((v) => v.version === 'v1');
     return (v1?.resources ?? []).map((r) => ({
@@ -34,9 +35,13 @@ export async function discoverCoreResources(client: RESTClient): Promise<APIReso
       kind: r.responseKind?.kind ?? '', verbs: r.verbs ?? [], shortNames: r.shortNames,
     }));
   }
-  if (!(api as APIVersions).versions?.includes('v1')) return [];
-  const list = await client.json<APIResourceList>({ path: '/api/v1', query: { timeout: '32s' }, accept: Accept.jsonAny, source: sources.groupVersion });
-  return list.resources ?? [];
+  // Legacy discovery: every group version the two answers named, fetched at once (their order in the log varies).
+  const groupVersions = [...((api as APIVersions).versions?.includes('v1') ? ['v1'] : []),
+    ...(apis.groups ?? []).flatMap((g) => (g.preferredVersion ? [g.preferredVersion.groupVersion] : []))];
+  const lists = await Promise.all(groupVersions.map((gv) => client.json<APIResourceList>({
+    path: gv === 'v1' ? '/api/v1' : `/apis/${gv}`, query: { timeout: '32s' }, accept: Accept.jsonAny, source: sources.groupVersion,
+  })));
+  return lists.flatMap((l) => (l.resources ?? []).map((r) => (l.groupVersion === 'v1' ? r : { ...r, groupVersion: l.groupVersion })));
 }
 
 // Subresources ("pods/exec") never match a word; plural, singular, short names and the kind (any case) do.
@@ -67,9 +72,10 @@ export function validateName(name: string): void {
 
 export function collectionPath(r: APIResource, namespace: string | undefined): string {
   if (r.namespaced && namespace !== undefined) validateName(namespace);
+  const prefix = r.groupVersion && r.groupVersion !== 'v1' ? `/apis/${r.groupVersion}` : '/api/v1';
   return r.namespaced && namespace !== undefined
-    ? `/api/v1/namespaces/${encodeURIComponent(namespace)}/${r.name}`
-    : `/api/v1/${r.name}`;
+    ? `${prefix}/namespaces/${encodeURIComponent(namespace)}/${r.name}`
+    : `${prefix}/${r.name}`;
 }
 
 export function objectPath(r: APIResource, namespace: string | undefined, name: string): string {

@@ -29,7 +29,10 @@ function containerStatus(pod: Pod, name: string, image: string, facts: CriPodFac
   const base = { name, image, imageID: '', restartCount: latest?.metadata?.attempt ?? 0 };
   if (!latest) return { ...base, ready: false, started: false, state: { waiting: waiting ?? { reason: 'ContainerCreating' } } };
   const containerID = `${facts.runtimeName}://${latest.id}`;
-  const imageID = latest.image_ref ? `docker.io/library/${latest.image?.image ?? ''}@${latest.image_ref}` : '';
+  // toKubeContainerStatus: the runtime names the image (containerd: its repo tag) and its ImageRef (containerd:
+  // the repo digest, docker.io/library/busybox@sha256:…); the kubelet reports them as they are.
+  const imageID = latest.image_ref;
+  if (latest.image?.image) base.image = latest.image.image;
   const lastState = previous ? terminated(previous, facts.runtimeName) : {};
   switch (latest.state) {
     case 'CONTAINER_RUNNING':

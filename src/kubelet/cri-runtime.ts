@@ -7,6 +7,7 @@ import { nanosToDate } from '../cri/proto.ts';
 import type { RuntimeMetrics } from '../cri/metrics.ts';
 import { criErrorToStatus } from './cri-errors.ts';
 import type { CriExecStrategy } from './cri-exec.ts';
+import { containerEnv } from './env.ts';
 import { criPodStatus } from './cri-pod-status.ts';
 import { formatDuration } from './duration.ts';
 import type { ExecDestination, ExecStreamOptions, HealthCheck, KubeletRuntime, RuntimeStatus } from './runtime.ts';
@@ -69,7 +70,7 @@ export class CriRuntime implements KubeletRuntime {
     };
   }
 
-  private containerConfig(pod: Pod, c: PodContainer, attempt: number): ContainerConfig {
+  private containerConfig(pod: Pod, c: PodContainer, attempt: number, envs: [string, string][]): ContainerConfig {
     const { name = '', namespace = 'default', uid = '' } = pod.metadata;
     return {
       metadata: { name: c.name, attempt },
@@ -77,7 +78,7 @@ export class CriRuntime implements KubeletRuntime {
       command: c.command ?? [],
       args: c.args ?? [],
       working_dir: c.workingDir ?? '',
-      envs: (c.env ?? []).map((e) => ({ key: e.name, value: e.value ?? '' })),
+      envs: envs.map(([key, value]) => ({ key, value })),
       labels: { [POD_NAME]: name, [POD_NAMESPACE]: namespace, [POD_UID]: uid, [CONTAINER_NAME]: c.name },
       annotations: { 'io.kubernetes.container.restartCount': String(attempt) },
       stdin: c.stdin ?? false,
@@ -149,9 +150,18 @@ export class CriRuntime implements KubeletRuntime {
       waiting[c.name] = { reason: 'ErrImagePull', message: (err as Error).message };
       return;
     }
+    // generateContainerConfig → makeEnvironmentVariables: the downward API needs the pod's IP, from its sandbox.
+    let envs: [string, string][];
+    try {
+      const podIP = (await this.opts.runtime.podSandboxStatus(sandboxId)).network?.ip ?? '';
+      envs = containerEnv(pod, c, { hostIP: this.opts.hostIP, podIP });
+    } catch (err) {
+      waiting[c.name] = { reason: 'CreateContainerConfigError', message: (err as Error).message };
+      return;
+    }
     let id: string;
     try {
-      id = await this.opts.runtime.createContainer(sandboxId, this.containerConfig(pod, c, attempt), sandboxConfig);
+      id = await this.opts.runtime.createContainer(sandboxId, this.containerConfig(pod, c, attempt, envs), sandboxConfig);
     } catch (err) {
       waiting[c.name] = { reason: 'CreateContainerError', message: (err as Error).message };
       return;

@@ -6,6 +6,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pod, PodStatus } from '../api/types.ts';
 import { StatusError } from '../api/status.ts';
+import { containerEnv } from './env.ts';
 import { ContainerBoundExecutor } from '../exec/bound-executor.ts';
 import { LocalExecutor } from '../exec/local.ts';
 import { ContainerSessions, killRecordedSessions } from '../exec/process-groups.ts';
@@ -95,10 +96,13 @@ export class HostRuntime implements KubeletRuntime {
       // A plain error, as the real kubelet's GetExec returns it: its HTTP handler answers 500.
       throw new Error(`container not found ("${container}")`);
     }
-    const env: NodeJS.ProcessEnv = { PATH };
-    for (const e of spec.env ?? []) env[e.name] = e.value ?? '';
-    // What the command sees of where it runs: proof, from inside, of which node an exec landed on.
-    Object.assign(env, { NODE_NAME: this.opts.nodeName, POD_NAME: pod.metadata.name, POD_NAMESPACE: pod.metadata.namespace, HOSTNAME: pod.metadata.name });
+    // The container's own environment, as a real one would have it: its spec's variables, the downward API's
+    // fieldRef included (a pod that wants its node's name asks for spec.nodeName), and its hostname.
+    let vars: [string, string][];
+    try { vars = containerEnv(pod, spec, { hostIP: this.opts.hostIP, podIP: this.opts.hostIP }); } catch (err) {
+      throw new StatusError({ metadata: {}, status: 'Failure', code: 500, reason: 'InternalError', message: `${this.hop}: ${(err as Error).message}` });
+    }
+    const env: NodeJS.ProcessEnv = { PATH, HOSTNAME: pod.metadata.name, ...Object.fromEntries(vars) };
     const sessions = this.sessions(pod);
     const stopped = this.stopped.get(pod.metadata.uid ?? '')?.signal ?? AbortSignal.abort();
     return {

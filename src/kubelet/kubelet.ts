@@ -3,6 +3,7 @@
 import type { Pod, PodStatus, WatchEvent } from '../api/types.ts';
 import { StatusError } from '../api/status.ts';
 import type { RESTClient } from '../client/rest-client.ts';
+import { NodeLease } from './node-lease.ts';
 import { registerNode, updateNodeStatus, type NodeFacts } from './node-status.ts';
 import { PodManager } from './pod-manager.ts';
 import { runReflector } from './reflector.ts';
@@ -33,6 +34,7 @@ export class Kubelet {
   private readonly terminating = new Map<string, number>();      // uid → the grace period its containers are stopping with
   private readonly terminated = new Set<string>();               // uids stopped and confirmed: later updates change nothing
   private heartbeat?: NodeJS.Timeout;
+  private leaseRenewal?: NodeJS.Timeout;
   private resync?: NodeJS.Timeout;
   private reflector?: Promise<void>;
   readonly runtimeState: RuntimeState;
@@ -76,6 +78,8 @@ export class Kubelet {
         .catch((err) => { if (!this.abort.signal.aborted) this.log(`Error updating node status: ${(err as Error).message}`); })
         .finally(() => { beating = false; });
     }, this.opts.heartbeatIntervalMs ?? 10_000);
+    // The Lease is the cheap heartbeat: the node lifecycle controller takes a renewed Lease as a sign of life.
+    this.renewLease(this.opts.heartbeatIntervalMs ?? 10_000);
     // A container that exits changes no API object: only looking again finds it (the PLEG's relist).
     this.resync = setInterval(() => {
       for (const pod of this.podManager.pods()) if (!this.workers.has(pod.metadata.uid ?? '')) this.update(pod, 'RESYNC');
@@ -93,6 +97,21 @@ export class Kubelet {
     return url;
   }
   // #endregion kubelet-run
+
+  // Renews at once (creating the Lease if needed), then every interval; a failed renewal is logged, the next one retries.
+  private renewLease(intervalMs: number): void {
+    const lease = new NodeLease(this.opts.client, this.opts.nodeName, this.abort.signal);
+    let renewing = false;
+    const renew = () => {
+      if (renewing) return;
+      renewing = true;
+      lease.renew()
+        .catch((err) => { if (!this.abort.signal.aborted) this.log(`failed to update lease: ${(err as Error).message}`); })
+        .finally(() => { renewing = false; });
+    };
+    renew();
+    this.leaseRenewal = setInterval(renew, intervalMs);
+  }
 
   // #region runtime-up
   // The syncLoop's gate: while the runtime has errors, no pod is synced (nor killed). The work waits, and
@@ -264,6 +283,7 @@ export class Kubelet {
   async close(): Promise<void> {
     this.abort.abort();
     clearInterval(this.heartbeat);
+    clearInterval(this.leaseRenewal);
     clearInterval(this.resync);
     clearInterval(this.runtimePoll);
     for (const w of this.runtimeWaiters.splice(0)) w.reject(new Error('kubelet stopped'));

@@ -27,7 +27,9 @@ const catalog: Record<string, ImageConfig> = {
   debian: { entrypoint: [], cmd: ['bash'], env: {}, workingDir: '/', size: 49_000_000 },
 };
 
-export interface ImageRef { name: string; tag: string; ref: string; id: string; config: ImageConfig }
+// ref is the repo tag (docker.io/library/busybox:latest); id the image ID, the digest of its config; repoDigest
+// the name by manifest digest (docker.io/library/busybox@sha256:…), what containerd reports as a container's image_ref.
+export interface ImageRef { name: string; tag: string; ref: string; id: string; repoDigest: string; config: ImageConfig }
 
 // docker.io/library/nginx:1.27 → nginx, 1.27. Digests and other registries are refused: the catalog is local.
 export function resolveImage(image: string): ImageRef | undefined {
@@ -41,8 +43,9 @@ export function resolveImage(image: string): ImageRef | undefined {
   const config = catalog[name];
   if (!config) return undefined;
   const tag = m[2] ?? 'latest';
-  const id = `sha256:${createHash('sha256').update(`${name}:${tag}`).digest('hex')}`;
-  return { name, tag, ref: `docker.io/library/${name}:${tag}`, id, config };
+  const digest = (what: string) => `sha256:${createHash('sha256').update(`${what}:${name}:${tag}`).digest('hex')}`;
+  const id = digest('config');
+  return { name, tag, ref: `docker.io/library/${name}:${tag}`, id, repoDigest: `docker.io/library/${name}@${digest('manifest')}`, config };
 }
 
 export function catalogNames(): string[] { return Object.keys(catalog); }

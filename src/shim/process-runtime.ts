@@ -130,7 +130,7 @@ export class ProcessRuntime {
       ...Object.fromEntries((config.envs ?? []).map((kv) => [kv.key, kv.value])),
     };
     const c: ContainerRecord = {
-      id, sandboxId, name, attempt, image: config.image?.image ?? '', imageRef: image.ref, imageId: image.id,
+      id, sandboxId, name, attempt, image: image.ref, imageRef: image.repoDigest, imageId: image.id,
       argv, env, dir, rootfs, workingDir, logPath: join(dir, 'container.log'),
       labels: { ...config.labels }, annotations: { ...config.annotations },
       state: 'CONTAINER_CREATED', createdAt: nowNanos(), startedAt: '0', finishedAt: '0', exitCode: 0, reason: '', message: '',

@@ -39,7 +39,7 @@ const sandboxMessage = (s: SandboxRecord): cri.PodSandbox => ({
 
 const containerMessage = (c: ContainerRecord): cri.Container => ({
   id: c.id, pod_sandbox_id: c.sandboxId, metadata: { name: c.name, attempt: c.attempt },
-  image: { image: c.image }, image_ref: c.imageRef, state: c.state, created_at: c.createdAt,
+  image: { image: c.image }, image_ref: c.imageId, state: c.state, created_at: c.createdAt,
   labels: c.labels, annotations: c.annotations, image_id: c.imageId,
 });
 

@@ -42,7 +42,11 @@ describe('chapter 3 (nodes): the two-node checkpoint', () => {
   after(async () => { await cp?.stop(); });
 
   const createPod = (name: string, extra: Partial<Pod['spec']> = {}) => client.post<Pod>('/api/v1/namespaces/default/pods', {
-    apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name, image: 'nginx' }], ...extra },
+    apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name, image: 'nginx', env: [
+      // The downward API: the kubelet fills these in (a real node sets neither by itself).
+      { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    ] }], ...extra },
   });
   const running = (name: string) => waitFor(async () => {
     const p = await client.get<Pod>(`/api/v1/namespaces/default/pods/${name}`);

@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { badRequest, methodNotAllowed, StatusError, unprocessable, unsupportedMediaType } from '../../api/status.ts';
 import type { DeleteOptions, Store } from '../registry/store.ts';
-import type { KObject } from '../registry/strategy.ts';
+import { allVerbs, groupVersion, type KObject, type Verb } from '../registry/strategy.ts';
 import { matchesFields, parseFieldSelector } from '../selectors/fields.ts';
 import { matchesLabels, parseLabelSelector } from '../selectors/labels.ts';
 import { decodeBody, mediaType, negotiate, queryBool, readBody, writeJSON } from './http.ts';
@@ -68,12 +68,16 @@ async function readDeleteOptions(req: IncomingMessage, query: URLSearchParams): 
 // #region resource-handler
 export async function serveResource<T extends KObject>(req: IncomingMessage, res: ServerResponse, store: Store<T>, r: ResourceRequest): Promise<void> {
   const { namespace, name, query } = r;
+  // A resource that serves only some verbs (events here are read-only) answers the others 405, as a route never installed.
+  const allowed = (verb: Verb) => { if (!(store.strategy.verbs ?? allVerbs).includes(verb)) throw methodNotAllowed(); };
+  const apiVersion = groupVersion(store.strategy);
   const format = negotiate(req.headers.accept);
   const send = (code: number, obj: T) =>
     writeJSON(res, code, format === 'table' ? asTable(store.strategy.table, [obj], obj.metadata.resourceVersion, includeObjectPolicy(query)) : obj);
 
   if (name === undefined) {
     if (req.method === 'GET' && queryBool(query, 'watch')) {
+      allowed('watch');
       const timeout = Number(query.get('timeoutSeconds') ?? 0);
       return serveWatch(req, res, store, namespace, {
         resourceVersion: query.get('resourceVersion') ?? undefined,
@@ -83,20 +87,24 @@ export async function serveResource<T extends KObject>(req: IncomingMessage, res
       });
     }
     if (req.method === 'GET') {
+      allowed('list');
       const { items, resourceVersion } = await store.list(namespace, selectorFor(store, query));
       if (format === 'table') return writeJSON(res, 200, asTable(store.strategy.table, items, resourceVersion, includeObjectPolicy(query)));
-      return writeJSON(res, 200, { kind: `${store.strategy.kind}List`, apiVersion: 'v1', metadata: { resourceVersion }, items: items.map(bare) });
+      return writeJSON(res, 200, { kind: `${store.strategy.kind}List`, apiVersion, metadata: { resourceVersion }, items: items.map(bare) });
     }
     // A namespaced resource listed across all namespaces (/api/v1/pods) only reads.
     if (req.method === 'POST' && (namespace !== undefined || !store.strategy.namespaced)) {
-      return send(201, await store.create(namespace, await decodeBody(req, store.strategy.kind) as unknown as T));
+      allowed('create');
+      return send(201, await store.create(namespace, await decodeBody(req, store.strategy.kind, apiVersion) as unknown as T));
     }
     throw methodNotAllowed();
   }
 
+  const verb = ({ GET: 'get', PUT: 'update', PATCH: 'patch', DELETE: 'delete' } as const)[req.method as 'GET'];
+  if (verb) allowed(verb);
   switch (req.method) {
     case 'GET': return send(200, await store.get(namespace, name));
-    case 'PUT': return send(200, await store.update(namespace, name, await decodeBody(req, store.strategy.kind) as unknown as T));
+    case 'PUT': return send(200, await store.update(namespace, name, await decodeBody(req, store.strategy.kind, apiVersion) as unknown as T));
     case 'PATCH': {
       const apply = await readPatch<T>(req);
       return send(200, await patchWithRetry(store, namespace, name, apply, (next) => store.update(namespace, name, next)));

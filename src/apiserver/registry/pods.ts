@@ -22,6 +22,8 @@ function defaultContainer(c: Container): void {
   c.terminationMessagePolicy ??= 'File';
   c.resources ??= {};
   for (const p of c.ports ?? []) p.protocol ??= 'TCP';
+  // SetDefaults_ObjectFieldSelector: a fieldRef reads the v1 Pod unless it says otherwise.
+  for (const e of c.env ?? []) if (e.valueFrom?.fieldRef) e.valueFrom.fieldRef.apiVersion ||= 'v1';
 }
 
 // #region pod-defaults
@@ -50,6 +52,10 @@ export function podQOSClass(pod: Pod): string {
   return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
+// validateEnvVarValueFrom: what a container's env may read of its pod (validFieldPathExpressionsEnv).
+const ENV_FIELD_PATHS = ['metadata.name', 'metadata.namespace', 'metadata.uid',
+  'spec.nodeName', 'spec.serviceAccountName', 'status.hostIP', 'status.hostIPs', 'status.podIP', 'status.podIPs'];
+
 function validateContainers(list: Container[] | undefined, path: string, seen: Set<string>): FieldError[] {
   const errs: FieldError[] = [];
   (list ?? []).forEach((c, i) => {
@@ -62,6 +68,11 @@ function validateContainers(list: Container[] | undefined, path: string, seen: S
     }
     if (!c.image) errs.push(required(`${f}.image`));
     if (c.command !== undefined && !Array.isArray(c.command)) errs.push(required(`${f}.command`, 'must be a list of strings'));
+    (c.env ?? []).forEach((e, j) => {
+      const path = e.valueFrom?.fieldRef?.fieldPath;
+      if (path === undefined || ENV_FIELD_PATHS.includes(path) || /^metadata\.(labels|annotations)\['.+'\]$/.test(path)) return;
+      errs.push(notSupported(`${f}.env[${j}].valueFrom.fieldRef.fieldPath`, path, ENV_FIELD_PATHS));
+    });
   });
   return errs;
 }

@@ -6,7 +6,7 @@ import { StorageError } from '../storage/interface.ts';
 import type { Storage, Watcher } from '../storage/interface.ts';
 import { beforeDelete, type DeleteOptions, type DeletePlan, type Preconditions } from './delete.ts';
 import type { KObject, RESTStrategy } from './strategy.ts';
-import { timestamp } from './strategy.ts';
+import { groupVersion, timestamp } from './strategy.ts';
 import { dns1123LabelErrors, dns1123SubdomainErrors, isSafeName, required } from './validation.ts';
 import type { FieldError } from './validation.ts';
 
@@ -50,7 +50,7 @@ export class Store<T extends KObject> {
   private decode(value: unknown, revision: number): T {
     const obj = value as T;
     obj.kind = this.strategy.kind;
-    obj.apiVersion = 'v1';
+    obj.apiVersion = groupVersion(this.strategy);
     obj.metadata.resourceVersion = String(revision);
     return obj;
   }

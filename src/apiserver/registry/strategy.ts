@@ -13,6 +13,8 @@ export interface TableConvertor<T> {
 
 // #region strategy
 export interface RESTStrategy<T extends KObject> {
+  group?: string;            // the API group ("coordination.k8s.io"); absent for the core group under /api
+  version?: string;          // the group's version ("v1"); the core group is always v1
   resource: string;          // plural, the URL segment: "pods"
   singular: string;          // "pod"
   kind: string;              // "Pod"
@@ -33,8 +35,16 @@ export interface RESTStrategy<T extends KObject> {
   // RESTGracefulDeleteStrategy.CheckGracefulDelete: absent, a delete removes the object at once. Present, it
   // answers the grace period in seconds this delete gets (0: remove at once, after marking it as deleting).
   checkGracefulDelete?(obj: T, gracePeriodSeconds: number | undefined): number;
+  // The verbs discovery lists and the handler serves; absent: all of them.
+  verbs?: readonly Verb[];
 }
 // #endregion strategy
+
+export type Verb = 'create' | 'delete' | 'get' | 'list' | 'patch' | 'update' | 'watch';
+export const allVerbs: readonly Verb[] = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+
+// "v1" for the core group, "coordination.k8s.io/v1" for a named one: an object's apiVersion and its URL prefix.
+export const groupVersion = (s: { group?: string; version?: string }) => (s.group ? `${s.group}/${s.version ?? 'v1'}` : 'v1');
 
 // RFC 3339 at whole seconds, as metav1.Time marshals.
 export const timestamp = (d = new Date()) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');

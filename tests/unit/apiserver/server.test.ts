@@ -29,10 +29,12 @@ const pod = (name: string, labels?: Record<string, string>) =>
   ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, labels }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
 
 test('paths: namespaced, cluster-scoped and subresource forms', () => {
-  assert.deepEqual(parseAPIPath('/api/v1/namespaces/default/pods/web/exec'), { namespace: 'default', resource: 'pods', name: 'web', subresource: 'exec' });
-  assert.deepEqual(parseAPIPath('/api/v1/namespaces/default'), { resource: 'namespaces', name: 'default', subresource: undefined });
-  assert.deepEqual(parseAPIPath('/api/v1/pods'), { resource: 'pods', name: undefined, subresource: undefined });
-  assert.equal(parseAPIPath('/apis/apps/v1/deployments'), undefined);
+  assert.deepEqual(parseAPIPath('/api/v1/namespaces/default/pods/web/exec'), { groupVersion: 'v1', namespace: 'default', resource: 'pods', name: 'web', subresource: 'exec' });
+  assert.deepEqual(parseAPIPath('/api/v1/namespaces/default'), { groupVersion: 'v1', resource: 'namespaces', name: 'default', subresource: undefined });
+  assert.deepEqual(parseAPIPath('/api/v1/pods'), { groupVersion: 'v1', resource: 'pods', name: undefined, subresource: undefined });
+  assert.deepEqual(parseAPIPath('/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node-1'),
+    { groupVersion: 'coordination.k8s.io/v1', namespace: 'kube-node-lease', resource: 'leases', name: 'node-1', subresource: undefined });
+  assert.equal(parseAPIPath('/apis/apps'), undefined);
   assert.equal(parseAPIPath('/api/v1/namespaces/a/pods/b/exec/extra'), undefined);
 });
 
@@ -41,7 +43,7 @@ test('discovery: version 1.32, /api, /apis, and /api/v1 with kinds, verbs and sh
   const v = await call('GET', '/version');
   assert.deepEqual([v.body.major, v.body.minor, v.body.gitVersion], ['1', '32', 'v1.32.0']);
   assert.deepEqual((await call('GET', '/api')).body.versions, ['v1']);
-  assert.deepEqual((await call('GET', '/apis')).body, { kind: 'APIGroupList', apiVersion: 'v1', groups: [] });
+  assert.deepEqual((await call('GET', '/apis')).body.groups.map((g: any) => g.preferredVersion.groupVersion), ['coordination.k8s.io/v1', 'events.k8s.io/v1']);
   const list = (await call('GET', '/api/v1')).body;
   const byName = Object.fromEntries(list.resources.map((r: any) => [r.name, r]));
   assert.deepEqual(byName.pods.shortNames, ['po']);

@@ -30,7 +30,7 @@ test('getPhase follows kubelet_pods.go', () => {
 test('CRI statuses become v1 container statuses: reason, exit code, restart count, last state', () => {
   const cri = (attempt: number, state: CriStatus['state'], exit: number): CriStatus => ({
     id: `id${attempt}`, metadata: { name: 'c', attempt }, state, created_at: '1700000000000000000', started_at: '1700000001000000000',
-    finished_at: state === 'CONTAINER_EXITED' ? '1700000002000000000' : '0', exit_code: exit, image: { image: 'busybox' }, image_ref: 'sha256:ab',
+    finished_at: state === 'CONTAINER_EXITED' ? '1700000002000000000' : '0', exit_code: exit, image: { image: 'docker.io/library/busybox:latest' }, image_ref: 'docker.io/library/busybox@sha256:ab',
     reason: '', message: '', labels: {}, annotations: {}, log_path: '', image_id: '',
   });
   const s = criPodStatus(pod('Never'), {
@@ -43,6 +43,9 @@ test('CRI statuses become v1 container statuses: reason, exit code, restart coun
   assert.equal(c.restartCount, 1);
   assert.deepEqual(c.state.terminated, { exitCode: 3, reason: 'Error', startedAt: '2023-11-14T22:13:21Z', finishedAt: '2023-11-14T22:13:22Z', containerID: 'workbook-shim://id1' });
   assert.equal(c.lastState?.terminated?.exitCode, 1);
+  // The runtime's names, as they are: never a digest glued to a tag.
+  assert.equal(c.image, 'docker.io/library/busybox:latest');
+  assert.equal(c.imageID, 'docker.io/library/busybox@sha256:ab');
   assert.equal(s.startTime, '2023-11-14T22:13:20Z');
   assert.equal(s.conditions!.find((x) => x.type === 'Ready')?.reason, 'PodCompleted');
 });

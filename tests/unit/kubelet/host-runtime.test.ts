@@ -37,10 +37,22 @@ test('an admitted pod is Running with ready containers and a container id', asyn
     ['ContainersReady', 'Initialized', 'PodReadyToStartContainers', 'PodScheduled', 'Ready']);
 });
 
-test('exec runs in the pod\'s folder with NODE_NAME, POD_NAME and the container env', async (t) => {
+test('exec runs in the pod\'s folder with the container env: NODE_NAME only where the pod asks for it (fieldRef)', async (t) => {
   const { dir, runtime } = await setup(t);
   const p = pod('web');
+  p.spec.containers[0]!.env!.push(
+    { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+    { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } });
+  const bare = pod('bare', '66666666-2222-3333-4444-555555555555');
   await runtime.syncPod(p);
+  await runtime.syncPod(bare);
+  const plain = await runtime.getExec(bare, 'web', ['sh', '-c', 'echo "[$NODE_NAME]"'], { stdin: false, stdout: true, stderr: true, tty: false });
+  if (plain.kind !== 'executor') return assert.fail('an executor');
+  let plainOut = '';
+  const plainStdout = new PassThrough().on('data', (c) => { plainOut += c; });
+  await plain.executor.execInContainer(plain.target, { stdout: plainStdout, stderr: new PassThrough(), tty: false }, new AbortController().signal);
+  assert.equal(plainOut, '[]\n', 'a pod that declares nothing gets no NODE_NAME, as on a real node');
   const dest = await runtime.getExec(p, 'web', ['sh', '-c', 'echo $NODE_NAME $POD_NAMESPACE/$POD_NAME $GREETING; pwd'], { stdin: false, stdout: true, stderr: true, tty: false });
   assert.equal(dest.kind, 'executor');
   if (dest.kind !== 'executor') return;

@@ -74,6 +74,12 @@ test('the shim serves every RuntimeService method with the right gRPC codes', as
   }, sandboxConfig);
   await rejectsWith(rt.createContainer(sb, { metadata: { name: 'web', attempt: 0 }, image: { image: 'nginx' } }, sandboxConfig), GrpcCode.ALREADY_EXISTS);
   assert.equal((await rt.containerStatus(id)).status?.state, 'CONTAINER_CREATED');
+  // As containerd reports them: the repo tag as the image, the repo digest as image_ref, the image ID apart.
+  const created = (await rt.containerStatus(id)).status!;
+  assert.equal(created.image?.image, 'docker.io/library/nginx:latest');
+  assert.match(created.image_ref, /^docker\.io\/library\/nginx@sha256:[0-9a-f]{64}$/);
+  assert.equal(created.image_id, ref);
+  assert.notEqual(created.image_ref.split('@')[1], ref, 'the manifest digest is not the image ID');
   await rejectsWith(rt.execSync(id, ['true']), GrpcCode.FAILED_PRECONDITION, /container not running/);
   await rt.startContainer(id);
   await rejectsWith(rt.startContainer(id), GrpcCode.FAILED_PRECONDITION);
@@ -83,7 +89,7 @@ test('the shim serves every RuntimeService method with the right gRPC codes', as
   const status = await rt.containerStatus(id, true);
   assert.equal(status.status?.state, 'CONTAINER_RUNNING');
   assert.equal(status.status?.metadata?.name, 'web');
-  assert.equal(status.status?.image?.image, 'nginx');
+  assert.equal(status.status?.image?.image, 'docker.io/library/nginx:latest');
   assert.ok(BigInt(status.status!.started_at) >= BigInt(status.status!.created_at));
   const info = JSON.parse(status.info.info!) as { pid: number; argv: string[]; workingDir: string };
   assert.deepEqual(info.argv, ['sleep', 'infinity']);

@@ -51,3 +51,10 @@ test('selectable fields include the ones kubelets and kubectl filter on', () => 
   assert.deepEqual([f['metadata.name'], f['metadata.namespace'], f['spec.nodeName'], f['status.phase']], ['p', 'default', 'node-1', 'Running']);
   for (const k of Object.keys(f)) assert.ok(podStrategy.fieldLabels.includes(k), k);
 });
+
+test('validation: an env fieldRef names a field the downward API offers', () => {
+  const env = (fieldPath: string) => mk([{ name: 'a', image: 'x', env: [{ name: 'N', valueFrom: { fieldRef: { fieldPath } } }] }]);
+  assert.deepEqual(messages(env('spec.nodeName')), []);
+  assert.deepEqual(messages(env("metadata.labels['app']")), []);
+  assert.match(messages(env('spec.containers'))[0]!, /^spec\.containers\[0\]\.env\[0\]\.valueFrom\.fieldRef\.fieldPath: Unsupported value: "spec\.containers": supported values: "metadata\.name"/);
+});
