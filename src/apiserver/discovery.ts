@@ -40,7 +40,7 @@ export function apiResourceList(strategies: RESTStrategy<KObject>[], subresource
       ...(s.resource === 'pods' ? { categories: ['all'] } : {}),
     });
     for (const [path, sub] of [...subresources].filter(([p]) => p.startsWith(`${s.resource}/`)).sort()) {
-      resources.push({ name: path, singularName: '', namespaced: s.namespaced, kind: sub.kind, verbs: sub.verbs });
+      resources.push({ name: path, singularName: '', namespaced: s.namespaced, ...(sub.group !== undefined ? { group: sub.group, version: sub.version } : {}), kind: sub.kind, verbs: sub.verbs });
     }
   }
   return { kind: 'APIResourceList', groupVersion: 'v1', resources };
