@@ -130,8 +130,12 @@ export class RemoteImageService extends RemoteService {
     return (await this.call<{ image: cri.Image | null }>('ImageStatus', { image: { image } })).image;
   }
   // No deadline: a pull takes as long as the image is large (remote_image.go PullImage: context.WithCancel).
+  // An Unknown code says nothing, so it is dropped from the message (pullImageV1), and the pod's ErrImagePull
+  // reads as the runtime wrote it.
   async pullImage(image: string, sandboxConfig?: cri.PodSandboxConfig): Promise<string> {
-    const ref = (await this.call<{ image_ref: string }>('PullImage', { image: { image }, sandbox_config: sandboxConfig }, NO_DEADLINE)).image_ref;
+    const ref = (await this.call<{ image_ref: string }>('PullImage', { image: { image }, sandbox_config: sandboxConfig }, NO_DEADLINE).catch((err: unknown) => {
+      throw err instanceof CriError && err.code === GrpcCode.UNKNOWN ? answerError(err.details, this.hop, 'PullImage') : err;
+    })).image_ref;
     if (!ref) throw answerError(`imageRef of image ${JSON.stringify(image)} is not set`, this.hop, 'PullImage');
     return ref;
   }

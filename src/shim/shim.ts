@@ -16,7 +16,8 @@ export interface ShimOptions {
   name: string;
   stateDir: string;
   socket?: string;                          // default <state-dir>/<name>.sock
-  // Chapter 5 plugs a streaming server in; without one, Exec/Attach/PortForward answer UNIMPLEMENTED.
+  // Chapter 5 plugs a streaming server in; without one, Exec/Attach/PortForward answer NotFound
+  // "streaming method exec disabled", as cri-dockerd does.
   streaming?: (ctx: { name: string; runtime: ProcessRuntime; log: (line: string) => void }) => Promise<ShimStreaming>;
   log?: (line: string) => void;
 }

@@ -97,17 +97,18 @@ test('guessed tokens, unknown routes and other methods are 404; a plain request 
   assert.ok(!lines.some((l) => l.includes(token)), 'no log line holds a whole token, whatever the request');
 });
 
-test('Exec validation: INVALID_ARGUMENT, NOT_FOUND and FAILED_PRECONDITION as the real runtime answers', async (t) => {
+test('Exec: NOT_FOUND for an unknown container, Unknown for a stopped one (cri-dockerd), then the streaming server\'s INVALID_ARGUMENT checks', async (t) => {
   const { rt, id } = await setup(t);
   const code = async (req: ExecRequest) => { try { await rt.exec(req); return 'OK'; } catch (err) { return GrpcCode[(err as CriError).code] + ': ' + (err as CriError).details; } };
-  assert.equal(await code(execReq('', ['date'])), 'INVALID_ARGUMENT: missing required container_id');
+  assert.equal(await code(execReq('', ['date'])), 'INVALID_ARGUMENT: container id is required');
   assert.equal(await code(execReq(id, ['date'], { tty: true, stderr: true })), 'INVALID_ARGUMENT: tty and stderr cannot both be true');
   assert.equal(await code(execReq(id, ['date'], { stdout: false, stderr: false })), 'INVALID_ARGUMENT: one of stdin, stdout, or stderr must be set');
   assert.equal(await code(execReq('0123456789', ['date'])), 'NOT_FOUND: container "0123456789" not found');
   const attach = await rt.attach({ container_id: id, stdin: false, tty: false, stdout: true, stderr: false }).then(() => 'OK', (e: CriError) => `${GrpcCode[e.code]}: ${e.details}`);
   assert.match(attach, /^UNIMPLEMENTED: .*chapter 10/);
   await rt.stopContainer(id, 0);
-  assert.equal(await code(execReq(id, ['date'])), `FAILED_PRECONDITION: container not running (${id})`);
+  // A plain error at the shim (libdocker.CheckContainerStatus), so grpc-go sends it as Unknown.
+  assert.equal(await code(execReq(id, ['date'])), `UNKNOWN: container not running (${id})`);
 });
 
 test('a full request cache is RESOURCE_EXHAUSTED at the shim and 429 with Retry-After at the kubelet', async (t) => {
