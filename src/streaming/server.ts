@@ -1,5 +1,5 @@
 // The runtime's streaming server: caches Exec requests under single-use tokens, hands out URLs, and serves
-// /exec/{token} with the remotecommand protocols (kubelet pkg/cri/streaming/server.go streaming.Server, as cri-dockerd runs it).
+// /exec/{token} with the remotecommand protocols (kubelet pkg/cri/streaming/server.go streaming.Server; cri-dockerd runs its fork, streaming/server.go).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
