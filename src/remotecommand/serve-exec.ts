@@ -22,11 +22,18 @@ export interface ServeExecOptions {
 // wsstream's Conn.SetIdleTimeout: each message read or written pushes a deadline on; pings do not count. When it
 // passes, the real server's read fails and its close frame cannot be written either (the same deadline), so the
 // connection just ends, and so does the session. Only timers here: the caller says what ending means.
+// One timer per session, re-armed only when it fires early: a touch per message is just a clock read.
 function idleDeadline(ms: number | undefined, expire: () => void): { touch(): void; stop(): void } {
   if (!ms || ms <= 0) return { touch() {}, stop() {} };
-  let timer = setTimeout(expire, ms);
+  let last = performance.now();
+  const check = () => {
+    const left = last + ms - performance.now();
+    if (left > 0) timer = setTimeout(check, left);
+    else expire();
+  };
+  let timer = setTimeout(check, ms);
   return {
-    touch() { clearTimeout(timer); timer = setTimeout(expire, ms); },
+    touch() { last = performance.now(); },
     stop() { clearTimeout(timer); },
   };
 }
