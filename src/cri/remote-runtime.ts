@@ -29,6 +29,12 @@ export class CriError extends Error {
 // (errors.New in remote_runtime.go), which status.Code reads as Unknown and the kubelet answers with a 500.
 const answerError = (details: string, hop: string, method: string) => new CriError(GrpcCode.UNKNOWN, details, hop, method, true);
 
+// Whole seconds as Go's time.Duration prints them: "1s", "1m30s", "2h0m0s".
+const goSeconds = (total: number): string => {
+  const h = Math.floor(total / 3600), m = Math.floor((total % 3600) / 60), sec = total % 60;
+  return h ? `${h}h${m}m${sec}s` : m ? `${m}m${sec}s` : `${sec}s`;
+};
+
 // No deadline: the call runs until it answers or the kubelet gives up on it (context.WithCancel upstream).
 export const NO_DEADLINE = Infinity;
 
@@ -104,9 +110,13 @@ export class RemoteRuntimeService extends RemoteService {
 
   // A timeout of 0 means no timeout at all, at the runtime and on the call (remote_runtime.go ExecSync: "Do not
   // set timeout when timeout is 0"); otherwise the deadline is the command's timeout plus the default, for cleanup.
+  // A DeadlineExceeded (the runtime's, for the command's timeout) becomes ErrCommandTimedOut's text.
   execSync(id: string, cmd: string[], timeoutSeconds = 0) {
     const deadline = timeoutSeconds === 0 ? NO_DEADLINE : this.timeoutMs + timeoutSeconds * 1000;
-    return this.call<cri.ExecSyncResponse>('ExecSync', { container_id: id, cmd, timeout: timeoutSeconds }, deadline);
+    return this.call<cri.ExecSyncResponse>('ExecSync', { container_id: id, cmd, timeout: timeoutSeconds }, deadline).catch((err: unknown) => {
+      if (!(err instanceof CriError && err.code === GrpcCode.DEADLINE_EXCEEDED)) throw err;
+      throw new CriError(err.code, `command timed out: ${JSON.stringify(cmd.join(' '))} timed out after ${goSeconds(timeoutSeconds)}`, this.hop, 'ExecSync', true);
+    });
   }
   // A runtime that answers without a URL has answered nothing the kubelet can use.
   async exec(req: cri.ExecRequest): Promise<string> { return this.streamingURL('Exec', await this.call<{ url: string }>('Exec', req)); }

@@ -104,7 +104,12 @@ test('the shim serves every RuntimeService method with the right gRPC codes', as
   assert.match(info.workingDir, /\/rootfs\/srv$/);
   assert.equal(r.stderr.toString(), 'oops\n');
   assert.equal(r.exit_code, 3);
-  await rejectsWith(rt.execSync(id, ['sleep', '5'], 1), GrpcCode.DEADLINE_EXCEEDED);
+  // The shim's DEADLINE_EXCEEDED, in the kubelet client's words (remote_runtime.go: ErrCommandTimedOut).
+  await assert.rejects(rt.execSync(id, ['sleep', '5'], 1), (err: unknown) => {
+    assert.ok(err instanceof CriError && err.code === GrpcCode.DEADLINE_EXCEEDED);
+    assert.equal(err.message, 'runtime shim test: command timed out: "sleep 5" timed out after 1s');
+    return true;
+  });
   await rejectsWith(rt.execSync(id, ['no-such-command']), GrpcCode.UNKNOWN, /executable file not found/);
   await rejectsWith(rt.execSync(id, []), GrpcCode.INVALID_ARGUMENT);
 
