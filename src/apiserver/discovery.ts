@@ -52,7 +52,7 @@ export function apiResourceList(strategies: RESTStrategy<KObject>[], subresource
     });
     // Subresources are the core group's (pods/exec, nodes/status): the map is keyed by resource alone.
     for (const [path, sub] of [...subresources].filter(([p]) => gv === 'v1' && p.startsWith(`${s.resource}/`)).sort()) {
-      resources.push({ name: path, singularName: '', namespaced: s.namespaced, kind: sub.kind, verbs: sub.verbs });
+      resources.push({ name: path, singularName: '', namespaced: s.namespaced, ...(sub.group !== undefined ? { group: sub.group, version: sub.version } : {}), kind: sub.kind, verbs: sub.verbs });
     }
   }
   // As the real server writes them: the core list without apiVersion, a group's with it.

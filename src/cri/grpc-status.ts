@@ -13,10 +13,12 @@ export function grpcError(code: GrpcCode, details: string): ServiceError {
 
 export const invalidArgument = (msg: string) => grpcError(GrpcCode.INVALID_ARGUMENT, msg);
 export const notFound = (msg: string) => grpcError(GrpcCode.NOT_FOUND, msg);
-export const failedPrecondition = (msg: string) => grpcError(GrpcCode.FAILED_PRECONDITION, msg);
 export const unimplemented = (msg: string) => grpcError(GrpcCode.UNIMPLEMENTED, msg);
 export const deadlineExceeded = (msg: string) => grpcError(GrpcCode.DEADLINE_EXCEEDED, msg);
 export const resourceExhausted = (msg: string) => grpcError(GrpcCode.RESOURCE_EXHAUSTED, msg);
+// What grpc-go sends for a plain Go error (fmt.Errorf, a Docker client error): code Unknown, the text as is.
+// cri-dockerd answers most failures this way.
+export const plainError = (msg: string) => grpcError(GrpcCode.UNKNOWN, msg);
 
 export function isServiceError(err: unknown): err is ServiceError {
   return err instanceof Error && typeof (err as Partial<ServiceError>).code === 'number';

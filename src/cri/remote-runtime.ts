@@ -19,11 +19,24 @@ const GO_CODE_NAMES: Record<number, string> = {
 
 // A failed CRI call: the gRPC code (what the kubelet decides on) and a message that names the hop.
 export class CriError extends Error {
-  constructor(readonly code: GrpcCode, readonly details: string, readonly hop: string, readonly method: string) {
-    super(`${hop}: rpc error: code = ${GO_CODE_NAMES[code] ?? code} desc = ${details}`);
+  constructor(readonly code: GrpcCode, readonly details: string, readonly hop: string, readonly method: string, plain = false) {
+    super(plain ? `${hop}: ${details}` : `${hop}: rpc error: code = ${GO_CODE_NAMES[code] ?? code} desc = ${details}`);
     this.name = 'CriError';
   }
 }
+
+// A call that succeeded at the gRPC level but whose answer is unusable: the client's own plain error
+// (errors.New in remote_runtime.go), which status.Code reads as Unknown and the kubelet answers with a 500.
+const answerError = (details: string, hop: string, method: string) => new CriError(GrpcCode.UNKNOWN, details, hop, method, true);
+
+// Whole seconds as Go's time.Duration prints them: "1s", "1m30s", "2h0m0s".
+const goSeconds = (total: number): string => {
+  const h = Math.floor(total / 3600), m = Math.floor((total % 3600) / 60), sec = total % 60;
+  return h ? `${h}h${m}m${sec}s` : m ? `${m}m${sec}s` : `${sec}s`;
+};
+
+// No deadline: the call runs until it answers or the kubelet gives up on it (context.WithCancel upstream).
+export const NO_DEADLINE = Infinity;
 
 export interface RemoteOptions {
   hop: string;                  // e.g. "runtime shim node-1"
@@ -52,7 +65,7 @@ abstract class RemoteService {
   protected call<Res>(method: string, request: object, timeoutMs = this.timeoutMs): Promise<Res> {
     const fn = (this.client as unknown as Record<string, grpc.requestCallback<Res> & ((...a: unknown[]) => void)>)[method]!;
     return new Promise<Res>((resolve, reject) => {
-      fn.call(this.client, request, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err: grpc.ServiceError | null, res?: Res) => {
+      fn.call(this.client, request, new grpc.Metadata(), { deadline: timeoutMs === NO_DEADLINE ? Infinity : Date.now() + timeoutMs }, (err: grpc.ServiceError | null, res?: Res) => {
         // grpc-js ends some details with an empty "Resolution note: "; it says nothing, so it goes.
         if (err) reject(new CriError(err.code, (err.details || err.message).replace(/\s*Resolution note:\s*$/, ''), this.hop, method));
         else resolve(res!);
@@ -95,13 +108,25 @@ export class RemoteRuntimeService extends RemoteService {
   }
   containerStatus(id: string, verbose = false) { return this.call<cri.ContainerStatusResponse>('ContainerStatus', { container_id: id, verbose }); }
 
-  // A timeout of 0 means no timeout at the runtime; the call still gets the default deadline on top.
+  // A timeout of 0 means no timeout at all, at the runtime and on the call (remote_runtime.go ExecSync: "Do not
+  // set timeout when timeout is 0"); otherwise the deadline is the command's timeout plus the default, for cleanup.
+  // A DeadlineExceeded (the runtime's, for the command's timeout) becomes ErrCommandTimedOut's text.
   execSync(id: string, cmd: string[], timeoutSeconds = 0) {
-    return this.call<cri.ExecSyncResponse>('ExecSync', { container_id: id, cmd, timeout: timeoutSeconds }, this.timeoutMs + timeoutSeconds * 1000);
+    const deadline = timeoutSeconds === 0 ? NO_DEADLINE : this.timeoutMs + timeoutSeconds * 1000;
+    return this.call<cri.ExecSyncResponse>('ExecSync', { container_id: id, cmd, timeout: timeoutSeconds }, deadline).catch((err: unknown) => {
+      if (!(err instanceof CriError && err.code === GrpcCode.DEADLINE_EXCEEDED)) throw err;
+      throw new CriError(err.code, `command timed out: ${JSON.stringify(cmd.join(' '))} timed out after ${goSeconds(timeoutSeconds)}`, this.hop, 'ExecSync', true);
+    });
   }
-  async exec(req: cri.ExecRequest): Promise<string> { return (await this.call<{ url: string }>('Exec', req)).url; }
-  async attach(req: cri.AttachRequest): Promise<string> { return (await this.call<{ url: string }>('Attach', req)).url; }
-  async portForward(req: cri.PortForwardRequest): Promise<string> { return (await this.call<{ url: string }>('PortForward', req)).url; }
+  // A runtime that answers without a URL has answered nothing the kubelet can use.
+  async exec(req: cri.ExecRequest): Promise<string> { return this.streamingURL('Exec', await this.call<{ url: string }>('Exec', req)); }
+  async attach(req: cri.AttachRequest): Promise<string> { return this.streamingURL('Attach', await this.call<{ url: string }>('Attach', req)); }
+  async portForward(req: cri.PortForwardRequest): Promise<string> { return this.streamingURL('PortForward', await this.call<{ url: string }>('PortForward', req)); }
+
+  private streamingURL(method: string, res: { url: string }): string {
+    if (!res.url) throw answerError('URL is not set', this.hop, method);
+    return res.url;
+  }
 }
 // #endregion remote-runtime
 
@@ -114,7 +139,14 @@ export class RemoteImageService extends RemoteService {
   async imageStatus(image: string): Promise<cri.Image | null> {
     return (await this.call<{ image: cri.Image | null }>('ImageStatus', { image: { image } })).image;
   }
+  // No deadline: a pull takes as long as the image is large (remote_image.go PullImage: context.WithCancel).
+  // An Unknown code says nothing, so it is dropped from the message (pullImageV1), and the pod's ErrImagePull
+  // reads as the runtime wrote it.
   async pullImage(image: string, sandboxConfig?: cri.PodSandboxConfig): Promise<string> {
-    return (await this.call<{ image_ref: string }>('PullImage', { image: { image }, sandbox_config: sandboxConfig })).image_ref;
+    const ref = (await this.call<{ image_ref: string }>('PullImage', { image: { image }, sandbox_config: sandboxConfig }, NO_DEADLINE).catch((err: unknown) => {
+      throw err instanceof CriError && err.code === GrpcCode.UNKNOWN ? answerError(err.details, this.hop, 'PullImage') : err;
+    })).image_ref;
+    if (!ref) throw answerError(`imageRef of image ${JSON.stringify(image)} is not set`, this.hop, 'PullImage');
+    return ref;
   }
 }

@@ -19,9 +19,9 @@ export interface UpgradeAwareProxyOptions {
   dialTimeoutMs?: number;
   // Deadline for relaying a refusal's body to the client (upgradeaware.go: 10 s).
   refusalTimeoutMs?: number;
-  // The redirect seam. Kubernetes removed redirect following from the proxy; chapter 5 shows the
-  // historical mode by allowing a redirect to the same host. Absent: every 3xx is relayed as an error.
-  followRedirect?: (from: URL, to: URL) => boolean;
+  // The redirect seam. Kubernetes removed redirect following from the proxy; chapter 5 shows the historical
+  // mode (ConnectWithRedirects). Absent: a 3xx is refused like any answer below 400 that is not a 101.
+  redirects?: RedirectPolicy;
   // How to reach the backend (chapter 9 swaps in TLS). Default: plain TCP for http: URLs.
   dial?: (location: URL) => Socket;
   // Set by the hops of an exec chain: when the backend dies mid-stream (no close frame) on a remotecommand
@@ -31,7 +31,11 @@ export interface UpgradeAwareProxyOptions {
   lostStream?: (cause: string) => string;
 }
 
-const MAX_REDIRECTS = 10;
+// Asked about each answer before a 101: follow it (the request goes again, as a GET, to `follow`), fail with
+// `error`, or undefined to treat the answer as usual. `followed` counts the redirects already followed.
+export type RedirectDecision = { follow: URL } | { error: string } | undefined;
+export type RedirectPolicy = (answer: { statusCode: number; location?: string }, current: URL, original: URL, followed: number) => RedirectDecision;
+
 // kube-apiserver dials kubelets with a net.Dialer{Timeout: 30 * time.Second} (http.DefaultTransport's).
 export const DIAL_TIMEOUT_MS = 30_000;
 // upgradeaware.go tryUpgrade: "set read/write deadlines" of 10 s before echoing a backend's refusal.
@@ -71,7 +75,8 @@ export class UpgradeAwareProxy {
     // Nothing the client sends reaches the backend until it has agreed to switch protocols.
     const held = new HeldClient(client, head);
     let location = this.location;
-    for (let hops = 0; ; hops++) {
+    let method = req.method ?? 'GET';
+    for (let followed = 0; ; followed++) {
       let backend: Socket;
       let answer: ParsedResponse;
       try {
@@ -86,7 +91,7 @@ export class UpgradeAwareProxy {
       held.onGone = () => backend.destroy();
       try {
         // The client's credentials stop here: a kubelet's address is whatever its Node object says.
-        backend.write(serializeRequestHead(req.method ?? 'GET', location.pathname + location.search, withoutCredentials(req.rawHeaders), {
+        backend.write(serializeRequestHead(method, location.pathname + location.search, withoutCredentials(req.rawHeaders), {
           Host: location.host,
           'X-Forwarded-For': forwardedFor(req),
         }));
@@ -101,12 +106,13 @@ export class UpgradeAwareProxy {
       if (held.gone) { held.release(); backend.destroy(); return void client.destroy(); }
       const code = answer.head.statusCode;
       if (code === 101) return this.join(client, held.release(), backend, answer);
-      const to = headerValue(answer.head, 'location');
-      if (code >= 300 && code < 400 && to && this.opts.followRedirect && hops < MAX_REDIRECTS) {
-        const next = new URL(to, location);
-        if (this.opts.followRedirect(location, next)) { backend.destroy(); location = next; continue; }
-      }
+      const redirect = this.opts.redirects?.({ statusCode: code, location: headerValue(answer.head, 'location') }, location, this.location, followed);
+      if (redirect && 'follow' in redirect) { backend.destroy(); location = redirect.follow; method = 'GET'; continue; }
       held.release(); // bytes the client sent early are dropped with the refusal
+      if (redirect) {
+        backend.destroy();
+        return writeStatusAndClose(client, plainError(`${this.opts.hop}: ${redirect.error}`));
+      }
       if (code < 400) {
         backend.destroy();
         return writeStatusAndClose(client, plainError(`${this.opts.hop}: invalid upgrade response: status code ${code}`));

@@ -15,6 +15,27 @@ export interface ServeExecOptions {
   options: StreamOptions;
   hop?: string;                   // prefixes the messages this hop writes ("kubelet node-1")
   log?: (line: string) => void;
+  // StreamIdleTimeout: a session with no message either way for this long is cut off (absent or 0: never).
+  idleTimeoutMs?: number;
+}
+
+// wsstream's Conn.SetIdleTimeout: each message read or written pushes a deadline on; pings do not count. When it
+// passes, the real server's read fails and its close frame cannot be written either (the same deadline), so the
+// connection just ends, and so does the session. Only timers here: the caller says what ending means.
+// One timer per session, re-armed only when it fires early: a touch per message is just a clock read.
+function idleDeadline(ms: number | undefined, expire: () => void): { touch(): void; stop(): void } {
+  if (!ms || ms <= 0) return { touch() {}, stop() {} };
+  let last = performance.now();
+  const check = () => {
+    const left = last + ms - performance.now();
+    if (left > 0) timer = setTimeout(check, left);
+    else expire();
+  };
+  let timer = setTimeout(check, ms);
+  return {
+    touch() { last = performance.now(); },
+    stop() { clearTimeout(timer); },
+  };
 }
 
 // Largest message we accept from a client (kubectl writes stdin in 32 KiB pieces).
@@ -111,15 +132,19 @@ export async function serveExec(req: IncomingMessage, socket: Duplex, head: Buff
   // A close reason holds at most 123 bytes.
   ws.tooBigReason = `${o.hop ? `${o.hop}: ` : ''}the limit is ${MAX_MESSAGE} bytes per message`.slice(0, 123);
 
+  const idle = idleDeadline(o.idleTimeoutMs, () => {
+    log(`no message for ${o.idleTimeoutMs} ms (stream idle timeout): closing the connection`);
+    socket.destroy();
+  });
   const session = new ExecSession(protocol, o.options, {
-    send: (message, cb) => ws.send(message, { binary: typeof message !== 'string' }, cb),
+    send: (message, cb) => { idle.touch(); ws.send(message, { binary: typeof message !== 'string' }, cb); },
     bufferedAmount: () => ws.bufferedAmount,
     pauseInput: () => ws.pause(),
     resumeInput: () => ws.resume(),
   }, log);
 
   const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
-  void closed.then(() => session.close());
+  void closed.then(() => { idle.stop(); session.close(); });
   const gone = new AbortController();
   let finished = false;
   // A client that goes away mid-stream aborts the executor, which kills the process group.
@@ -127,6 +152,7 @@ export async function serveExec(req: IncomingMessage, socket: Duplex, head: Buff
   ws.on('error', (err) => log(`websocket: ${err.message}`));
   let protocolError: Error | undefined;
   ws.on('message', (data: Buffer, isBinary: boolean) => {
+    idle.touch();
     try { session.receive(isBinary ? data : data.toString('latin1'), isBinary); } catch (err) {
       protocolError = err as Error;
       log(`protocol error: ${protocolError.message}`);

@@ -14,7 +14,7 @@ export interface StreamExecOptions {
   stdout?: Writable;
   stderr?: Writable;
   tty: boolean;
-  protocols?: string[];                 // default: v5 then v4
+  protocols?: string[];                 // default: v5 only, as kubectl
   headers?: Record<string, string>;
   onResponse?(r: UpgradeResponse): void;
   signal?: AbortSignal;
@@ -40,7 +40,7 @@ export function streamExec(url: string | URL, o: StreamExecOptions): Promise<Sta
   if (target.protocol === 'http:') target.protocol = 'ws:';
   if (target.protocol === 'https:') target.protocol = 'wss:';
   const started = Date.now();
-  const ws = new WebSocket(target, o.protocols ?? ['v5.channel.k8s.io', 'v4.channel.k8s.io'], {
+  const ws = new WebSocket(target, o.protocols ?? ['v5.channel.k8s.io'], {
     ...o.ws, headers: { ...o.ws?.headers, ...o.headers }, perMessageDeflate: false, followRedirects: false,
   });
 

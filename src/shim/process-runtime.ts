@@ -6,7 +6,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import type { ContainerConfig, ContainerFilter, ContainerStateName, PodSandboxConfig, PodSandboxFilter, StringMap } from '../cri/proto.ts';
 import { nowNanos } from '../cri/proto.ts';
-import { GrpcCode, failedPrecondition, grpcError, invalidArgument, notFound } from '../cri/grpc-status.ts';
+import { GrpcCode, grpcError, invalidArgument, notFound, plainError } from '../cri/grpc-status.ts';
 import { ContainerSessions } from '../exec/process-groups.ts';
 import { resolveImage } from './image-catalog.ts';
 import { RecordStore, type ContainerRecord, type SandboxRecord } from './records.ts';
@@ -96,7 +96,7 @@ export class ProcessRuntime {
   // ── containers ───────────────────────────────────────────────────────────
   createContainer(sandboxId: string, config: ContainerConfig | null | undefined): string {
     const s = this.sandbox(sandboxId);
-    if (s.state !== 'SANDBOX_READY') throw failedPrecondition(`pod sandbox "${sandboxId}" is not ready`);
+    if (s.state !== 'SANDBOX_READY') throw plainError(`pod sandbox "${sandboxId}" is not ready`);
     const name = config?.metadata?.name;
     if (!name) throw invalidArgument('ContainerConfig.Metadata.Name is required');
     const attempt = config.metadata?.attempt ?? 0;
@@ -152,7 +152,7 @@ export class ProcessRuntime {
 
   async startContainer(id: string): Promise<void> {
     const c = this.container(id);
-    if (c.state !== 'CONTAINER_CREATED') throw failedPrecondition(`container "${c.id}" is in ${c.state} state, not CONTAINER_CREATED`);
+    if (c.state !== 'CONTAINER_CREATED') throw plainError(`container "${c.id}" is in ${c.state} state, not CONTAINER_CREATED`);
     const logFd = openSync(c.logPath, 'a');
     let child: ChildProcess;
     try {
@@ -224,10 +224,11 @@ export class ProcessRuntime {
       matchesLabels(c.labels, filter?.label_selector));
   }
 
-  // Where and how a command runs inside a running container: the seam exec uses.
+  // Where and how a command runs inside a running container: the seam exec uses. A stopped one is a plain
+  // error, hence Unknown, as cri-dockerd's libdocker.CheckContainerStatus returns it.
   runningContainer(id: string): ContainerRecord {
     const c = this.container(id);
-    if (c.state !== 'CONTAINER_RUNNING') throw failedPrecondition(`container not running (${c.id})`);
+    if (c.state !== 'CONTAINER_RUNNING') throw plainError(`container not running (${c.id})`);
     return c;
   }
 

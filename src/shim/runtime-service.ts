@@ -13,7 +13,7 @@ import type { ShimStreaming } from './streaming.ts';
 export const RUNTIME_NAME = 'workbook-shim';
 export const RUNTIME_VERSION = '1.0.0';
 
-const { GrpcCode, grpcError, invalidArgument, unimplemented, isServiceError } = grpcStatus;
+const { GrpcCode, grpcError, invalidArgument, isServiceError, notFound, plainError } = grpcStatus;
 
 type Handler = (req: any) => unknown | Promise<unknown>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -70,8 +70,9 @@ export interface ServiceOptions {
 }
 
 export function runtimeServiceHandlers({ runtime, streaming, log = () => {} }: ServiceOptions): UntypedServiceImplementation {
-  const requireStreaming = (what: string, chapter: string): ShimStreaming => {
-    if (!streaming) throw unimplemented(`${what} needs the streaming server, which chapter ${chapter} builds`);
+  // A shim without a streaming server answers as cri-dockerd does (streaming.NewErrorStreamingDisabled).
+  const requireStreaming = (method: string): ShimStreaming => {
+    if (!streaming) throw notFound(`streaming method ${method} disabled`);
     return streaming;
   };
   const handlers: Record<string, Handler> = {
@@ -107,21 +108,18 @@ export function runtimeServiceHandlers({ runtime, streaming, log = () => {} }: S
     },
     // #region exec
     Exec: (r: cri.ExecRequest) => {
-      const s = requireStreaming('Exec', '5 (streaming)');
-      if (!r.container_id) throw invalidArgument('missing required container_id');
-      runtime.runningContainer(r.container_id); // NOT_FOUND, or FAILED_PRECONDITION "container not running (<id>)"
-      return { url: s.getExec(r) };
+      const s = requireStreaming('exec');
+      runtime.runningContainer(r.container_id); // NOT_FOUND, or Unknown "container not running (<id>)"
+      return { url: s.getExec(r) };             // validates the request, then caches it under a token
     },
     // #endregion exec
     Attach: (r: cri.AttachRequest) => {
-      const s = requireStreaming('Attach', '10 (siblings)');
-      if (!r.container_id) throw invalidArgument('missing required container_id');
+      const s = requireStreaming('attach');
       runtime.runningContainer(r.container_id);
       return { url: s.getAttach(r) };
     },
     PortForward: (r: cri.PortForwardRequest) => {
-      const s = requireStreaming('PortForward', '10 (siblings)');
-      if (!r.pod_sandbox_id) throw invalidArgument('missing required pod_sandbox_id');
+      const s = requireStreaming('port forward');
       runtime.sandbox(r.pod_sandbox_id);
       return { url: s.getPortForward(r) };
     },
@@ -151,7 +149,7 @@ export function imageServiceHandlers({ log = () => {} }: { log?: (line: string) 
       if (!r.image?.image) throw invalidArgument('ImageSpec.image is required');
       const img = resolveImage(r.image.image);
       if (!img) {
-        throw grpcError(GrpcCode.NOT_FOUND, `failed to pull image "${r.image.image}": pull access denied, repository does not exist or may require authorization (the workbook's images are: ${catalogNames().join(', ')})`);
+        throw plainError(`failed to pull image "${r.image.image}": pull access denied, repository does not exist or may require authorization (the workbook's images are: ${catalogNames().join(', ')})`);
       }
       pulled.set(img.ref, img);
       return { image_ref: img.id };

@@ -16,8 +16,10 @@ export interface ShimOptions {
   name: string;
   stateDir: string;
   socket?: string;                          // default <state-dir>/<name>.sock
-  // Chapter 5 plugs a streaming server in; without one, Exec/Attach/PortForward answer UNIMPLEMENTED.
-  streaming?: (ctx: { name: string; runtime: ProcessRuntime; log: (line: string) => void }) => Promise<ShimStreaming>;
+  // Chapter 5 plugs a streaming server in; without one, Exec/Attach/PortForward answer NotFound
+  // "streaming method exec disabled", as cri-dockerd does.
+  streaming?: (ctx: { name: string; runtime: ProcessRuntime; log: (line: string) => void; flags: Record<string, string | undefined> }) => Promise<ShimStreaming>;
+  flags?: Record<string, string | undefined>;  // the values of a wiring's extra flags, for `streaming`
   log?: (line: string) => void;
 }
 
@@ -48,7 +50,7 @@ export async function startShim(opts: ShimOptions): Promise<Shim> {
     rmSync(socket, { force: true }); // stale: its shim died without removing it, and bind would fail with EADDRINUSE
   }
   const runtime = new ProcessRuntime(join(opts.stateDir, opts.name), log);
-  const streaming = opts.streaming ? await opts.streaming({ name: opts.name, runtime, log }) : undefined;
+  const streaming = opts.streaming ? await opts.streaming({ name: opts.name, runtime, log, flags: opts.flags ?? {} }) : undefined;
 
   const server = new grpc.Server();
   server.addService(runtimeV1.RuntimeService.service, runtimeServiceHandlers({ runtime, streaming, log }));
@@ -72,13 +74,14 @@ export async function startShim(opts: ShimOptions): Promise<Shim> {
 }
 // #endregion start-shim
 
-// The process entry: `--name --state-dir [--socket]`, announce { name, socket }, stop on SIGTERM.
-export async function runShim(wiring: { streaming?: ShimOptions['streaming'] } = {}, argv = process.argv.slice(2)): Promise<Shim> {
-  const flags = parseFlags(['name', 'state-dir', 'socket'], argv);
+// The process entry: `--name --state-dir [--socket]` and the wiring's own flags, announce { name, socket },
+// stop on SIGTERM.
+export async function runShim(wiring: { streaming?: ShimOptions['streaming']; extraFlags?: string[] } = {}, argv = process.argv.slice(2)): Promise<Shim> {
+  const flags = parseFlags(['name', 'state-dir', 'socket', ...(wiring.extraFlags ?? [])], argv);
   const name = requireFlag(flags, 'name');
   const stateDir = requireFlag(flags, 'state-dir');
   installSignalHandlers();
-  const shim = await startShim({ name, stateDir, socket: flags.socket, streaming: wiring.streaming });
+  const shim = await startShim({ name, stateDir, socket: flags.socket, streaming: wiring.streaming, flags });
   onShutdown(() => withdraw(stateDir, name));
   onShutdown(() => shim.close());
   announce(stateDir, { name, socket: shim.socket, ...(shim.streaming?.url ? { streamingURL: shim.streaming.url } : {}) });

@@ -1,6 +1,7 @@
 // Chapter 5's half of the shim: a streaming server whose exec runs in process-runtime containers
 // (cri-dockerd core/docker_service.go: streaming.NewServer(config, streamingRuntime{client, execHandler})).
 import { ContainerBoundExecutor } from '../exec/bound-executor.ts';
+import { parseDuration } from '../kubelet/duration.ts';
 import { StreamingServer } from '../streaming/server.ts';
 import { ProcessExecutor } from './process-executor.ts';
 import type { ProcessRuntime } from './process-runtime.ts';
@@ -9,15 +10,24 @@ import type { ShimStreaming } from './streaming.ts';
 // The hop's name in errors, as the kubelet names it: shim "shim-node-1" is "runtime shim node-1".
 const hopOf = (name: string) => `runtime shim ${name.replace(/^shim-/, '')}`;
 
+// The kubelet's flag name, which set dockershim's streaming server (default 4h0m0s). cri-dockerd has the same
+// field (StreamingConnectionIdleTimeout) but no flag for it, so its sessions never time out; containerd's
+// stream_idle_timeout defaults to 4 h.
+export const STREAMING_FLAGS = ['streaming-connection-idle-timeout'];
+
 // #region streaming-runtime
-export async function startStreamingRuntime(ctx: { name: string; runtime: ProcessRuntime; log: (line: string) => void }): Promise<ShimStreaming> {
+export async function startStreamingRuntime(ctx: { name: string; runtime: ProcessRuntime; log: (line: string) => void; flags?: Record<string, string | undefined> }): Promise<ShimStreaming> {
   // ExecInContainer checks again that the container runs: the token may be used up to a minute after Exec.
   // A session ends when its container stops, as it would in the container's pid namespace.
   const executor = new ContainerBoundExecutor(new ProcessExecutor((id) => {
     const c = ctx.runtime.runningContainer(id);
     return { cwd: c.workingDir, env: c.env, track: (pid) => ctx.runtime.sessions(c).add(pid) };
   }, hopOf(ctx.name)), (target) => ctx.runtime.stoppedSignal(target.container));
-  const server = new StreamingServer({ executor, hop: hopOf(ctx.name), log: ctx.log });
+  const idle = ctx.flags?.['streaming-connection-idle-timeout'];
+  const server = new StreamingServer({
+    executor, hop: hopOf(ctx.name), log: ctx.log,
+    ...(idle !== undefined ? { streamIdleTimeoutMs: parseDuration(idle) } : {}), // else DefaultConfig's 4 h
+  });
   const url = await server.start();
   ctx.log(`streaming server listening on ${url}`);
   return server;

@@ -1,5 +1,5 @@
 // The runtime's streaming server: caches Exec requests under single-use tokens, hands out URLs, and serves
-// /exec/{token} with the remotecommand protocols (kubelet pkg/cri/streaming/server.go streaming.Server, as cri-dockerd runs it).
+// /exec/{token} with the remotecommand protocols (kubelet pkg/cri/streaming/server.go streaming.Server; cri-dockerd runs its fork, streaming/server.go).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -17,7 +17,16 @@ export interface StreamingServerOptions {
   port?: number;
   hop?: string;                       // names this server in the refusals it writes ("runtime shim node-1")
   log?: (line: string) => void;
+  // The library's Config (server.go DefaultConfig): how long a session may pass with no message either way
+  // before it is cut off, and how long a SPDY client gets to open its streams after the upgrade (chapter 8:
+  // a WebSocket's streams exist with the upgrade, so createWebSocketStreams never looks at it).
+  streamIdleTimeoutMs?: number;
+  streamCreationTimeoutMs?: number;
 }
+
+// DefaultConfig: StreamIdleTimeout 4 h, StreamCreationTimeout remotecommand.DefaultStreamCreationTimeout (30 s).
+export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 4 * 3_600_000;
+export const DEFAULT_STREAM_CREATION_TIMEOUT_MS = 30_000;
 
 const ROUTE = /^\/(exec|attach|portforward)\/([A-Za-z0-9_-]+)$/;
 
@@ -39,9 +48,14 @@ export class StreamingServer {
   private readonly sessions = new Set<Duplex>();
   private baseURL?: URL;
   private readonly log: (line: string) => void;
+  readonly config: { streamIdleTimeoutMs: number; streamCreationTimeoutMs: number };
 
   constructor(private readonly opts: StreamingServerOptions) {
     this.cache = opts.cache ?? new RequestCache();
+    this.config = {
+      streamIdleTimeoutMs: opts.streamIdleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+      streamCreationTimeoutMs: opts.streamCreationTimeoutMs ?? DEFAULT_STREAM_CREATION_TIMEOUT_MS,
+    };
     this.log = opts.log ?? (() => {});
     this.server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => this.handleRequest(req, res));
     this.server.on('clientError', answerClientError);
@@ -107,6 +121,7 @@ export class StreamingServer {
         options: { stdin, stdout, stderr, tty },
         hop: this.opts.hop,
         log: this.log,
+        idleTimeoutMs: this.config.streamIdleTimeoutMs,
       });
     } catch (err) {
       this.log(`exec in ${container_id.slice(0, 13)} failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -27,14 +27,14 @@ describe('chapter 4 (cri): the kubelet talks CRI to a shim', () => {
     assert.doesNotMatch(text, /operation_type="exec"/, 'chapter 4 does not call CRI Exec');
   });
 
-  test('CRI Exec is not built yet, and the shim says which chapter builds it', async () => {
+  test('CRI Exec without a streaming server: NotFound "streaming method exec disabled", as cri-dockerd answers', async () => {
     await ctx.createPod('cri-noexec');
     const pod = await ctx.phase('cri-noexec', 'Running');
     const { run } = await import('./cri-common.ts');
     const id = pod.status!.containerStatuses![0]!.containerID!.replace('workbook-shim://', '');
     const r = await run(process.execPath, ['--import', 'tsx', 'src/cri/crictl.ts', '--runtime-endpoint', `unix://${ctx.cp.announcements[`shim-${pod.spec.nodeName}`]!.socket}`, 'exec', id, '--', 'date'], ctx.cp.env);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /rpc error: code = Unimplemented desc = Exec needs the streaming server, which chapter 5 \(streaming\) builds/);
+    assert.match(r.stderr, /rpc error: code = NotFound desc = streaming method exec disabled/);
   });
 
   deadShimTests(ctx, 'ends-with-container');

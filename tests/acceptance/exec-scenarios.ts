@@ -186,6 +186,27 @@ export function execScenarios(slug: string, opts: ExecScenarioOptions = {}): voi
       await waitFor(() => withCmd(marker).length === 0, { timeoutMs: 15_000, what: `${marker} to be killed` });
     });
 
+    // Our kubectl offers only v5 (as client-go's NewWebSocketExecutor); v4 still works through every hop for
+    // clients that offer it (client-node, older tools), so a raw client offers v4 alone.
+    test('a raw WebSocket client offering only v4.channel.k8s.io: streams and the exit code through the chain', async () => {
+      const ws = new WebSocket(execURL(['sh', '-c', 'echo out; echo err >&2; exit 3']).replace(/^http/, 'ws'), ['v4.channel.k8s.io']);
+      const channels = new Map<number, Buffer[]>();
+      ws.on('message', (data: Buffer) => {
+        const list = channels.get(data[0]!) ?? [];
+        list.push(data.subarray(1));
+        channels.set(data[0]!, list);
+      });
+      const closed = new Promise<number>((resolve, reject) => { ws.once('close', (code) => resolve(code)); ws.once('error', reject); });
+      await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
+      assert.equal(ws.protocol, 'v4.channel.k8s.io');
+      assert.equal(await closed, 1000);
+      const text = (ch: number) => Buffer.concat(channels.get(ch) ?? []).toString();
+      assert.equal(text(1), 'out\n');
+      assert.equal(text(2), 'err\n');
+      const status = JSON.parse(text(3)) as Status;
+      assert.deepEqual([status.status, status.reason, exitCodeFromStatus(status)], ['Failure', 'NonZeroExitCode', 3]);
+    });
+
     test('a WebSocket client closing mid-stream leaves no process behind', async () => {
       const marker = uniqueSleep();
       const ac = new AbortController();

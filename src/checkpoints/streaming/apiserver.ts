@@ -1,6 +1,6 @@
 // Chapter 5's API server: chapter 3's, plus the historical StreamingProxyRedirects mode. With
 // --streaming-proxy-redirects=true the exec proxy follows a kubelet's 302 to the runtime's streaming server,
-// to the same host only (upgradeaware.go RequireSameHostRedirects; see src/streaming/redirect-policy.ts).
+// to the same host only (ConnectWithRedirects with RequireSameHostRedirects; see src/streaming/redirect-policy.ts).
 import type { NodeAddress } from '../../api/types.ts';
 import { KubeletExecBackend } from '../../apiserver/exec/kubelet.ts';
 import { execSubresource } from '../../apiserver/exec/rest.ts';
@@ -8,7 +8,7 @@ import { podBindingSubresource } from '../../apiserver/registry/binding.ts';
 import { nodeStatusSubresource, podStatusSubresource } from '../../apiserver/registry/status.ts';
 import { runAPIServer } from '../../apiserver/run.ts';
 import { plannedSubresources } from '../../apiserver/subresources.ts';
-import { sameHost } from '../../streaming/redirect-policy.ts';
+import { connectWithRedirects } from '../../streaming/redirect-policy.ts';
 
 const FLAG = '--streaming-proxy-redirects=';
 const argv = process.argv.slice(2);
@@ -26,7 +26,7 @@ await runAPIServer({
       getNode: (name) => api.nodes.get(undefined, name),
       // Our node names do not resolve, so InternalIP first, as chapter 3's API server does.
       preferredAddressTypes: ['InternalIP', 'Hostname', 'InternalDNS', 'ExternalDNS', 'ExternalIP'] as NodeAddress['type'][],
-      proxy: redirects === 'true' ? { followRedirect: sameHost } : {},
+      proxy: redirects === 'true' ? { redirects: connectWithRedirects({ requireSameHostRedirects: true }) } : {},
       log: api.log,
     })),
   },

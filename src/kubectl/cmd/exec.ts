@@ -26,8 +26,9 @@ export interface StreamExecOptions {
 }
 export type StreamExec = (url: string, opts: StreamExecOptions) => Promise<Status>;
 
-// kubectl 1.30+ offers only v5 over WebSocket; we also offer v4 so that a server without v5 still works.
-export const execProtocols = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
+// Only v5, as kubectl 1.30+ offers over WebSocket (client-go NewWebSocketExecutor): v4 cannot say "stdin is
+// done" without closing the whole socket, and the exit code with it. A server without v5 refuses the upgrade.
+export const execProtocols = ['v5.channel.k8s.io'];
 export const defaultContainerAnnotation = 'kubectl.kubernetes.io/default-container';
 
 export interface ExecRequest { pod: string; command: string[]; container?: string; stdin: boolean; tty: boolean; quiet: boolean }

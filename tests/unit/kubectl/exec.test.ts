@@ -37,7 +37,7 @@ test('GETs the pod, then streams to the URL built from the returned pod; exit 0 
   assert.deepEqual(s.seen.map((x) => `${x.method} ${x.url}`), ['GET /api/v1/namespaces/default/pods/web']);
   assert.equal(s.seen[0].headers.accept, 'application/json, */*');
   assert.equal(fake.calls[0].url, `${s.url}/api/v1/namespaces/default/pods/web/exec?command=sh&command=-c&command=echo+hi%3B+exit+3&container=web&stderr=true&stdout=true`);
-  assert.deepEqual(fake.calls[0].opts.protocols, ['v5.channel.k8s.io', 'v4.channel.k8s.io']);
+  assert.deepEqual(fake.calls[0].opts.protocols, ['v5.channel.k8s.io'], 'v5 only, as client-go offers');
   assert.equal(fake.calls[0].opts.tty, false);
   assert.equal(fake.calls[0].opts.stdin, undefined);
   assert.equal(fake.calls[0].opts.headers?.['Kubectl-Command'], 'kubectl exec');
@@ -133,6 +133,6 @@ test('-v=7 shows both requests and the 101', async (t) => {
     `GET ${s.url}/api/v1/namespaces/default/pods/web/exec?command=date&container=web&stderr=true&stdout=true`,
     'Response Status: 101 Switching Protocols in N milliseconds',
   ]);
-  assert.ok(msgs.includes('    Sec-Websocket-Protocol: v5.channel.k8s.io, v4.channel.k8s.io'));
+  assert.ok(msgs.includes('    Sec-Websocket-Protocol: v5.channel.k8s.io'));
   assert.ok(msgs.includes('The subprotocol is v5.channel.k8s.io'));
 });

@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { UpgradeAwareProxy, describeDialError, type UpgradeAwareProxyOptions } from '../../../src/proxy/upgrade-aware.ts';
 import { waitFor } from '../../../src/util/wait.ts';
 import { encodeCloseFrame } from '../../../src/proxy/ws-frames.ts';
+import { connectWithRedirects } from '../../../src/streaming/redirect-policy.ts';
 
 // A raw TCP backend that records every byte it receives and answers each connection with `answer`.
 async function fakeBackend(t: TestContext, answer: (sock: Socket, received: () => string) => void) {
@@ -176,16 +177,49 @@ test('a redirect is not followed: it is an invalid upgrade response, and the bac
   await waitFor(() => backend.sockets.size === 0, { what: 'backend connection closed' });
 });
 
-test('the redirect seam: a policy that allows it makes the proxy dial the new location', async (t) => {
+// The historical redirect mode, as the API server ran it (ConnectWithRedirects with RequireSameHostRedirects).
+const redirectMode = { redirects: connectWithRedirects({ requireSameHostRedirects: true }) };
+
+test('redirect mode: a 302 is followed as a GET, relative to the current location, and joined on its 101', async (t) => {
   const backend = await fakeBackend(t, (sock, received) => {
-    if (received().startsWith('GET /first')) sock.end('HTTP/1.1 302 Found\r\nLocation: /second?x=1\r\nContent-Length: 0\r\n\r\n');
+    if (received().startsWith('POST /first')) sock.end('HTTP/1.1 302 Found\r\nLocation: /second?x=1\r\nContent-Length: 0\r\n\r\n');
     else sock.end('HTTP/1.1 404 Not Found\r\nContent-Length: 6\r\n\r\nsecond');
   });
-  const fe = await front(t, `http://127.0.0.1:${backend.port}/first`, { followRedirect: (from, to) => from.host === to.host });
-  const answer = await rawClient(fe.port, upgradeRequest());
+  const fe = await front(t, `http://127.0.0.1:${backend.port}/first`, redirectMode);
+  const answer = await rawClient(fe.port, upgradeRequest().replace(/^GET /, 'POST '));
   assert.match(answer, /^HTTP\/1\.1 404 Not Found/);
   assert.ok(answer.endsWith('second'));
-  assert.match(backend.bytes(), /GET \/second\?x=1 HTTP\/1\.1/);
+  assert.match(backend.bytes(), /^POST \/first HTTP\/1\.1/, 'the first request keeps its method');
+  assert.match(backend.bytes(), /GET \/second\?x=1 HTTP\/1\.1\r\n[^]*Upgrade: websocket/, 'the redirected one is a GET, with the same upgrade headers');
+});
+
+test('redirect mode: only 302 is followed; a 307 is refused like any answer below 400', async (t) => {
+  const backend = await fakeBackend(t, (sock) => { sock.end('HTTP/1.1 307 Temporary Redirect\r\nLocation: /second\r\nContent-Length: 0\r\n\r\n'); });
+  const fe = await front(t, `http://127.0.0.1:${backend.port}/first`, redirectMode);
+  const answer = await rawClient(fe.port, upgradeRequest());
+  assert.match(answer, /kubelet node-1: invalid upgrade response: status code 307/);
+  assert.doesNotMatch(backend.bytes(), /\/second/);
+});
+
+test('redirect mode: nine redirects are followed, the tenth is "too many redirects (10)"', async (t) => {
+  let n = 0;
+  const backend = await fakeBackend(t, (sock) => { n++; sock.end(`HTTP/1.1 302 Found\r\nLocation: /hop${n}\r\nContent-Length: 0\r\n\r\n`); });
+  const fe = await front(t, `http://127.0.0.1:${backend.port}/hop0`, redirectMode);
+  const answer = await rawClient(fe.port, upgradeRequest());
+  assert.match(answer, /^HTTP\/1\.1 500 /);
+  assert.match(answer, /"message":"kubelet node-1: too many redirects \(10\)"/);
+  assert.equal(n, 10, 'the first request and nine redirects, no eleventh dial');
+});
+
+test('redirect mode: a redirect to another host is an error, never passed on to the client (CVE-2020-8559)', async (t) => {
+  const other = await fakeBackend(t, (sock) => { sock.end('HTTP/1.1 101 Switching Protocols\r\n\r\n'); });
+  const backend = await fakeBackend(t, (sock) => { sock.end(`HTTP/1.1 302 Found\r\nLocation: http://localhost:${other.port}/x\r\nContent-Length: 0\r\n\r\n`); });
+  const fe = await front(t, `http://127.0.0.1:${backend.port}/first`, redirectMode);
+  const answer = await rawClient(fe.port, upgradeRequest());
+  assert.match(answer, /^HTTP\/1\.1 500 /);
+  assert.match(answer, /"message":"kubelet node-1: hostname mismatch: expected 127\.0\.0\.1, found localhost"/);
+  assert.doesNotMatch(answer, /Location:/i);
+  assert.equal(other.bytes(), '', 'the other host is never dialled');
 });
 
 test('a request without Connection: Upgrade is refused before anything is dialled', async (t) => {

@@ -25,6 +25,7 @@ server.on('upgrade', (req, socket, head) => {
   const p = serveExec(req, socket, head, {
     executor, target: { container: dir, cmd: q.getAll('command') },
     options: { stdin: flag('stdin'), stdout: flag('stdout'), stderr: flag('stderr'), tty: flag('tty') },
+    idleTimeoutMs: Number(q.get('idleMs') ?? 0),
   });
   sessions.add(p);
   p.finally(() => sessions.delete(p));
@@ -275,4 +276,33 @@ test('a flood of bad frames: a handful of log lines per session, then the count 
   await waitFor(() => lines.some((l) => l.startsWith('dropped 19995 more')), { what: 'the count line' });
   assert.deepEqual(lines.filter((l) => l.startsWith('dropped')).length, 6);
   assert.equal(lines.at(-1), 'dropped 19995 more messages (20000 in all)');
+});
+
+// StreamIdleTimeout with a small value injected (the real one is 4 h): silence ends the session, talk keeps it.
+test('stream idle timeout: a silent session is cut off and its process killed; each message pushes the deadline on', async (t) => {
+  const marker = uniqueSleep();
+  const silent = raw(url(['sh', '-c', `exec ${marker}`], 'stdout=true&idleMs=300'), ['v5.channel.k8s.io']);
+  t.after(() => silent.ws.terminate()); // should the timeout not work, the test fails instead of hanging
+  await waitFor(() => pidsWith(marker).length === 1, { what: 'the command to start' });
+  let code: number | undefined;
+  void silent.closed.then((c) => { code = c.code; });
+  await waitFor(() => code !== undefined, { timeoutMs: 5000, what: 'the silent session to be cut off' });
+  assert.equal(code, 1006, 'no close frame: the connection just ends, as when the real deadline passes');
+  await waitFor(() => pidsWith(marker).length === 0, { what: `${marker} to be killed` });
+
+  // stdin every 100 ms for 1.5 s (five idle periods): still open, every line echoed; then silence ends it.
+  let stopped = false;
+  const chatty = raw(url(['cat'], 'stdin=true&stdout=true&idleMs=300'), ['v5.channel.k8s.io'], (ws) => {
+    let n = 0;
+    const tick = setInterval(() => {
+      if (++n > 15) { clearInterval(tick); stopped = true; return; }
+      ws.send(Buffer.concat([Buffer.from([0]), Buffer.from(`line ${n}\n`)]));
+    }, 100);
+  });
+  t.after(() => chatty.ws.terminate());
+  await waitFor(() => stopped, { timeoutMs: 10_000, what: 'fifteen lines sent' });
+  assert.equal(chatty.ws.readyState, WebSocket.OPEN, 'talk keeps the session open past the idle timeout');
+  await waitFor(() => chatty.ws.readyState === WebSocket.CLOSED, { timeoutMs: 5000, what: 'silence to end the chatty session' });
+  const out = Buffer.concat(chatty.messages.filter((m) => m.data[0] === 1).map((m) => m.data.subarray(1))).toString();
+  assert.equal(out, Array.from({ length: 15 }, (_, i) => `line ${i + 1}\n`).join(''));
 });

@@ -46,7 +46,10 @@ test('the shim serves every RuntimeService method with the right gRPC codes', as
   assert.match(ref, /^sha256:[0-9a-f]{64}$/);
   assert.equal((await img.imageStatus('docker.io/library/nginx:latest'))?.id, ref);
   assert.deepEqual((await img.listImages()).map((i) => i.repo_tags), [['docker.io/library/nginx:latest']]);
-  await rejectsWith(img.pullImage('no-such-image'), GrpcCode.NOT_FOUND, /pull access denied/);
+  // A plain error at the shim (Unknown), whose code the kubelet's client drops (remote_image.go pullImageV1).
+  const pull = await img.pullImage('no-such-image').then(() => undefined, (e: unknown) => e);
+  assert.ok(pull instanceof CriError && pull.code === GrpcCode.UNKNOWN);
+  assert.match(pull.message, /^runtime shim test: failed to pull image "no-such-image": pull access denied/);
   await rejectsWith(img.pullImage(''), GrpcCode.INVALID_ARGUMENT);
 
   // Sandboxes
@@ -80,9 +83,9 @@ test('the shim serves every RuntimeService method with the right gRPC codes', as
   assert.match(created.image_ref, /^docker\.io\/library\/nginx@sha256:[0-9a-f]{64}$/);
   assert.equal(created.image_id, ref);
   assert.notEqual(created.image_ref.split('@')[1], ref, 'the manifest digest is not the image ID');
-  await rejectsWith(rt.execSync(id, ['true']), GrpcCode.FAILED_PRECONDITION, /container not running/);
+  await rejectsWith(rt.execSync(id, ['true']), GrpcCode.UNKNOWN, /container not running/);
   await rt.startContainer(id);
-  await rejectsWith(rt.startContainer(id), GrpcCode.FAILED_PRECONDITION);
+  await rejectsWith(rt.startContainer(id), GrpcCode.UNKNOWN, /is in CONTAINER_RUNNING state/);
   await rejectsWith(rt.startContainer('nope'), GrpcCode.NOT_FOUND);
   await rejectsWith(rt.startContainer(''), GrpcCode.INVALID_ARGUMENT);
 
@@ -107,14 +110,19 @@ test('the shim serves every RuntimeService method with the right gRPC codes', as
   assert.match(info.workingDir, /\/rootfs\/srv$/);
   assert.equal(r.stderr.toString(), 'oops\n');
   assert.equal(r.exit_code, 3);
-  await rejectsWith(rt.execSync(id, ['sleep', '5'], 1), GrpcCode.DEADLINE_EXCEEDED);
+  // The shim's DEADLINE_EXCEEDED, in the kubelet client's words (remote_runtime.go: ErrCommandTimedOut).
+  await assert.rejects(rt.execSync(id, ['sleep', '5'], 1), (err: unknown) => {
+    assert.ok(err instanceof CriError && err.code === GrpcCode.DEADLINE_EXCEEDED);
+    assert.equal(err.message, 'runtime shim test: command timed out: "sleep 5" timed out after 1s');
+    return true;
+  });
   await rejectsWith(rt.execSync(id, ['no-such-command']), GrpcCode.UNKNOWN, /executable file not found/);
   await rejectsWith(rt.execSync(id, []), GrpcCode.INVALID_ARGUMENT);
 
-  // Exec, Attach, PortForward need chapter 5's streaming server, and say so.
-  await rejectsWith(rt.exec({ container_id: id, cmd: ['date'], tty: false, stdin: false, stdout: true, stderr: true }), GrpcCode.UNIMPLEMENTED, /chapter 5/);
-  await rejectsWith(rt.attach({ container_id: id, stdin: false, tty: false, stdout: true, stderr: false }), GrpcCode.UNIMPLEMENTED, /chapter 10/);
-  await rejectsWith(rt.portForward({ pod_sandbox_id: sb, port: [80] }), GrpcCode.UNIMPLEMENTED, /chapter 10/);
+  // Exec, Attach, PortForward need chapter 5's streaming server: without one, cri-dockerd's NotFound.
+  await rejectsWith(rt.exec({ container_id: id, cmd: ['date'], tty: false, stdin: false, stdout: true, stderr: true }), GrpcCode.NOT_FOUND, /^runtime shim test: rpc error: code = NotFound desc = streaming method exec disabled$/);
+  await rejectsWith(rt.attach({ container_id: id, stdin: false, tty: false, stdout: true, stderr: false }), GrpcCode.NOT_FOUND, /desc = streaming method attach disabled$/);
+  await rejectsWith(rt.portForward({ pod_sandbox_id: sb, port: [80] }), GrpcCode.NOT_FOUND, /desc = streaming method port forward disabled$/);
 
   // Stop kills the process group; the exit code says how it ended.
   await rt.stopContainer(id, 5);
@@ -142,7 +150,7 @@ test('the shim serves every RuntimeService method with the right gRPC codes', as
   await rejectsWith(rt.containerStatus(id), GrpcCode.NOT_FOUND);
   await rt.stopPodSandbox(sb);
   assert.equal((await rt.podSandboxStatus(sb)).state, 'SANDBOX_NOTREADY');
-  await rejectsWith(rt.createContainer(sb, { metadata: { name: 'late', attempt: 0 }, image: { image: 'nginx' } }, sandboxConfig), GrpcCode.FAILED_PRECONDITION);
+  await rejectsWith(rt.createContainer(sb, { metadata: { name: 'late', attempt: 0 }, image: { image: 'nginx' } }, sandboxConfig), GrpcCode.UNKNOWN, /is not ready/);
   await rt.removePodSandbox(sb);
   await rt.removePodSandbox(sb);
   assert.deepEqual(await rt.listContainers(), []);

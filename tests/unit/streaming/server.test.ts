@@ -9,6 +9,8 @@ import { request } from 'node:http';
 import WebSocket from 'ws';
 import { startShim } from '../../../src/shim/shim.ts';
 import { startStreamingRuntime } from '../../../src/shim/streaming-runtime.ts';
+import { StreamingServer } from '../../../src/streaming/server.ts';
+import { waitFor } from '../../../src/util/wait.ts';
 import { CriError, RemoteRuntimeService } from '../../../src/cri/remote-runtime.ts';
 import { GrpcCode } from '../../../src/cri/grpc-status.ts';
 import { criErrorToStatus, RETRY_AFTER_SECONDS } from '../../../src/kubelet/cri-errors.ts';
@@ -43,10 +45,10 @@ function wsExec(url: string): Promise<{ stdout: string; stderr: string; status: 
 
 const sandboxConfig = { metadata: { name: 'web', namespace: 'default', uid: 'u1', attempt: 0 }, labels: {} };
 
-async function setup(t: { after(fn: () => unknown): void }) {
+async function setup(t: { after(fn: () => unknown): void }, flags: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'streaming-'));
   const lines: string[] = [];
-  const shim = await startShim({ name: 'shim-node-1', stateDir: dir, streaming: startStreamingRuntime, log: (l) => lines.push(l) });
+  const shim = await startShim({ name: 'shim-node-1', stateDir: dir, streaming: startStreamingRuntime, log: (l) => lines.push(l), flags });
   const rt = new RemoteRuntimeService(`unix://${shim.socket}`, { hop: 'runtime shim node-1', timeoutMs: 10_000 });
   t.after(async () => { rt.close(); await shim.close(); rmSync(dir, { recursive: true, force: true }); });
   const sb = await rt.runPodSandbox(sandboxConfig);
@@ -97,17 +99,18 @@ test('guessed tokens, unknown routes and other methods are 404; a plain request 
   assert.ok(!lines.some((l) => l.includes(token)), 'no log line holds a whole token, whatever the request');
 });
 
-test('Exec validation: INVALID_ARGUMENT, NOT_FOUND and FAILED_PRECONDITION as the real runtime answers', async (t) => {
+test('Exec: NOT_FOUND for an unknown container, Unknown for a stopped one (cri-dockerd), then the streaming server\'s INVALID_ARGUMENT checks', async (t) => {
   const { rt, id } = await setup(t);
   const code = async (req: ExecRequest) => { try { await rt.exec(req); return 'OK'; } catch (err) { return GrpcCode[(err as CriError).code] + ': ' + (err as CriError).details; } };
-  assert.equal(await code(execReq('', ['date'])), 'INVALID_ARGUMENT: missing required container_id');
+  assert.equal(await code(execReq('', ['date'])), 'INVALID_ARGUMENT: container id is required');
   assert.equal(await code(execReq(id, ['date'], { tty: true, stderr: true })), 'INVALID_ARGUMENT: tty and stderr cannot both be true');
   assert.equal(await code(execReq(id, ['date'], { stdout: false, stderr: false })), 'INVALID_ARGUMENT: one of stdin, stdout, or stderr must be set');
   assert.equal(await code(execReq('0123456789', ['date'])), 'NOT_FOUND: container "0123456789" not found');
   const attach = await rt.attach({ container_id: id, stdin: false, tty: false, stdout: true, stderr: false }).then(() => 'OK', (e: CriError) => `${GrpcCode[e.code]}: ${e.details}`);
   assert.match(attach, /^UNIMPLEMENTED: .*chapter 10/);
   await rt.stopContainer(id, 0);
-  assert.equal(await code(execReq(id, ['date'])), `FAILED_PRECONDITION: container not running (${id})`);
+  // A plain error at the shim (libdocker.CheckContainerStatus), so grpc-go sends it as Unknown.
+  assert.equal(await code(execReq(id, ['date'])), `UNKNOWN: container not running (${id})`);
 });
 
 test('a full request cache is RESOURCE_EXHAUSTED at the shim and 429 with Retry-After at the kubelet', async (t) => {
@@ -123,4 +126,27 @@ test('a full request cache is RESOURCE_EXHAUSTED at the shim and 429 with Retry-
   assert.equal(status.reason, 'TooManyRequests');
   assert.equal(status.details?.retryAfterSeconds, RETRY_AFTER_SECONDS);
   assert.equal(RETRY_AFTER_SECONDS, 60);
+});
+
+test('the streaming server\'s Config: StreamIdleTimeout 4 h and StreamCreationTimeout 30 s by default', async (t) => {
+  const { shim } = await setup(t);
+  assert.deepEqual((shim.streaming as StreamingServer).config, { streamIdleTimeoutMs: 4 * 3_600_000, streamCreationTimeoutMs: 30_000 });
+});
+
+// The flag with a small value injected: a session that says nothing for that long is cut off, its command killed.
+test('--streaming-connection-idle-timeout: a silent exec session through a token URL ends, and so does its command', async (t) => {
+  const { shim, rt, id, lines } = await setup(t, { 'streaming-connection-idle-timeout': '300ms' });
+  assert.equal((shim.streaming as StreamingServer).config.streamIdleTimeoutMs, 300);
+  const url = await rt.exec(execReq(id, ['sh', '-c', 'echo started; exec sleep 600']));
+  const ws = new WebSocket(url.replace(/^http/, 'ws'), ['v5.channel.k8s.io']);
+  t.after(() => ws.terminate());
+  let out = '';
+  let code: number | undefined;
+  ws.on('message', (data: Buffer) => { if (data[0] === 1) out += data.subarray(1).toString(); });
+  ws.on('close', (c) => { code = c; });
+  ws.on('error', () => {});
+  await waitFor(() => code !== undefined, { timeoutMs: 5000, what: 'the idle session to be cut off' });
+  assert.equal(out, 'started\n');
+  assert.equal(code, 1006);
+  assert.ok(lines.some((l) => l.includes('stream idle timeout')), 'the shim says why');
 });
