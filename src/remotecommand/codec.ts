@@ -20,7 +20,8 @@ export function encodeMessage(protocol: ProtocolInfo, channel: number, payload: 
     if (channel > 9) throw new ProtocolError(`channel ${channel} cannot be written on ${protocol.name || 'base64'}: one ASCII digit only`);
     return String.fromCharCode(48 + channel) + Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64');
   }
-  const out = new Uint8Array(payload.byteLength + 1);
+  // Unzeroed: every byte is written just below, and zeroing 64 KiB per output chunk was measurable.
+  const out = Buffer.allocUnsafe(payload.byteLength + 1);
   out[0] = channel;
   out.set(payload, 1);
   return out;
