@@ -20,8 +20,10 @@ export function encodeMessage(protocol: ProtocolInfo, channel: number, payload: 
     if (channel > 9) throw new ProtocolError(`channel ${channel} cannot be written on ${protocol.name || 'base64'}: one ASCII digit only`);
     return String.fromCharCode(48 + channel) + Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64');
   }
-  // Unzeroed: every byte is written just below, and zeroing 64 KiB per output chunk was measurable.
-  const out = Buffer.allocUnsafe(payload.byteLength + 1);
+  // Unzeroed memory (every byte is written just below; zeroing 64 KiB per output chunk was measurable),
+  // seen as a plain Uint8Array, as the decoder's results are.
+  const buf = Buffer.allocUnsafe(payload.byteLength + 1);
+  const out = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   out[0] = channel;
   out.set(payload, 1);
   return out;
