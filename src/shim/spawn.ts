@@ -14,24 +14,28 @@ export class ExecutableNotFound extends Error {
   }
 }
 
+// A regular file we may execute. Looked up on every exec, on the shim's event loop: a missing candidate (most PATH
+// entries) is a stat answered without an exception, and access(2) runs only on a file that has an execute bit.
 function executable(path: string): boolean {
-  try { accessSync(path, constants.X_OK); return statSync(path).isFile(); } catch { return false; }
+  let st;
+  try { st = statSync(path, { throwIfNoEntry: false }); } catch { return false; } // ENOTDIR, EACCES: not here
+  if (!st?.isFile() || (st.mode & 0o111) === 0) return false;
+  try { accessSync(path, constants.X_OK); return true; } catch { return false; }
 }
 
 // exec.LookPath: a name with a slash is used as it is (relative to the working directory), anything else
-// is searched on PATH.
-export function lookPath(file: string, env: Record<string, string | undefined>, cwd: string): string {
+// is searched on PATH. Undefined when there is no such executable.
+export function lookPath(file: string, env: Record<string, string | undefined>, cwd: string): string | undefined {
   if (file.includes('/')) {
     const p = isAbsolute(file) ? file : resolve(cwd, file);
-    if (executable(p)) return p;
-    throw new ExecutableNotFound(file);
+    return executable(p) ? p : undefined;
   }
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;
     const p = join(dir, file);
     if (executable(p)) return p;
   }
-  throw new ExecutableNotFound(file);
+  return undefined;
 }
 
 // The process gets SIGKILL if the process that spawned it dies (prctl PR_SET_PDEATHSIG, through util-linux
@@ -39,6 +43,7 @@ export function lookPath(file: string, env: Record<string, string | undefined>, 
 export function spawnBound(argv: string[], opts: SpawnOptions & { cwd: string; env: Record<string, string> }): ChildProcess {
   const [file, ...args] = argv;
   const path = lookPath(file ?? '', opts.env, opts.cwd);
+  if (path === undefined) throw new ExecutableNotFound(file ?? '');
   if (!SETPRIV) return spawn(path, args, { ...opts, argv0: file });
   return spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', path, ...args], opts);
 }
