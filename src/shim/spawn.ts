@@ -38,14 +38,19 @@ export function lookPath(file: string, env: Record<string, string | undefined>, 
   return undefined;
 }
 
-// The process gets SIGKILL if the process that spawned it dies (prctl PR_SET_PDEATHSIG, through util-linux
-// setpriv, which then execs the command in place: same pid, same process group).
+// The command line that runs `path` bound to its parent: it gets SIGKILL if the process that spawned it dies (prctl
+// PR_SET_PDEATHSIG, through util-linux setpriv, which then execs the command in place: same pid, same process group).
+// Without setpriv, the command itself, its argv[0] as typed.
+export function boundCommand(path: string, args: string[], argv0 = path): [file: string, args: string[], argv0: string] {
+  return SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', path, ...args], SETPRIV] : [path, args, argv0];
+}
+
 export function spawnBound(argv: string[], opts: SpawnOptions & { cwd: string; env: Record<string, string> }): ChildProcess {
-  const [file, ...args] = argv;
-  const path = lookPath(file ?? '', opts.env, opts.cwd);
-  if (path === undefined) throw new ExecutableNotFound(file ?? '');
-  if (!SETPRIV) return spawn(path, args, { ...opts, argv0: file });
-  return spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', path, ...args], opts);
+  const [name, ...args] = argv;
+  const path = lookPath(name ?? '', opts.env, opts.cwd);
+  if (path === undefined) throw new ExecutableNotFound(name ?? '');
+  const [file, fileArgs, argv0] = boundCommand(path, args, name);
+  return spawn(file, fileArgs, { ...opts, argv0 });
 }
 
 // A process killed by signal n has no exit code of its own: report 128+n, as a shell and runc do, with n
