@@ -18,10 +18,10 @@ export const STREAMING_FLAGS = ['streaming-connection-idle-timeout'];
 
 // #region streaming-runtime
 export async function startStreamingRuntime(ctx: { name: string; runtime: ProcessRuntime; log: (line: string) => void; flags?: Record<string, string | undefined> }): Promise<ShimStreaming> {
+  // Exec processes are forked by a helper process (shim/spawner.ts): a fork stops the forking loop for milliseconds.
+  const spawner = new Spawner();
   // ExecInContainer checks again that the container runs: the token may be used up to a minute after Exec.
   // A session ends when its container stops, as it would in the container's pid namespace.
-  // Exec processes are forked by a helper process (shim/spawner.ts): a fork blocks the forking loop for milliseconds.
-  const spawner = new Spawner();
   const executor = new ContainerBoundExecutor(new ProcessExecutor((id) => {
     const c = ctx.runtime.runningContainer(id);
     return { cwd: c.workingDir, env: c.env, track: (pid) => ctx.runtime.sessions(c).add(pid) };
