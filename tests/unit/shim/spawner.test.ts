@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ExecutableNotFound } from '../../../src/shim/spawn.ts';
 import { Spawner, type SpawnedProcess } from '../../../src/shim/spawner.ts';
@@ -50,7 +51,10 @@ test('spawner: a shim killed with SIGKILL takes its helper and what it started w
   t.after(() => owner.kill('SIGKILL'));
   const pid = Number(await new Promise<string>((ok) => owner.stdout.once('data', (c: Buffer) => ok(c.toString()))));
   const alive = (n: number) => { try { process.kill(n, 0); return true; } catch { return false; } };
-  assert.ok(alive(pid), 'the command runs');
+  // Once setpriv has exec'd the command, its parent-death signal is set (killed before that, the binding never
+  // happens: setpriv's own race, as in the shim before the helper).
+  const cmdline = () => { try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim(); } catch { return ''; } };
+  await waitFor(() => cmdline().endsWith(`/${marker}`), { timeoutMs: 10_000, intervalMs: 10, what: `${marker} to run` });
   owner.kill('SIGKILL');
   await waitFor(() => !alive(pid), { timeoutMs: 10_000, intervalMs: 20, what: `${marker} (pid ${pid}) to die with its shim` });
 });
