@@ -50,6 +50,7 @@ export class ProcessExecutor implements Executor {
       signal.removeEventListener('abort', kill);
       throw new ExecError((err as Error).message, this.hop);
     }
+    if (signal.aborted) kill(); // from a spawner, the pid comes after the spawn: an abort meanwhile found none to kill
     spec.track?.(child.pid!);
     if (streams.stdin && child.stdin) {
       child.stdin.on('error', () => { /* EPIPE: the command stopped reading, which is its right */ });
