@@ -41,7 +41,7 @@ export class SpawnedProcess extends EventEmitter {
       if (this.havePipes()) this.emit('spawn');
       return false;
     }
-    if (msg.exit) { this.exit = msg.exit; this.emit('exit', ...msg.exit); this.maybeClose(); return this.closed; }
+    if (msg.exit && !this.exit) { this.exit = msg.exit; this.emit('exit', ...msg.exit); this.maybeClose(); return this.closed; }
     return false;
   }
 
@@ -65,7 +65,9 @@ export class Spawner {
     const [file, args] = boundCommand(process.execPath, [script]);
     const helper = spawn(file, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
     helper.on('message', (msg: HelperMessage, handle?: Socket) => {
-      if (this.running.get(msg.id)?.got(msg, handle)) this.running.delete(msg.id);
+      if (!this.running.get(msg.id)?.got(msg, handle)) return;
+      this.running.delete(msg.id);
+      if (this.running.size === 0) helper.channel?.unref?.(); // idle: the helper holds no one's loop open
     });
     const lost = (why: string) => {
       if (this.helper !== helper) return;
@@ -80,7 +82,7 @@ export class Spawner {
     helper.on('error', (err) => lost(err.message));
     helper.on('exit', (code, signal) => lost(`exited (${signal ?? code})`));
     helper.unref();
-    (helper.channel as { unref?: () => void } | undefined)?.unref?.();
+    helper.channel?.unref?.();
     return helper;
   }
 
@@ -97,8 +99,6 @@ export class Spawner {
     this.running.set(id, p);
     // While a process runs, the channel keeps the shim's loop alive, as the process's own pipes would.
     helper.channel?.ref?.();
-    p.once('close', () => { if (this.running.size === 0) helper.channel?.unref?.(); });
-    p.once('error', () => { if (this.running.size === 0) helper.channel?.unref?.(); });
     helper.send({ id, file, args, argv0, cwd: opts.cwd, env: opts.env, stdio: opts.stdio });
     return p;
   }
