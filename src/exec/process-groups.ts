@@ -84,6 +84,8 @@ export function killRecordedSessions(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
+const addsSinceSweep = new Map<string, number>(); // a container's folder → adds since its last sweep
+
 // The sessions of one container, in their folder. Once the container has ended, the folder is gone, and a session
 // added late (an exec that raced the container's stop) is killed at once instead of recorded.
 export class ContainerSessions {
@@ -110,9 +112,12 @@ export class ContainerSessions {
       killSession(rec); // no folder: the container is gone
       return;
     }
-    // Sessions whose every process is gone need no remembering: forgotten now and then, in one pass over /proc.
+    // Sessions whose every process is gone need no remembering: forgotten every 64th add, in one pass over /proc
+    // (counted in memory: reading the folder on every exec would cost each one a readdir).
+    const n = (addsSinceSweep.get(this.dir) ?? 0) + 1;
+    addsSinceSweep.set(this.dir, n % 64);
+    if (n < 64) return;
     const recs = readRecords(this.dir);
-    if (recs.length % 64 !== 0) return;
     const by = processesBySession();
     for (const old of by ? recs : []) {
       if (old.sid !== rec.sid && membersOf(old, by!).length === 0) rmSync(join(this.dir, `${old.sid}-${old.start}`), { force: true });
@@ -122,6 +127,7 @@ export class ContainerSessions {
   // The container stopped: nothing it or an exec in it started may outlive it. The folder is moved away first, so a
   // late add() fails and kills its own session.
   end(): void {
+    addsSinceSweep.delete(this.dir);
     const ending = `${this.dir}.ending`;
     try { renameSync(this.dir, ending); } catch { killRecordedSessions(this.dir); } // gone already, or a crashed end() left one
     killRecordedSessions(ending);

@@ -2,6 +2,7 @@
 // (cri-dockerd core/exec.go NativeExecHandler.ExecInContainer plays this role over the Docker API).
 import { ExecError, type ExecResult, type ExecStreams, type ExecTarget, type Executor } from '../exec/executor.ts';
 import { exitCodeOf, spawnBound } from './spawn.ts';
+import type { SpawnedProcess, Spawner } from './spawner.ts';
 
 // Where a container's processes run: its working folder and environment.
 export interface ProcessSpec {
@@ -17,7 +18,8 @@ export class ProcessExecutor implements Executor {
   // Pipes only: serveExec refuses a terminal until chapter 7 brings ptys.
   readonly supportsTTY = false;
 
-  constructor(private readonly resolve: ProcessSpecResolver, private readonly hop: string) {}
+  // With a spawner (chapter 5's shim), processes are forked by its helper process, off this event loop.
+  constructor(private readonly resolve: ProcessSpecResolver, private readonly hop: string, private readonly spawner?: Spawner) {}
 
   async execInContainer(target: ExecTarget, streams: ExecStreams, signal: AbortSignal): Promise<ExecResult> {
     let spec: ProcessSpec;
@@ -26,12 +28,12 @@ export class ProcessExecutor implements Executor {
     signal.throwIfAborted();
     // Without a terminal (chapter 7), a tty session gets stdout and stderr on one stream, as a pty would.
     const stderr = streams.tty ? streams.stdout : streams.stderr;
-    let child: ReturnType<typeof spawnBound>;
+    let child: ReturnType<typeof spawnBound> | SpawnedProcess;
+    const stdio = [streams.stdin ? 'pipe' : 'ignore', streams.stdout ? 'pipe' : 'ignore', stderr ? 'pipe' : 'ignore'] as const;
     try {
-      child = spawnBound(target.cmd, {
-        cwd: spec.cwd, env: spec.env, detached: true, // own process group: one kill ends the command and its children
-        stdio: [streams.stdin ? 'pipe' : 'ignore', streams.stdout ? 'pipe' : 'ignore', stderr ? 'pipe' : 'ignore'],
-      });
+      child = this.spawner
+        ? this.spawner.spawn(target.cmd, { cwd: spec.cwd, env: spec.env, stdio: [...stdio] })
+        : spawnBound(target.cmd, { cwd: spec.cwd, env: spec.env, detached: true, stdio: [...stdio] }); // own process group: one kill ends the command and its children
     } catch (err) {
       throw new ExecError((err as Error).message, this.hop);
     }
@@ -48,6 +50,7 @@ export class ProcessExecutor implements Executor {
       signal.removeEventListener('abort', kill);
       throw new ExecError((err as Error).message, this.hop);
     }
+    if (signal.aborted) kill(); // from a spawner, the pid comes after the spawn: an abort meanwhile found none to kill
     spec.track?.(child.pid!);
     if (streams.stdin && child.stdin) {
       child.stdin.on('error', () => { /* EPIPE: the command stopped reading, which is its right */ });

@@ -14,33 +14,43 @@ export class ExecutableNotFound extends Error {
   }
 }
 
+// A regular file we may execute. Looked up on every exec, on the shim's event loop: a missing candidate (most PATH
+// entries) is a stat answered without an exception, and access(2) runs only on a file that has an execute bit.
 function executable(path: string): boolean {
-  try { accessSync(path, constants.X_OK); return statSync(path).isFile(); } catch { return false; }
+  let st;
+  try { st = statSync(path, { throwIfNoEntry: false }); } catch { return false; } // ENOTDIR, EACCES: not here
+  if (!st?.isFile() || (st.mode & 0o111) === 0) return false;
+  try { accessSync(path, constants.X_OK); return true; } catch { return false; }
 }
 
 // exec.LookPath: a name with a slash is used as it is (relative to the working directory), anything else
-// is searched on PATH.
-export function lookPath(file: string, env: Record<string, string | undefined>, cwd: string): string {
+// is searched on PATH. Undefined when there is no such executable.
+export function lookPath(file: string, env: Record<string, string | undefined>, cwd: string): string | undefined {
   if (file.includes('/')) {
     const p = isAbsolute(file) ? file : resolve(cwd, file);
-    if (executable(p)) return p;
-    throw new ExecutableNotFound(file);
+    return executable(p) ? p : undefined;
   }
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;
     const p = join(dir, file);
     if (executable(p)) return p;
   }
-  throw new ExecutableNotFound(file);
+  return undefined;
 }
 
-// The process gets SIGKILL if the process that spawned it dies (prctl PR_SET_PDEATHSIG, through util-linux
-// setpriv, which then execs the command in place: same pid, same process group).
+// The command line that runs `path` bound to its parent: it gets SIGKILL if the process that spawned it dies (prctl
+// PR_SET_PDEATHSIG, through util-linux setpriv, which then execs the command in place: same pid, same process group).
+// Without setpriv, the command itself, its argv[0] as typed.
+export function boundCommand(path: string, args: string[], argv0 = path): [file: string, args: string[], argv0: string] {
+  return SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', path, ...args], SETPRIV] : [path, args, argv0];
+}
+
 export function spawnBound(argv: string[], opts: SpawnOptions & { cwd: string; env: Record<string, string> }): ChildProcess {
-  const [file, ...args] = argv;
-  const path = lookPath(file ?? '', opts.env, opts.cwd);
-  if (!SETPRIV) return spawn(path, args, { ...opts, argv0: file });
-  return spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', path, ...args], opts);
+  const [name, ...args] = argv;
+  const path = lookPath(name ?? '', opts.env, opts.cwd);
+  if (path === undefined) throw new ExecutableNotFound(name ?? '');
+  const [file, fileArgs, argv0] = boundCommand(path, args, name);
+  return spawn(file, fileArgs, { ...opts, argv0 });
 }
 
 // A process killed by signal n has no exit code of its own: report 128+n, as a shell and runc do, with n

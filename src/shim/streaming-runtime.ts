@@ -5,6 +5,7 @@ import { parseDuration } from '../kubelet/duration.ts';
 import { StreamingServer } from '../streaming/server.ts';
 import { ProcessExecutor } from './process-executor.ts';
 import type { ProcessRuntime } from './process-runtime.ts';
+import { Spawner } from './spawner.ts';
 import type { ShimStreaming } from './streaming.ts';
 
 // The hop's name in errors, as the kubelet names it: shim "shim-node-1" is "runtime shim node-1".
@@ -17,12 +18,14 @@ export const STREAMING_FLAGS = ['streaming-connection-idle-timeout'];
 
 // #region streaming-runtime
 export async function startStreamingRuntime(ctx: { name: string; runtime: ProcessRuntime; log: (line: string) => void; flags?: Record<string, string | undefined> }): Promise<ShimStreaming> {
+  // Exec processes are forked by a helper process (shim/spawner.ts): a fork stops the forking loop for milliseconds.
+  const spawner = new Spawner();
   // ExecInContainer checks again that the container runs: the token may be used up to a minute after Exec.
   // A session ends when its container stops, as it would in the container's pid namespace.
   const executor = new ContainerBoundExecutor(new ProcessExecutor((id) => {
     const c = ctx.runtime.runningContainer(id);
     return { cwd: c.workingDir, env: c.env, track: (pid) => ctx.runtime.sessions(c).add(pid) };
-  }, hopOf(ctx.name)), (target) => ctx.runtime.stoppedSignal(target.container));
+  }, hopOf(ctx.name), spawner), (target) => ctx.runtime.stoppedSignal(target.container));
   const idle = ctx.flags?.['streaming-connection-idle-timeout'];
   const server = new StreamingServer({
     executor, hop: hopOf(ctx.name), log: ctx.log,
@@ -30,6 +33,7 @@ export async function startStreamingRuntime(ctx: { name: string; runtime: Proces
   });
   const url = await server.start();
   ctx.log(`streaming server listening on ${url}`);
-  return server;
+  const closeServer = server.close.bind(server);
+  return Object.assign(server, { close: () => closeServer().finally(() => spawner.close()) });
 }
 // #endregion streaming-runtime

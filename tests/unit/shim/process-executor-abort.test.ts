@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { ProcessExecutor } from '../../../src/shim/process-executor.ts';
+import { Spawner } from '../../../src/shim/spawner.ts';
 import { waitFor } from '../../../src/util/wait.ts';
 
 // Regression (issue 8): after a kill, 'close' waited for the process's stdout to drain into a reader that had
@@ -30,6 +31,19 @@ test('a client gone while the command is being started: the command is killed as
   const executor = new ProcessExecutor(() => ({
     cwd: tmpdir(), env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, track: () => ac.abort(new Error('client disconnected')),
   }), 'runtime shim test');
+  const result = await executor.execInContainer({ container: 'c1', cmd: ['sleep', '30'] }, { tty: false }, ac.signal);
+  assert.deepEqual(result, { exitCode: 137, signal: 'SIGKILL' });
+});
+
+// With chapter 5's spawner the pid arrives after the spawn, over IPC: a client gone in between found no pid to kill,
+// and its command ran on.
+test('with a spawner: a client gone before the pid arrives still has its command killed', { timeout: 20_000 }, async (t) => {
+  const spawner = new Spawner();
+  t.after(() => spawner.close());
+  const ac = new AbortController();
+  const spawn = spawner.spawn.bind(spawner);
+  spawner.spawn = (argv, opts) => { const p = spawn(argv, opts); ac.abort(new Error('client disconnected')); return p; };
+  const executor = new ProcessExecutor(() => ({ cwd: tmpdir(), env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } }), 'runtime shim test', spawner);
   const result = await executor.execInContainer({ container: 'c1', cmd: ['sleep', '30'] }, { tty: false }, ac.signal);
   assert.deepEqual(result, { exitCode: 137, signal: 'SIGKILL' });
 });
