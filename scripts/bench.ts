@@ -32,8 +32,8 @@ async function main(argv: string[]): Promise<number> {
   const unknown = filters.filter((f) => !known.includes(f));
   if (unknown.length) { console.error(`bench: no case ${unknown.join(', ')}\n${usage}`); return 2; }
 
-  const log = (line: string) => console.error(`bench: ${line}`);
   const started = Date.now();
+  const log = (line: string) => console.error(`bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s: ${line}`);
   const rows: Row[] = [];
   let failed = 0;
   const attempt = async (what: string, fn: () => Promise<Row[]>) => {
