@@ -1,140 +1,88 @@
-// npm run bench [-- FILTER] [--time=MS]: named benchmarks, each against a baseline measured in the same run, so the
-// ratio means something on any machine. No assertions: numbers to read, not to gate on (DESIGN.md §6).
-import { spawn } from 'node:child_process';
-import { performance } from 'node:perf_hooks';
-import WebSocket from 'ws';
-import { encodeMessage, decodeMessage } from '../src/remotecommand/codec.ts';
-import { protocols } from '../src/remotecommand/protocols.ts';
-import { startCheckpoint, type RunningCheckpoint } from '../src/workbook/checkpoint.ts';
+// npm run bench [-- --quick] [--reps=N] [--json FILE] [FILTER...]: the exec path on each chain checkpoint against baselines
+// measured in the same run (a raw TCP relay chain with as many hops, spawning directly, chapter 1's start), so the
+// ratios mean something on any machine. Numbers to read, never asserted (DESIGN.md §6). Cases: scripts/bench/.
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { benchChain, chains, type Sizes } from './bench/chain.ts';
+import { benchCodecs } from './bench/codec.ts';
+import { timeChapterStart } from './bench/startup.ts';
+import { formatTable, median, type Row } from './bench/stats.ts';
 
-interface Case { name: string; run: () => unknown | Promise<unknown> }
-interface Bench {
-  name: string;
-  what: string;
-  bytesPerOp?: number;
-  setup?: () => Promise<{ baseline: Case; subject: Case; teardown?: () => Promise<void> }>;
-  baseline?: Case;
-  subject?: Case;
-}
-interface Measure { ops: number; ms: number }
+const usage = 'usage: npm run bench -- [--quick] [--reps=N] [--json FILE] [FILTER...]   (FILTER: ch2, ch3, ch5, startup, codec)';
 
-// Runs fn until the time budget is spent (after a short warm-up), in batches so the clock is read rarely.
-// Synchronous cases are not awaited: a microtask per call would cost more than a sub-microsecond operation.
-async function measure(fn: () => unknown | Promise<unknown>, budgetMs: number): Promise<Measure> {
-  const isAsync = fn() instanceof Promise;
-  const call = isAsync ? fn : undefined;
-  const warm = performance.now() + Math.min(100, budgetMs / 5);
-  while (performance.now() < warm) { if (call) await call(); else fn(); }
-  let ops = 0;
-  let batch = 1;
-  const start = performance.now();
-  for (;;) {
-    if (call) for (let i = 0; i < batch; i++) await call();
-    else for (let i = 0; i < batch; i++) fn();
-    ops += batch;
-    const ms = performance.now() - start;
-    if (ms >= budgetMs) return { ops, ms };
-    if (ms < budgetMs / 10) batch *= 2;
-  }
-}
-
-const v5 = protocols.get('v5.channel.k8s.io')!;
-const b64 = protocols.get('v4.base64.channel.k8s.io')!;
-const payload = new Uint8Array(64 * 1024).map((_, i) => i & 0xff);
-const frame = encodeMessage(v5, 1, payload) as Uint8Array;
-const textFrame = encodeMessage(b64, 1, payload) as string;
-
-const benches: Bench[] = [
-  {
-    name: 'codec.encode.v5', what: 'one 64 KiB stdout message: channel byte + payload', bytesPerOp: payload.length,
-    baseline: { name: 'Buffer.concat([channel, payload])', run: () => Buffer.concat([Buffer.of(1), payload]) },
-    subject: { name: 'encodeMessage(v5, 1, payload)', run: () => encodeMessage(v5, 1, payload) },
-  },
-  {
-    name: 'codec.decode.v5', what: 'one 64 KiB message back into channel + payload', bytesPerOp: payload.length,
-    baseline: { name: 'frame.subarray(1)', run: () => frame.subarray(1) },
-    subject: { name: 'decodeMessage(v5, frame)', run: () => decodeMessage(v5, frame, true) },
-  },
-  {
-    name: 'codec.base64', what: 'v4.base64 round trip of 64 KiB (encode + strict decode)', bytesPerOp: payload.length,
-    baseline: { name: 'Buffer base64 encode + decode', run: () => Buffer.from(Buffer.from(payload).toString('base64'), 'base64') },
-    subject: { name: 'encodeMessage + decodeMessage (base64)', run: () => decodeMessage(b64, encodeMessage(b64, 1, payload), false) },
-  },
-  {
-    name: 'exec.roundtrip', what: '`true` through checkpoint 2 (WebSocket v5 → API server → local executor) vs spawning it directly',
-    setup: async () => {
-      const cp: RunningCheckpoint = await startCheckpoint('exec-subresource');
-      const base = cp.announcements.apiserver!.url!;
-      const res = await fetch(`${base}/api/v1/namespaces/default/pods`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bench' }, spec: { containers: [{ name: 'bench', image: 'nginx' }] } }),
-      });
-      if (!res.ok) { await cp.stop(); throw new Error(`creating the pod: ${res.status} ${await res.text()}`); }
-      const url = `${base.replace(/^http/, 'ws')}/api/v1/namespaces/default/pods/bench/exec?command=true&container=bench&stderr=true&stdout=true`;
-      return {
-        baseline: { name: "spawn('true')", run: () => new Promise<void>((ok, fail) => spawn('true', { stdio: 'ignore' }).once('exit', () => ok()).once('error', fail)) },
-        subject: {
-          name: 'kubectl-style exec over WebSocket v5',
-          run: () => new Promise<void>((ok, fail) => {
-            const ws = new WebSocket(url, ['v5.channel.k8s.io']);
-            ws.once('close', (code) => (code === 1000 ? ok() : fail(new Error(`closed with ${code}`))));
-            ws.once('error', fail);
-          }),
-        },
-        teardown: () => cp.stop(),
-      };
-    },
-  },
-];
-
-function rate(m: Measure, bytes?: number): string {
-  const perSec = (m.ops / m.ms) * 1000;
-  const ops = perSec >= 1000 ? `${(perSec / 1000).toFixed(1)}k ops/s` : `${perSec.toFixed(1)} ops/s`;
-  return bytes ? `${ops}, ${((perSec * bytes) / 2 ** 20).toFixed(0)} MiB/s` : `${ops}, ${(m.ms / m.ops).toFixed(3)} ms/op`;
-}
+// Full: the issue's sizes, medians of 5 (sessions: of 3, so that a run stays near 10 minutes on 2 cores).
+// On 2 cores shared with other work a full run took 15 minutes; --reps=3 shortens it.
+const full: Sizes = { stdoutBytes: 2 ** 30, stdinBytes: 512 * 2 ** 20, reps: 5, latencyRuns: 300, sessions: 1000, sessionReps: 3 };
+// Quick: a smoke run of the same code (small sizes, one repetition); its numbers mean little.
+const quick: Sizes = { stdoutBytes: 8 * 2 ** 20, stdinBytes: 4 * 2 ** 20, reps: 1, latencyRuns: 10, sessions: 20, sessionReps: 1 };
 
 async function main(argv: string[]): Promise<number> {
-  let budget = 1000;
+  let sizes = full;
+  let isQuick = false;
+  let json: string | undefined;
+  let reps: number | undefined;
   const filters: string[] = [];
-  for (const a of argv) {
-    if (a.startsWith('--time=')) budget = Number(a.slice(7));
-    else if (a.startsWith('-')) { console.error(`bench: unknown flag ${a} (usage: npm run bench -- [FILTER...] [--time=MS])`); return 2; }
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--quick') { sizes = quick; isQuick = true; }
+    else if (a === '--json') { json = argv[++i]; if (!json) { console.error(usage); return 2; } }
+    else if (a.startsWith('--json=')) json = a.slice(7);
+    else if (a.startsWith('--reps=')) {
+      const n = Number(a.slice(7));
+      if (!Number.isInteger(n) || n < 1) { console.error(`bench: --reps wants a whole number >= 1\n${usage}`); return 2; }
+      reps = n;
+    }
+    else if (a.startsWith('-')) { console.error(`bench: unknown flag ${a}\n${usage}`); return 2; }
     else filters.push(a);
   }
-  if (!(budget > 0)) { console.error('bench: --time must be a positive number of milliseconds'); return 2; }
-  const chosen = benches.filter((b) => filters.length === 0 || filters.some((f) => b.name.includes(f)));
-  if (!chosen.length) { console.error(`bench: nothing matches ${filters.join(' ')}; benchmarks: ${benches.map((b) => b.name).join(', ')}`); return 2; }
-  console.log(`node ${process.version}, ${budget} ms per case (best of 3 alternating rounds); ratio = subject / baseline throughput (1.00 = as fast)`);
-  for (const b of chosen) {
-    console.log(`\n${b.name}: ${b.what}`);
-    let env: { baseline: Case; subject: Case; teardown?: () => Promise<void> };
-    try {
-      env = b.setup ? await b.setup() : { baseline: b.baseline!, subject: b.subject! };
-    } catch (err) {
-      console.log(`  skipped: ${(err as Error).message.split('\n')[0]}`);
-      continue;
-    }
-    try {
-      // Alternating rounds, best of each: neither side pays alone for warm-up or a garbage collection.
-      let base: Measure | undefined;
-      let subj: Measure | undefined;
-      const best = (a: Measure | undefined, m: Measure) => (!a || m.ops / m.ms > a.ops / a.ms ? m : a);
-      for (let round = 0; round < 3; round++) {
-        base = best(base, await measure(env.baseline.run, budget / 3));
-        subj = best(subj, await measure(env.subject.run, budget / 3));
+  if (reps) sizes = { ...sizes, reps, sessionReps: Math.min(reps, sizes.sessionReps) };
+  const wanted = (name: string) => filters.length === 0 || filters.includes(name);
+  const known = ['codec', 'startup', ...chains.map((c) => `ch${c.chapter}`)];
+  const unknown = filters.filter((f) => !known.includes(f));
+  if (unknown.length) { console.error(`bench: no case ${unknown.join(', ')}\n${usage}`); return 2; }
+
+  const started = Date.now();
+  const log = (line: string) => console.error(`bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s: ${line}`);
+  const rows: Row[] = [];
+  let failed = 0;
+  const attempt = async (what: string, fn: () => Promise<Row[]>) => {
+    try { rows.push(...await fn()); } catch (err) { failed++; console.error(`bench: ${what} failed: ${(err as Error).stack ?? err}`); }
+  };
+
+  if (wanted('codec')) await attempt('codec', async () => benchCodecs(sizes.reps, isQuick ? 20 : 300));
+  for (const chain of chains) if (wanted(`ch${chain.chapter}`)) await attempt(`ch${chain.chapter}`, () => benchChain(chain, sizes, log));
+  if (wanted('startup')) {
+    await attempt('startup', async () => {
+      const out: Row[] = [];
+      const base: number[] = [];
+      const per = new Map(chains.map((c) => [c.chapter, [] as number[]]));
+      for (let i = 0; i < sizes.reps; i++) {
+        log(`npm run chapter 1${chains.map((c) => `, ${c.chapter}`).join('')} (${i + 1}/${sizes.reps})`);
+        base.push(await timeChapterStart(1));
+        for (const c of chains) per.get(c.chapter)!.push(await timeChapterStart(c.chapter));
       }
-      if (!base || !subj) continue;
-      const ratio = (subj.ops / subj.ms) / (base.ops / base.ms);
-      console.log(`  baseline  ${env.baseline.name.padEnd(42)} ${rate(base, b.bytesPerOp)}`);
-      console.log(`  subject   ${env.subject.name.padEnd(42)} ${rate(subj, b.bytesPerOp)}`);
-      console.log(`  ratio     ${ratio.toFixed(2)}`);
-    } catch (err) {
-      console.log(`  failed: ${(err as Error).message}`);
-    } finally {
-      await env.teardown?.();
-    }
+      for (const c of chains) {
+        const s = median(per.get(c.chapter)!);
+        out.push({ checkpoint: `ch${c.chapter}`, metric: `npm run chapter ${c.chapter} to export KUBECONFIG= (vs chapter 1)`, unit: 's',
+          ours: s, baseline: median(base), ratio: s / median(base), n: sizes.reps,
+          ...(c.chapter === 5 ? { target: 'ours <= 2 s', meets: s <= 2 } : {}) });
+      }
+      return out;
+    });
   }
-  return 0;
+
+  // The issue's order: by checkpoint, then its metrics as the issue lists them (the cases run in another order).
+  const metricOrder = [/^stdout .*fresh/, /^stdout .*after/, /^stdin/, /^exec/, /concurrent/, /^memory/, /^npm run chapter/];
+  const rank = (r: Row) => (r.checkpoint === '-' ? 999 : Number(r.checkpoint.slice(2))) * 100 + (metricOrder.findIndex((m) => m.test(r.metric)) + 1);
+  rows.sort((a, b) => rank(a) - rank(b));
+  const mode = isQuick ? `quick (smoke: small sizes, ${sizes.reps} repetition(s); the numbers mean little)`
+    : `full (medians of ${sizes.reps}; sessions: of ${sizes.sessionReps}; \`true\`: ${sizes.latencyRuns} runs)`;
+  console.log(`node ${process.version}, ${cpus().length} cores, ${mode}, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.log('baselines: a raw Node TCP relay per hop of the chain (ch2: 1, ch3: 2, ch5: 3) before a server that spawns the same');
+  console.log("command; spawn('true') in-process; `npm run chapter 1`. ratio: throughput ours/baseline, times and memory ours/baseline.\n");
+  console.log(formatTable(rows));
+  if (json) writeFileSync(json, `${JSON.stringify({ node: process.version, cores: cpus().length, mode: isQuick ? 'quick' : 'full', sizes, rows }, null, 2)}\n`);
+  return failed ? 1 : 0;
 }
 
 process.exitCode = await main(process.argv.slice(2));
