@@ -246,6 +246,8 @@ export const chapters: Chapter[] = [
       'src/streaming/request-cache.ts',
       'src/streaming/server.ts',
       'src/streaming/redirect-policy.ts',
+      'src/shim/spawner.ts',
+      'src/shim/spawn-helper.mjs',
       'src/shim/streaming-runtime.ts',
       'src/kubelet/cri-streaming-exec.ts',
       'src/checkpoints/streaming/apiserver.ts',

@@ -2,7 +2,7 @@
 // (cri-dockerd core/exec.go NativeExecHandler.ExecInContainer plays this role over the Docker API).
 import { ExecError, type ExecResult, type ExecStreams, type ExecTarget, type Executor } from '../exec/executor.ts';
 import { exitCodeOf, spawnBound } from './spawn.ts';
-import type { SpawnedProcess, Spawner } from './spawner.ts';
+import type { ChildProcess } from 'node:child_process';
 
 // Where a container's processes run: its working folder and environment.
 export interface ProcessSpec {
@@ -13,13 +13,24 @@ export interface ProcessSpec {
 }
 export type ProcessSpecResolver = (containerId: string) => ProcessSpec | Promise<ProcessSpec>;
 
+// The seam chapter 5 plugs its spawner into (shim/spawner.ts): something that starts a command in its own process
+// group and gives back what this executor uses of a ChildProcess.
+export interface StartedProcess extends Pick<ChildProcess, 'pid' | 'stdin' | 'stdout' | 'stderr'> {
+  once(event: 'spawn', listener: () => void): unknown;
+  once(event: 'error', listener: (err: Error) => void): unknown;
+  once(event: 'close', listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
+}
+export interface ProcessSpawner {
+  spawn(argv: string[], opts: { cwd: string; env: Record<string, string>; stdio: ['pipe' | 'ignore', 'pipe' | 'ignore', 'pipe' | 'ignore'] }): StartedProcess;
+}
+
 // #region exec-in-container
 export class ProcessExecutor implements Executor {
   // Pipes only: serveExec refuses a terminal until chapter 7 brings ptys.
   readonly supportsTTY = false;
 
   // With a spawner (chapter 5's shim), processes are forked by its helper process, off this event loop.
-  constructor(private readonly resolve: ProcessSpecResolver, private readonly hop: string, private readonly spawner?: Spawner) {}
+  constructor(private readonly resolve: ProcessSpecResolver, private readonly hop: string, private readonly spawner?: ProcessSpawner) {}
 
   async execInContainer(target: ExecTarget, streams: ExecStreams, signal: AbortSignal): Promise<ExecResult> {
     let spec: ProcessSpec;
@@ -28,7 +39,7 @@ export class ProcessExecutor implements Executor {
     signal.throwIfAborted();
     // Without a terminal (chapter 7), a tty session gets stdout and stderr on one stream, as a pty would.
     const stderr = streams.tty ? streams.stdout : streams.stderr;
-    let child: ReturnType<typeof spawnBound> | SpawnedProcess;
+    let child: StartedProcess;
     const stdio = [streams.stdin ? 'pipe' : 'ignore', streams.stdout ? 'pipe' : 'ignore', stderr ? 'pipe' : 'ignore'] as const;
     try {
       child = this.spawner
