@@ -1,4 +1,4 @@
-// Runs a chapter's checkpoint: its components in order, kept running (restarts) and controllable (a control socket),
+// Runs a chapter's checkpoint: its components (each once those it names have started), kept running (restarts) and controllable (a control socket),
 // a state folder with a lock that a new start clears of its predecessor's leftovers, a generated kubeconfig.
 import { mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { ComponentKeeper, type Launch } from './restarts.ts';
 import { controlSocketPath, serveControl } from './control.ts';
 import type { Chapter, Checkpoint, ComponentSpec } from './types.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
+import { startGraph, startInOrder } from './start-order.ts';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -62,7 +63,7 @@ export function substitute(arg: string, stateDir: string, announcements: Record<
     if (ref === 'state') return stateDir;
     const dot = ref.lastIndexOf('.');
     const value = dot > 0 ? announcements[ref.slice(0, dot)]?.[ref.slice(dot + 1)] : undefined;
-    if (value === undefined) throw new Error(`\${${ref}} is not known yet: list the component it names earlier`);
+    if (value === undefined) throw new Error(`\${${ref}} is not known yet: start the component it names first`);
     return String(value);
   });
 }
@@ -119,6 +120,7 @@ function clearPredecessor(stateDir: string): void {
 export async function startCheckpoint(ref: string | number, opts: StartOptions = {}): Promise<RunningCheckpoint> {
   const chapter = findChapter(ref);
   const checkpoint = checkpointOf(chapter);
+  const graph = startGraph(checkpoint.components); // before anything: a mistake in the config leaves nothing behind
   const temporary = !opts.stateDir;
   const stateDir = resolve(opts.stateDir ?? mkdtempSync(join(tmpdir(), `ike-${chapter.slug}-`)));
   mkdirSync(stateDir, { recursive: true });
@@ -166,7 +168,8 @@ export async function startCheckpoint(ref: string | number, opts: StartOptions =
   })();
 
   try {
-    for (const k of keepers.values()) await k.start();
+    // Independent components start together; each waits only for those its args name (start-order.ts).
+    await startInOrder(graph, (name) => keeper(name).start());
     // `npm run component -- stop|start <name>` talks to this.
     control = await serveControl(controlSocketPath(stateDir), {
       list: () => [...keepers.values()].map((k) => k.describe()),

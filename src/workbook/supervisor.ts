@@ -1,7 +1,7 @@
 // Starts, watches and stops one component process of a checkpoint: its own process group, a lifeline pipe, prefixed
-// logs, readiness by its announcement plus a probe, and a stop that leaves no descendant behind.
+// logs, readiness by its announcement (seen as it is written) plus a probe, and a stop that leaves no descendant behind.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { announcePath, type Announcement } from '../util/announce.ts';
 import { LIFELINE_ENV } from '../util/lifecycle.ts';
 import { waitFor } from '../util/wait.ts';
+import { awaitAnnouncement } from './announcements.ts';
 import type { ComponentSpec } from './types.ts';
 
 export interface ComponentProcess {
@@ -59,10 +60,8 @@ export async function startComponent(spec: ComponentSpec, opts: SpawnOptions): P
 
   try {
     const file = announcePath(opts.stateDir, spec.name);
-    const announcement = await waitFor(
-      () => existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')) as Announcement),
-      { timeoutMs: opts.readyTimeoutMs ?? 30_000, what: `${spec.name} to announce itself`, signal: died.signal },
-    );
+    const announcement = await awaitAnnouncement(file,
+      { timeoutMs: opts.readyTimeoutMs ?? 30_000, what: `${spec.name} to announce itself`, signal: died.signal });
     if (announcement.pid !== child.pid) throw new Error(`${file} was written by pid ${announcement.pid}, not ${child.pid}`);
     await waitFor(() => probe(spec, announcement),
       { timeoutMs: opts.readyTimeoutMs ?? 30_000, what: `${spec.name} to answer its ${spec.probe} probe`, signal: died.signal });
