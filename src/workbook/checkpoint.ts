@@ -13,6 +13,7 @@ import { controlSocketPath, serveControl } from './control.ts';
 import type { Chapter, Checkpoint, ComponentSpec } from './types.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { startGraph, startInOrder } from './start-order.ts';
+import { prebuild } from './prebuild.ts';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -135,12 +136,20 @@ export async function startCheckpoint(ref: string | number, opts: StartOptions =
   const kubeconfig = join(stateDir, 'kubeconfig');
   const cacheDir = join(stateDir, 'kube-cache');
 
+  // Transpiled once for all its components (and reused while the sources are unchanged); tsx if that fails.
+  let built: Map<string, string> | undefined;
+  if (process.env.WORKBOOK_PREBUILD !== '0') {
+    try { built = await prebuild(repoRoot, [...new Set(checkpoint.components.map((c) => c.entry))]); } catch (err) {
+      log(`[supervisor] could not transpile the components ahead (${(err as Error).message.split('\n')[0]}): tsx runs them`);
+    }
+  }
+
   const launch: Launch = async (spec, previous) => {
     let args = (spec.args ?? []).map((a) => substitute(a, stateDir, announcements));
     // A restarted component keeps its address: others were given it (a kubelet's --apiserver, a Node's kubelet port).
     const port = previous?.url ? new URL(previous.url).port : '';
     if (port) args = args.map((a) => (a === '--port=0' ? `--port=${port}` : a));
-    const proc = await startComponent(spec, { repoRoot, stateDir, args, log, env: opts.env, onSpawn: (pid) => components.add(pid) });
+    const proc = await startComponent(spec, { repoRoot, stateDir, args, log, env: opts.env, script: built?.get(spec.entry), onSpawn: (pid) => components.add(pid) });
     announcements[spec.name] = proc.announcement;
     if (spec.name === 'apiserver' && proc.announcement.url) writeKubeconfig(kubeconfig, proc.announcement.url);
     return proc;

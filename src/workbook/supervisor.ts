@@ -27,12 +27,14 @@ export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
   readyTimeoutMs?: number;
   onSpawn?: (pid: number) => void;   // told the new process's pid (it leads its own session)
+  script?: string;          // the entry already transpiled (prebuild.ts); without it, tsx runs the .ts entry
 }
 
 export async function startComponent(spec: ComponentSpec, opts: SpawnOptions): Promise<ComponentProcess> {
   // A predecessor killed before it could withdraw left its announcement: this one must write its own.
   rmSync(announcePath(opts.stateDir, spec.name), { force: true });
-  const argv = ['--import', 'tsx', spec.entry, `--name=${spec.name}`, `--state-dir=${opts.stateDir}`, ...opts.args];
+  const program = opts.script ? ['--enable-source-maps', opts.script] : ['--import', 'tsx', spec.entry];
+  const argv = [...program, `--name=${spec.name}`, `--state-dir=${opts.stateDir}`, ...opts.args];
   const child = spawn(process.execPath, argv, {
     cwd: opts.repoRoot,
     env: { ...process.env, ...opts.env, ...spec.env, [LIFELINE_ENV]: '3' },
