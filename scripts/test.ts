@@ -3,6 +3,7 @@
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { repoRoot } from '../src/workbook/checkpoint.ts';
 
 function collect(dir: string): string[] {
@@ -19,11 +20,17 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
+// The suites mostly wait on sockets and child processes (each uses ephemeral ports and a temp state folder of its own),
+// so more files run at once than node:test's default (cores - 1). TEST_CONCURRENCY=1 runs them one at a time.
+const concurrency = Number(process.env.TEST_CONCURRENCY) || Math.max(4, availableParallelism() * 2);
+// The longest files (a checkpoint each, and the book's chapters) start first, so none of them is left running alone at the end.
+const slowFirst = (f: string) => (f.startsWith('tests/book/commands') ? 0 : f.startsWith('tests/acceptance/') ? 1 : f.startsWith('tests/book/') ? 2 : 3);
+files.sort((a, b) => slowFirst(a) - slowFirst(b) || a.localeCompare(b));
 const reporter = process.env.TEST_REPORTER ?? 'spec';
 // Beside the spec reporter (results per file, when it ends, and the summary), a line as each file starts.
 const reporters = reporter === 'spec'
   ? ['--test-reporter=./scripts/test-starts.mjs', '--test-reporter-destination=stdout', '--test-reporter=spec', '--test-reporter-destination=stdout']
   : [`--test-reporter=${reporter}`];
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', ...reporters, ...files], { cwd: repoRoot, stdio: 'inherit' });
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...reporters, ...files], { cwd: repoRoot, stdio: 'inherit' });
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,4 +1,4 @@
-// Runs a chapter's checkpoint: its components in order, kept running (restarts) and controllable (a control socket),
+// Runs a chapter's checkpoint: its components (each once those it names have started), kept running (restarts) and controllable (a control socket),
 // a state folder with a lock that a new start clears of its predecessor's leftovers, a generated kubeconfig.
 import { mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,8 @@ import { ComponentKeeper, type Launch } from './restarts.ts';
 import { controlSocketPath, serveControl } from './control.ts';
 import type { Chapter, Checkpoint, ComponentSpec } from './types.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
+import { startGraph, startInOrder } from './start-order.ts';
+import { prebuild } from './prebuild.ts';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -62,7 +64,7 @@ export function substitute(arg: string, stateDir: string, announcements: Record<
     if (ref === 'state') return stateDir;
     const dot = ref.lastIndexOf('.');
     const value = dot > 0 ? announcements[ref.slice(0, dot)]?.[ref.slice(dot + 1)] : undefined;
-    if (value === undefined) throw new Error(`\${${ref}} is not known yet: list the component it names earlier`);
+    if (value === undefined) throw new Error(`\${${ref}} is not known yet: start the component it names first`);
     return String(value);
   });
 }
@@ -119,6 +121,7 @@ function clearPredecessor(stateDir: string): void {
 export async function startCheckpoint(ref: string | number, opts: StartOptions = {}): Promise<RunningCheckpoint> {
   const chapter = findChapter(ref);
   const checkpoint = checkpointOf(chapter);
+  const graph = startGraph(checkpoint.components); // before anything: a mistake in the config leaves nothing behind
   const temporary = !opts.stateDir;
   const stateDir = resolve(opts.stateDir ?? mkdtempSync(join(tmpdir(), `ike-${chapter.slug}-`)));
   mkdirSync(stateDir, { recursive: true });
@@ -133,12 +136,20 @@ export async function startCheckpoint(ref: string | number, opts: StartOptions =
   const kubeconfig = join(stateDir, 'kubeconfig');
   const cacheDir = join(stateDir, 'kube-cache');
 
+  // Transpiled once for all its components (and reused while the sources are unchanged); tsx if that fails.
+  let built: Map<string, string> | undefined;
+  if (process.env.WORKBOOK_PREBUILD !== '0') {
+    try { built = await prebuild(repoRoot, [...new Set(checkpoint.components.map((c) => c.entry))]); } catch (err) {
+      log(`[supervisor] could not transpile the components ahead (${(err as Error).message.split('\n')[0]}): tsx runs them`);
+    }
+  }
+
   const launch: Launch = async (spec, previous) => {
     let args = (spec.args ?? []).map((a) => substitute(a, stateDir, announcements));
     // A restarted component keeps its address: others were given it (a kubelet's --apiserver, a Node's kubelet port).
     const port = previous?.url ? new URL(previous.url).port : '';
     if (port) args = args.map((a) => (a === '--port=0' ? `--port=${port}` : a));
-    const proc = await startComponent(spec, { repoRoot, stateDir, args, log, env: opts.env, onSpawn: (pid) => components.add(pid) });
+    const proc = await startComponent(spec, { repoRoot, stateDir, args, log, env: opts.env, script: built?.get(spec.entry), onSpawn: (pid) => components.add(pid) });
     announcements[spec.name] = proc.announcement;
     if (spec.name === 'apiserver' && proc.announcement.url) writeKubeconfig(kubeconfig, proc.announcement.url);
     return proc;
@@ -166,7 +177,8 @@ export async function startCheckpoint(ref: string | number, opts: StartOptions =
   })();
 
   try {
-    for (const k of keepers.values()) await k.start();
+    // Independent components start together; each waits only for those its args name (start-order.ts).
+    await startInOrder(graph, (name) => keeper(name).start());
     // `npm run component -- stop|start <name>` talks to this.
     control = await serveControl(controlSocketPath(stateDir), {
       list: () => [...keepers.values()].map((k) => k.describe()),

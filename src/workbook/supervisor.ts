@@ -1,7 +1,7 @@
 // Starts, watches and stops one component process of a checkpoint: its own process group, a lifeline pipe, prefixed
-// logs, readiness by its announcement plus a probe, and a stop that leaves no descendant behind.
+// logs, readiness by its announcement (seen as it is written) plus a probe, and a stop that leaves no descendant behind.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { announcePath, type Announcement } from '../util/announce.ts';
 import { LIFELINE_ENV } from '../util/lifecycle.ts';
 import { waitFor } from '../util/wait.ts';
+import { awaitAnnouncement } from './announcements.ts';
 import type { ComponentSpec } from './types.ts';
 
 export interface ComponentProcess {
@@ -26,12 +27,14 @@ export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
   readyTimeoutMs?: number;
   onSpawn?: (pid: number) => void;   // told the new process's pid (it leads its own session)
+  script?: string;          // the entry already transpiled (prebuild.ts); without it, tsx runs the .ts entry
 }
 
 export async function startComponent(spec: ComponentSpec, opts: SpawnOptions): Promise<ComponentProcess> {
   // A predecessor killed before it could withdraw left its announcement: this one must write its own.
   rmSync(announcePath(opts.stateDir, spec.name), { force: true });
-  const argv = ['--import', 'tsx', spec.entry, `--name=${spec.name}`, `--state-dir=${opts.stateDir}`, ...opts.args];
+  const program = opts.script ? ['--enable-source-maps', opts.script] : ['--import', 'tsx', spec.entry];
+  const argv = [...program, `--name=${spec.name}`, `--state-dir=${opts.stateDir}`, ...opts.args];
   const child = spawn(process.execPath, argv, {
     cwd: opts.repoRoot,
     env: { ...process.env, ...opts.env, ...spec.env, [LIFELINE_ENV]: '3' },
@@ -59,10 +62,8 @@ export async function startComponent(spec: ComponentSpec, opts: SpawnOptions): P
 
   try {
     const file = announcePath(opts.stateDir, spec.name);
-    const announcement = await waitFor(
-      () => existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')) as Announcement),
-      { timeoutMs: opts.readyTimeoutMs ?? 30_000, what: `${spec.name} to announce itself`, signal: died.signal },
-    );
+    const announcement = await awaitAnnouncement(file,
+      { timeoutMs: opts.readyTimeoutMs ?? 30_000, what: `${spec.name} to announce itself`, signal: died.signal });
     if (announcement.pid !== child.pid) throw new Error(`${file} was written by pid ${announcement.pid}, not ${child.pid}`);
     await waitFor(() => probe(spec, announcement),
       { timeoutMs: opts.readyTimeoutMs ?? 30_000, what: `${spec.name} to answer its ${spec.probe} probe`, signal: died.signal });

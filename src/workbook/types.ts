@@ -1,8 +1,8 @@
 // The shape of book.config.ts: chapters, the files each introduces, and how its checkpoint is composed.
 
-// One OS process of a checkpoint. The supervisor runs `node --import tsx <entry> --name=<name> --state-dir=<dir> ...args`.
-// In args, ${state} is the state folder and ${other.field} a field of an earlier component's announcement
-// (for example ${apiserver.url}).
+// One OS process of a checkpoint. The supervisor runs `node <entry, transpiled> --name=<name> --state-dir=<dir> ...args`.
+// In args, ${state} is the state folder and ${other.field} a field of another component's announcement (for example
+// ${apiserver.url}): it also makes this one start after that one (workbook/start-order.ts).
 export interface ComponentSpec {
   name: string;
   entry: string;

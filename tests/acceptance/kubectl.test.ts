@@ -182,7 +182,11 @@ describe('our kubectl against checkpoint 1 (pods)', () => {
     if (haveKubectl) {
       const theirs = normaliseLog((await run('kubectl', ['--kubeconfig', cp.kubeconfig, 'get', 'po', 'nginx', '-v=7'], { ...cp.env, KUBECACHEDIR: freshCache(caches) })).stderr);
       const kinds = (ls: string[]) => ls.map((l) => l.replace(/\] .*/, ']'));
-      assert.deepEqual(kinds(v7), kinds(theirs));
+      // kubectl runs its discovery requests at once, so their lines interleave as the goroutines are scheduled (more so
+      // on a loaded machine): the same lines overall, and the last request (not concurrent) in the same order.
+      assert.deepEqual(kinds(v7).sort(), kinds(theirs).sort());
+      const last = (ls: string[]) => { const k = kinds(ls); return k.slice(k.lastIndexOf('I round_trippers.go:470]')); };
+      assert.deepEqual(last(v7), last(theirs));
     }
   });
 

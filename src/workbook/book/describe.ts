@@ -44,7 +44,8 @@ export function describeChapterCommands(slug: string, opts: DescribeOptions = {}
   const owner = checkpointOwner(chapter, chapters);
   const blocks = md === undefined ? [] : extractConsoleBlocks(md);
 
-  describe(title, () => {
+  // One block after another (each may rely on what the previous one did), even inside a suite that runs chapters at once.
+  describe(title, { concurrency: 1 }, () => {
     if (md === undefined) { test(`${chapterPath(chapter)} exists`, (t) => t.skip(`${chapterPath(chapter)} is not written yet`)); return; }
     if (!owner) { test('its checkpoint exists', (t) => t.skip(`checkpoint of "${slug}" is not in book.config.ts yet`)); return; }
     if (blocks.length === 0) return;
