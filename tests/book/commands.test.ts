@@ -6,6 +6,6 @@ import { describe } from 'node:test';
 import chapters from '../../book.config.ts';
 import { describeChapterCommands } from '../../src/workbook/book/describe.ts';
 
-describe('the book\'s chapters', { concurrency: 3 }, () => {
+describe('the book\'s chapters', { concurrency: 2 }, () => {
   for (const chapter of chapters) describeChapterCommands(chapter.slug, { thenSteps: true });
 });
