@@ -21,9 +21,9 @@ if (files.length === 0) {
   process.exit(1);
 }
 // The suites mostly wait on sockets and child processes (each uses ephemeral ports and a temp state folder of its own),
-// so more files run at once than node:test's default (cores - 1). TEST_CONCURRENCY=1 runs them one at a time.
-// One file per core: more made a loaded 2-core machine slow enough to lose the real kubectl's race (client-go drops
-// messages that arrive before it has registered its streams: "Unknown stream id 1").
+// so one file runs per core, one more than node:test's default (cores - 1). Not more: 4 files on 2 cores made the
+// machine slow enough to lose the real kubectl's race (client-go drops messages that arrive before it has registered
+// its streams: "Unknown stream id 1"). TEST_CONCURRENCY=N overrides it; 1 runs them one at a time.
 const concurrency = Number(process.env.TEST_CONCURRENCY) || Math.max(2, availableParallelism());
 // The longest files (a checkpoint each, and the book's chapters) start first, so none of them is left running alone at the end.
 const slowFirst = (f: string) => (f.startsWith('tests/book/commands') ? 0 : f.startsWith('tests/acceptance/') ? 1 : f.startsWith('tests/book/') ? 2 : 3);
