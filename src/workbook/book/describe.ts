@@ -25,9 +25,10 @@ export interface DescribeOptions {
 }
 
 // `npm run steps <slug>` against a running checkpoint (its KUBECONFIG): the exit code and everything it printed.
-function runSteps(slug: string, cp: RunningCheckpoint): Promise<{ code: number; output: string }> {
+// A test that is cancelled (its signal aborts) ends the walk with it.
+function runSteps(slug: string, cp: RunningCheckpoint, signal: AbortSignal): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts/steps.ts'), slug], { cwd: repoRoot, env: cp.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts/steps.ts'), slug], { cwd: repoRoot, env: cp.env, stdio: ['ignore', 'pipe', 'pipe'], signal });
     let output = '';
     child.stdout.on('data', (c: Buffer) => { output += c; });
     child.stderr.on('data', (c: Buffer) => { output += c; });
@@ -79,7 +80,7 @@ export function describeChapterCommands(slug: string, opts: DescribeOptions = {}
       test(`npm run steps ${chapter.number} ${when}: every step passes`, async (t) => {
         if (!tools.get('kubectl')) { t.skip('the real kubectl is not on PATH (run npm run doctor)'); return; }
         if (!cp) throw startError;
-        const r = await runSteps(slug, cp);
+        const r = await runSteps(slug, cp, t.signal);
         assert.equal(r.code, 0, `npm run steps ${chapter.number} exited ${r.code}:\n${r.output.split('\n').slice(-60).join('\n')}\n--- checkpoint log ---\n${cp.logs().slice(-30).join('\n')}`);
         assert.doesNotMatch(r.output, /steps: failed/);
       });
