@@ -224,3 +224,59 @@ test('ps -a survives an engine killed hard: its containers are ended and marked 
     await second.stop('SIGKILL');
   }
 });
+
+test('run -i: stdin through attach, its end closes the container\'s stdin (StdinOnce); exec -d runs detached', { skip }, async () => {
+  const r = await docker(engine, ['run', '-i', '--rm', 'busybox', 'sh', '-c', 'cat; echo done >&2'], 'hello\nworld\n');
+  assert.deepEqual([r.code, r.stdout, r.stderr], [0, 'hello\nworld\n', 'done\n']);
+  const name = uniq('detach');
+  await d('run', '-d', '--name', name, 'busybox', 'sleep', '1000');
+  assert.equal((await d('exec', '-d', name, 'sh', '-c', 'echo detached > marker')).code, 0);
+  await waitFor(async () => (await d('exec', name, 'cat', 'marker')).stdout === 'detached\n', { what: 'the detached exec to write its file' });
+  await d('rm', '-f', name);
+});
+
+test('exec start without Upgrade (200, raw-stream body), resize checks, a terminal refused with 501', { skip }, async () => {
+  const name = uniq('raw');
+  await d('run', '-d', '--name', name, 'busybox', 'sleep', '1000');
+  const exec = JSON.parse((await raw('POST', `/v1.47/containers/${name}/exec`, { Cmd: ['sh', '-c', 'echo plain; exit 4'], AttachStdout: true })).body);
+  const resize = await raw('POST', `/exec/${exec.Id}/resize?h=abc&w=80`);
+  assert.equal(resize.status, 400);
+  assert.match(JSON.parse(resize.body).message, /invalid resize parameters/);
+  const started = await raw('POST', `/v1.47/exec/${exec.Id}/start`, { Detach: false, Tty: false });
+  assert.equal(started.status, 200);
+  assert.equal(started.headers['content-type'], 'application/vnd.docker.multiplexed-stream');
+  assert.equal(started.body, '\u0001\u0000\u0000\u0000\u0000\u0000\u0000\u0006plain\n');
+  const inspected = JSON.parse((await raw('GET', `/exec/${exec.Id}/json`)).body);
+  assert.deepEqual([inspected.Running, inspected.ExitCode, inspected.ProcessConfig.entrypoint], [false, 4, 'sh']);
+  const twice = await raw('POST', `/v1.47/exec/${exec.Id}/start`, { Detach: false, Tty: false });
+  assert.match(twice.body, new RegExp(`Error: Exec command ${exec.Id} has already run`));
+  const tty = await raw('POST', '/containers/create', { Image: 'busybox', Cmd: ['sh'], Tty: true });
+  assert.equal(tty.status, 501);
+  assert.match(JSON.parse(tty.body).message, /chapter 7/);
+  await d('rm', '-f', name);
+});
+
+test('stopping a container ends the execs running in it', { skip }, async () => {
+  const name = uniq('ends');
+  await d('run', '-d', '--name', name, 'busybox', 'sleep', '1000');
+  const execing = d('exec', name, 'sleep', '1000');
+  await waitFor(async () => JSON.parse((await d('inspect', name)).stdout)[0].ExecIDs?.length === 1, { what: 'the exec to run' });
+  assert.equal((await d('stop', '-t', '0', name)).code, 0);
+  const ended = await execing;
+  assert.equal(ended.code, 137);
+  await d('rm', name);
+});
+
+test('an engine stopped (SIGTERM) takes its containers with it', { skip }, async () => {
+  const other = await startTestEngine({ name: 'docker-node-3' });
+  let pid = 0;
+  try {
+    await docker(other, ['pull', 'busybox']);
+    await docker(other, ['run', '-d', '--name', 'goner', 'busybox', 'sleep', '1000']);
+    pid = JSON.parse((await docker(other, ['inspect', 'goner'])).stdout)[0].State.Pid;
+    assert.ok(pid > 0);
+  } finally {
+    await other.stop('SIGTERM');
+  }
+  await waitFor(() => { try { process.kill(pid, 0); return false; } catch { return true; } }, { what: `container pid ${pid} to be gone` });
+});
