@@ -8,6 +8,9 @@ import { conflict, EngineError, invalidParameter, notFound, noSuchImage, notImpl
 import { commonHeaders, writeJSON, type Handler } from './http.ts';
 import { ImageNotFoundError, type EngineImage, type ImageStore } from './image-store.ts';
 import type { Router } from './router.ts';
+import { matchEvent } from './events.ts';
+import { parseFilters } from './filters.ts';
+import { parseTimestamp } from './json-log.ts';
 import { familiarName, familiarString, InvalidReferenceError, parseNormalizedNamed, withDefaultTag } from './images/reference.ts';
 
 const goArch = () => ({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[arch()] ?? arch();
@@ -58,6 +61,27 @@ export function systemRoutes(router: Router<Handler>, daemon: Daemon, images: Im
       SecurityOptions: isolated ? ['name=namespaces', `name=cgroupns`] : [],
       Warnings: isolated ? [] : [`WARNING: no isolation: ${backend.description}`],
     };
+  } });
+
+  // docker events: the kept events since --since, then new ones until --until (or until the client leaves).
+  router.add('GET', '/events', { plain: async ({ url, req }, res) => {
+    const filters = parseFilters(url.searchParams.get('filters'));
+    const since = parseTimestamp(url.searchParams.get('since'));
+    const until = parseTimestamp(url.searchParams.get('until'));
+    res.writeHead(200, { ...commonHeaders(), 'Content-Type': 'application/json' });
+    res.flushHeaders();
+    res.on('error', () => {});
+    const follow = until === undefined || until * 1000 > Date.now();
+    const stop = daemon.events.subscribe(since, (e) => {
+      if (until !== undefined && e.timeNano / 1e9 > until) return;
+      if (matchEvent(filters, e)) res.write(JSON.stringify(e) + '\n');
+    }, follow);
+    if (!follow) { res.end(); return undefined; }
+    let timer: NodeJS.Timeout | undefined;
+    const done = () => { stop(); clearTimeout(timer); if (!res.writableEnded) res.end(); };
+    if (until !== undefined) timer = setTimeout(done, until * 1000 - Date.now());
+    req.socket.once('close', done);
+    return undefined;
   } });
 
   router.add('GET', '/images/json', { plain: async () => images.list().map(imageSummary) });

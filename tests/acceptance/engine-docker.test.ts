@@ -280,3 +280,19 @@ test('an engine stopped (SIGTERM) takes its containers with it', { skip }, async
   }
   await waitFor(() => { try { process.kill(pid, 0); return false; } catch { return true; } }, { what: `container pid ${pid} to be gone` });
 });
+
+test('events: what a run did, replayed between --since and --until', { skip }, async () => {
+  const since = (Date.now() / 1000 - 1).toFixed(3);
+  const name = uniq('events');
+  await d('run', '--rm', '--name', name, 'busybox', 'true');
+  const ev = await d('events', '--since', since, '--until', (Date.now() / 1000 + 0.5).toFixed(3), '--filter', `container=${name}`, '--format', '{{.Action}}');
+  assert.equal(ev.code, 0, ev.stderr);
+  assert.deepEqual(ev.stdout.trim().split('\n'), ['create', 'start', 'die', 'destroy']);
+});
+
+test('the socket: 0600, and a second engine on a live one is refused', { skip }, async () => {
+  const { statSync } = await import('node:fs');
+  assert.equal(statSync(engine.socket).mode & 0o777, 0o600);
+  await assert.rejects(startTestEngine({ name: engine.name, stateDir: engine.stateDir }), /is in use by a running engine/);
+  assert.equal((await raw('GET', '/_ping')).body, 'OK');
+});
