@@ -187,6 +187,8 @@ export class Daemon {
       Object.assign(rec.State, { Status: missing ? 'created' : 'exited', ExitCode: missing ? 127 : 128, Error: msg, FinishedAt: now() });
       saveRecord(this.opts.root, rec);
       await this.opts.backend.cleanup(spec).catch(() => {});
+      // As dockerd's start does: an AutoRemove container that could not start is removed (docker run --rm waits for it).
+      if (hc.AutoRemove) await this.remove(rec.ID, { force: true }).catch(() => {});
       throw new EngineError(missing ? 400 : 500, `failed to create task for container: failed to create shim task: OCI runtime create failed: unable to start container process: ${msg}: unknown`);
     }
     c.spec = spec;

@@ -62,6 +62,10 @@ test('run --rm echo: output whole, exit codes exact, the container removed', { s
   assert.deepEqual([code.code, code.stderr], [7, 'to-stderr\n']);
   const ps = await d('ps', '-a', '--format', '{{.Names}}');
   assert.doesNotMatch(ps.stdout, new RegExp(name));
+  const missing = await d('run', '--rm', '--name', `${name}-x`, 'busybox', 'no-such-command');
+  assert.equal(missing.code, 127);
+  assert.match(missing.stderr, /exec: "no-such-command": executable file not found in \$PATH/);
+  assert.doesNotMatch((await d('ps', '-a', '--format', '{{.Names}}')).stdout, new RegExp(`${name}-x`));
   const unknown = await d('run', '--rm', 'no-such-image-here', 'true');
   assert.equal(unknown.code, 125);
   assert.match(unknown.stderr, /Unable to find image 'no-such-image-here:latest' locally/);
