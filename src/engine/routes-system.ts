@@ -130,12 +130,16 @@ export function systemRoutes(router: Router<Handler>, daemon: Daemon, images: Im
     if (!img) throw noSuchImage(params.name);
     const user = [...daemon.containers.values()].find((c) => c.rec.Image === img.id);
     const force = ['1', 'true'].includes(url.searchParams.get('force') ?? '');
-    if (user && !force) {
+    // Untagging one of several names deletes nothing, so only the last name (or the id) is refused while in use.
+    const isId = img.id.slice(7).startsWith(params.name.replace(/^sha256:/, '')) && /^(sha256:)?[0-9a-f]+$/.test(params.name);
+    if (user && !force && (isId || img.repoTags.length <= 1)) {
       throw conflict(`conflict: unable to remove repository reference "${params.name}" (must force) - container ${user.rec.ID.slice(0, 12)} is using its referenced image ${img.id.slice(7, 19)}`);
     }
     if (!images.remove) throw notImplemented('this engine\'s image store cannot remove images');
     images.remove(params.name);
-    writeJSON(res, 200, [...img.repoTags.map((t) => ({ Untagged: t })), { Deleted: img.id }]);
+    const left = images.get(img.id);
+    const untagged = img.repoTags.filter((t) => !left?.repoTags.includes(t));
+    writeJSON(res, 200, [...untagged.map((t) => ({ Untagged: t })), ...(left ? [] : [{ Deleted: img.id }])]);
     return undefined;
   } });
 }
