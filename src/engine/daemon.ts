@@ -32,6 +32,7 @@ export interface Container {
   exitWaiters: ((code: number) => void)[];
   removeWaiters: ((code: number) => void)[];
   startWaiters: (() => void)[];
+  starting?: boolean;             // a start is under way: a second one is refused, as dockerd's container lock does
 }
 
 export interface DaemonOptions {
@@ -166,6 +167,13 @@ export class Daemon {
     const { rec } = c;
     if (rec.State.Running) throw notModified();
     if (rec.State.Status === 'removing') throw conflict(`cannot start a container that is being removed`);
+    if (c.starting) throw conflict(`container ${rec.ID} is already being started`);
+    c.starting = true;
+    try { await this.startLocked(c); } finally { c.starting = false; }
+  }
+
+  private async startLocked(c: Container): Promise<void> {
+    const { rec } = c;
     const image = this.opts.images.get(rec.Image);
     if (!image) throw noSuchImage(rec.Config.Image);
     const hc = rec.HostConfig;

@@ -69,9 +69,9 @@ export class ExecStore {
     const e = this.get(id);
     if (e.running) throw conflict(`Error: Exec command ${id} is already running`);
     if (e.started) throw conflict(`Error: Exec command ${id} has already run`);
-    const c = this.daemon.get(e.containerId);
-    if (!c.proc) throw containerNotRunning(c.rec.ID);
     e.started = true;
+    const c = this.daemon.get(e.containerId);
+    if (!c.proc) { e.exitCode = 126; throw containerNotRunning(c.rec.ID); }
     const env = new Map<string, string>();
     for (const kv of [...c.rec.Config.Env, ...e.config.Env]) env.set(kv.split('=')[0], kv);
     try {
