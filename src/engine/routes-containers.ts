@@ -48,6 +48,13 @@ export function containerRoutes(router: Router<Handler>, daemon: Daemon, execs: 
     await daemon.stop(params.name, intValue(url, 't'), url.searchParams.get('signal') ?? undefined);
     return noContent(res);
   }));
+  // docker restart: stop (if running), then start.
+  router.add('POST', '/containers/{name}/restart', plain(async ({ params, url }, res) => {
+    const c = daemon.get(params.name);
+    if (c.proc) await daemon.stop(c.rec.ID, intValue(url, 't'), url.searchParams.get('signal') ?? undefined);
+    await daemon.start(c.rec.ID);
+    return noContent(res);
+  }));
   router.add('POST', '/containers/{name}/kill', plain(async ({ params, url }, res) => {
     await daemon.kill(params.name, url.searchParams.get('signal') || 'SIGKILL');
     return noContent(res);

@@ -36,8 +36,8 @@ export function systemRoutes(router: Router<Handler>, daemon: Daemon, images: Im
     const details = { ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, GitCommit: 'workbook', GoVersion: `node${process.versions.node}`, Os: 'linux', Arch: goArch(), KernelVersion: release(), BuildTime: '' };
     return {
       Platform: { Name: 'Inside kubectl exec engine' },
-      Components: [{ Name: 'Engine', Version: '27.5.1-workbook', Details: details }],
-      Version: '27.5.1-workbook', ...details,
+      Components: [{ Name: 'Engine', Version: '27.5.1-workbook', Details: { ...details, Experimental: 'false' } }],
+      Version: '27.5.1-workbook', ...details, Experimental: false,
     };
   } });
 

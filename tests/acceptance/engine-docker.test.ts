@@ -123,6 +123,14 @@ test('errors as the CLI prints them: missing container, stopped container (409),
   const rm = await d('rm', running);
   assert.equal(rm.code, 1);
   assert.match(rm.stderr, new RegExp(`cannot remove container "/${running}": container is running: stop the container before removing or force remove`));
+  const taken = await d('create', '--name', running, 'busybox', 'true');
+  assert.equal(taken.code, 1);
+  assert.match(taken.stderr, new RegExp(`Conflict\\. The container name "/${running}" is already in use by container "[0-9a-f]{64}"\\. You have to remove \\(or rename\\) that container to be able to reuse that name\\.`));
+  const before = JSON.parse((await d('inspect', running)).stdout)[0].State;
+  assert.equal((await d('restart', '-t', '0', running)).code, 0);
+  const restarted = JSON.parse((await d('inspect', running)).stdout)[0].State;
+  assert.equal(restarted.Running, true);
+  assert.notEqual(restarted.Pid, before.Pid);
   const tty = await d('exec', '-t', running, 'true');
   assert.equal(tty.code, 1);
   assert.match(tty.stderr, /Error response from daemon: .*chapter 7/);
