@@ -327,3 +327,36 @@ test('the socket: 0600, and a second engine on a live one is refused', { skip },
   await assert.rejects(startTestEngine({ name: engine.name, stateDir: engine.stateDir }), /is in use by a running engine/);
   assert.equal((await raw('GET', '/_ping')).body, 'OK');
 });
+
+// A hijacked exec start by hand: the body and the first stdin bytes in one write, then a half-close; the whole
+// reply (head and stream) read until the engine closes its side.
+function hijackExec(execId: string, stdin: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(engine.socket);
+    const parts: Buffer[] = [];
+    sock.on('data', (c) => parts.push(c));
+    sock.on('error', reject);
+    sock.on('end', () => { resolve(Buffer.concat(parts)); sock.end(); });
+    const body = '{"Detach":false,"Tty":false}';
+    sock.write(`POST /v1.47/exec/${execId}/start HTTP/1.1\r\nHost: engine\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}${stdin}`);
+    sock.end(); // CloseWrite: the end of stdin
+  });
+}
+
+test('exec over a raw hijack: stdin right after the body, its FIN ends stdin, and the exit code is there as the stream ends', { skip }, async () => {
+  const name = uniq('hijack');
+  await d('run', '-d', '--name', name, 'busybox', 'sleep', '1000');
+  for (let n = 0; n < 8; n++) {
+    const exec = JSON.parse((await raw('POST', `/containers/${name}/exec`, { Cmd: ['sh', '-c', `cat; exit ${n}`], AttachStdin: true, AttachStdout: true, AttachStderr: true })).body);
+    const reply = await hijackExec(exec.Id, `round ${n}\n`);
+    // inspected at once, as the docker CLI does when it sees EOF
+    const inspected = JSON.parse((await raw('GET', `/exec/${exec.Id}/json`)).body);
+    assert.deepEqual([inspected.Running, inspected.ExitCode], [false, n]);
+    const headEnd = reply.indexOf('\r\n\r\n');
+    assert.match(reply.subarray(0, headEnd).toString(), /^HTTP\/1\.1 101 UPGRADED\r\n/);
+    const payload = Buffer.from(`round ${n}\n`);
+    const frame = Buffer.concat([Buffer.from([1, 0, 0, 0, 0, 0, 0, payload.length]), payload]);
+    assert.equal(reply.subarray(headEnd + 4).toString('hex'), frame.toString('hex'));
+  }
+  await d('rm', '-f', name);
+});
