@@ -200,6 +200,22 @@ test('the API: versions too old, unknown routes, bad exec requests', { skip }, a
   assert.deepEqual([noExec.status, JSON.parse(noExec.body)], [404, { message: 'No such exec instance: 0123' }]);
   const resize = await raw('POST', '/exec/0123/resize?h=x&w=1');
   assert.equal(resize.status, 404);
+  const badJSON = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request({ socketPath: engine.socket, method: 'POST', path: '/v1.47/containers/create', headers: { 'Content-Type': 'application/json' } }, (res) => {
+      let text = ''; res.on('data', (c) => { text += c; }); res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+    });
+    req.on('error', reject);
+    req.end('{"Image": "busybox", ');
+  });
+  assert.equal(badJSON.status, 400);
+  assert.match(JSON.parse(badJSON.body).message, /invalid JSON/);
+  const badFilter = await raw('GET', `/containers/json?filters=${encodeURIComponent('{"colour":["red"]}')}`);
+  assert.deepEqual([badFilter.status, JSON.parse(badFilter.body).message], [400, "invalid filter 'colour'"]);
+  const traversal = await raw('GET', '/exec/..%2F..%2Fetc/json');
+  assert.deepEqual([traversal.status, JSON.parse(traversal.body).message], [404, 'No such exec instance: ../../etc']);
+  const badName = await raw('POST', '/containers/create?name=..%2Fx', { Image: 'busybox', Cmd: ['true'] });
+  assert.equal(badName.status, 400);
+  assert.equal((await raw('GET', '/_ping')).body, 'OK');
 });
 
 test('a client that stops reading, then disconnects, leaves the engine serving', { skip }, async () => {
