@@ -10,7 +10,7 @@ import type { ImageStore } from './image-store.ts';
 import { Events } from './events.ts';
 import { JsonLog } from './json-log.ts';
 import { containerDir, loadRecords, newState, saveRecord, type ContainerConfig, type ContainerRecord, type HostConfig } from './container-record.ts';
-import { conflict, EngineError, invalidParameter, noSuchContainer, noSuchImage, notImplemented, notModified } from './errors.ts';
+import { conflict, containerNotRunning, EngineError, invalidParameter, noSuchContainer, noSuchImage, notImplemented, notModified } from './errors.ts';
 import { generateName, validateName } from './names.ts';
 import { parseSignal } from './signals.ts';
 import { familiarString, InvalidReferenceError, parseNormalizedNamed, withDefaultTag } from './images/reference.ts';
@@ -271,7 +271,7 @@ export class Daemon {
   async kill(ref: string, signal = 'SIGKILL'): Promise<void> {
     const c = this.get(ref);
     const sig = parseSignal(signal);
-    if (!c.proc) throw conflict(`Cannot kill container: ${ref}: container ${c.rec.ID} is not running`);
+    if (!c.proc) throw containerNotRunning(c.rec.ID);
     this.event(c, 'kill', { signal: String(osSignals[sig] ?? sig) });
     c.proc.kill(sig);
   }

@@ -3,7 +3,7 @@
 import type { ServerResponse } from 'node:http';
 import { streamContentType } from './api-version.ts';
 import type { Daemon } from './daemon.ts';
-import { invalidParameter } from './errors.ts';
+import { EngineError, invalidParameter, statusOf } from './errors.ts';
 import type { ExecStore } from './exec.ts';
 import { socketSink, pumpExec } from './exec-stream.ts';
 import { matchContainer, parseFilters, validateContainerFilters } from './filters.ts';
@@ -56,7 +56,10 @@ export function containerRoutes(router: Router<Handler>, daemon: Daemon, execs: 
     return noContent(res);
   }));
   router.add('POST', '/containers/{name}/kill', plain(async ({ params, url }, res) => {
-    await daemon.kill(params.name, url.searchParams.get('signal') || 'SIGKILL');
+    // The router wraps every error of a kill, as dockerd 27's does ("Cannot kill container: c1: No such container: c1").
+    await daemon.kill(params.name, url.searchParams.get('signal') || 'SIGKILL').catch((err: unknown) => {
+      throw new EngineError(statusOf(err), `Cannot kill container: ${params.name}: ${(err as Error).message}`);
+    });
     return noContent(res);
   }));
   router.add('DELETE', '/containers/{name}', plain(async ({ params, url }, res) => {

@@ -184,7 +184,8 @@ test('stop (stop signal, then SIGKILL after -t) and kill, with the exit codes th
   const again = await d('kill', killed);
   assert.match(again.stderr, new RegExp(`Cannot kill container: ${killed}: container [0-9a-f]{64} is not running`));
   const bad = await d('kill', '-s', 'NOPE', name);
-  assert.match(bad.stderr, /Invalid signal: NOPE/);
+  assert.match(bad.stderr, new RegExp(`Cannot kill container: ${name}: Invalid signal: NOPE`));
+  assert.match((await d('kill', 'no-such-container')).stderr, /Cannot kill container: no-such-container: No such container: no-such-container/);
   await d('rm', name, killed);
 });
 
