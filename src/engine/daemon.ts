@@ -207,7 +207,7 @@ export class Daemon {
     this.fanOut(c, proc);
     for (const w of c.startWaiters.splice(0)) w();
     this.event(c, 'start');
-    void proc.exited.then((st) => this.exited(c, proc, st));
+    void proc.exited.then((st) => this.exited(c, proc, st)).catch((err) => this.opts.log(`container ${rec.ID.slice(0, 12)}: recording its exit: ${(err as Error).message}`));
     this.opts.log(`container ${rec.ID.slice(0, 12)} (${rec.Name}) started: pid ${proc.pid}${proc.namespaces.length ? `, namespaces ${proc.namespaces.join(',')}` : ''}`);
   }
 
