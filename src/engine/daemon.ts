@@ -207,7 +207,7 @@ export class Daemon {
     this.fanOut(c, proc);
     for (const w of c.startWaiters.splice(0)) w();
     this.event(c, 'start');
-    void proc.exited.then((st) => this.exited(c, proc, st)).catch((err) => this.opts.log(`container ${rec.ID.slice(0, 12)}: recording its exit: ${(err as Error).message}`));
+    void proc.exited.then((st) => this.exited(c, st)).catch((err) => this.opts.log(`container ${rec.ID.slice(0, 12)}: recording its exit: ${(err as Error).message}`));
     this.opts.log(`container ${rec.ID.slice(0, 12)} (${rec.Name}) started: pid ${proc.pid}${proc.namespaces.length ? `, namespaces ${proc.namespaces.join(',')}` : ''}`);
   }
 
@@ -229,7 +229,7 @@ export class Daemon {
     }
   }
 
-  private async exited(c: Container, proc: ContainerProcess, st: ExitStatus): Promise<void> {
+  private async exited(c: Container, st: ExitStatus): Promise<void> {
     c.log.flush();
     c.proc = undefined;
     Object.assign(c.rec.State, { Status: 'exited', Running: false, Pid: 0, ExitCode: st.exitCode, OOMKilled: Boolean(st.oomKilled), FinishedAt: now() });
@@ -241,7 +241,6 @@ export class Daemon {
     this.event(c, 'die', { exitCode: String(st.exitCode) });
     for (const w of c.exitWaiters.splice(0)) w(st.exitCode);
     if (c.rec.HostConfig.AutoRemove && this.containers.has(c.rec.ID)) await this.remove(c.rec.ID, { force: false }).catch(() => {});
-    void proc;
   }
 
   private nextExit(c: Container): Promise<number> {
