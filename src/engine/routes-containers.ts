@@ -18,6 +18,14 @@ const noContent = (res: ServerResponse) => { res.writeHead(204, commonHeaders())
 const emptyOK = (res: ServerResponse) => { res.writeHead(200, { ...commonHeaders(), 'Content-Length': 0 }); res.end(); return undefined; };
 const plain = (fn: (ctx: RequestContext, res: ServerResponse) => Promise<unknown> | unknown): Handler => ({ plain: async (ctx, res) => fn(ctx, res) });
 
+// ?h=&w=, each a uint32 (httputils.Uint32Value), or 400.
+function terminalSize(url: URL): { height: number; width: number } {
+  const h = url.searchParams.get('h'), w = url.searchParams.get('w');
+  const valid = (v: string | null) => v !== null && /^[0-9]+$/.test(v) && Number(v) <= 0xffffffff;
+  if (!valid(h) || !valid(w)) throw invalidParameter(`invalid resize parameters: h=${h ?? ''} w=${w ?? ''}`);
+  return { height: Number(h), width: Number(w) };
+}
+
 export function containerRoutes(router: Router<Handler>, daemon: Daemon, execs: ExecStore): void {
   router.add('GET', '/containers/json', plain(({ url }) => {
     const filters = parseFilters(url.searchParams.get('filters'));
@@ -68,7 +76,12 @@ export function containerRoutes(router: Router<Handler>, daemon: Daemon, execs: 
     execs.forget(id);
     return noContent(res);
   }));
-  router.add('POST', '/containers/{name}/resize', plain(({ params }, res) => { daemon.get(params.name); return emptyOK(res); }));
+  router.add('POST', '/containers/{name}/resize', plain(({ params, url }, res) => {
+    const c = daemon.get(params.name);
+    const size = terminalSize(url);
+    if (c.rec.Config.Tty) c.proc?.resize?.(size);
+    return emptyOK(res);
+  }));
 
   // The head goes out at once, so the client knows its wait is registered before it starts the container (docker
   // run waits, then starts); the body when the condition is met.
@@ -175,10 +188,8 @@ export function containerRoutes(router: Router<Handler>, daemon: Daemon, execs: 
   router.add('GET', '/exec/{id}/json', plain(({ params }) => execs.inspect(params.id)));
   router.add('POST', '/exec/{id}/resize', plain(({ params, url }, res) => {
     const e = execs.get(params.id);
-    const h = url.searchParams.get('h'), w = url.searchParams.get('w');
-    const valid = (v: string | null) => v !== null && /^[0-9]+$/.test(v) && Number(v) <= 0xffffffff;
-    if (!valid(h) || !valid(w)) throw invalidParameter(`invalid resize parameters: h=${h ?? ''} w=${w ?? ''}`);
-    if (e.config.Tty) e.proc?.resize?.({ height: Number(h), width: Number(w) });
+    const size = terminalSize(url);
+    if (e.config.Tty) e.proc?.resize?.(size); // only a terminal has a size
     return emptyOK(res);
   }));
 }
