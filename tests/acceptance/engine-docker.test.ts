@@ -377,3 +377,12 @@ test('exec over a raw hijack: stdin right after the body, its FIN ends stdin, an
   }
   await d('rm', '-f', name);
 });
+
+test('ten execs at once in one container: each its own output and exit code', { skip }, async () => {
+  const name = uniq('many');
+  await d('run', '-d', '--name', name, 'busybox', 'sleep', '1000');
+  const results = await Promise.all(Array.from({ length: 10 }, (_, n) =>
+    docker(engine, ['exec', '-i', name, 'sh', '-c', 'cat; echo "exec $1" >&2; exit $1', 'sh', String(n)], `input ${n}\n`)));
+  results.forEach((r, n) => assert.deepEqual([r.code, r.stdout, r.stderr], [n, `input ${n}\n`, `exec ${n}\n`]));
+  await d('rm', '-f', name);
+});
