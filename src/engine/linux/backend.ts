@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
+import { finished, PassThrough, type Readable } from 'node:stream';
 import { exitCodeOf } from '../../shim/spawn.ts';
 import { waitFor } from '../../util/wait.ts';
 import type { BackendProcess, ContainerBackend, ContainerProcess, ContainerSpec, ExitStatus, ProcessSpec } from '../backend.ts';
@@ -46,29 +46,24 @@ class NamespaceContainer implements ContainerProcess {
 
 const ttyRefusal = 'a terminal (Tty) is not supported by the namespaces backend yet (chapter 7)';
 
-// `exit`: the process is gone; `exited`: that, and the given streams have closed too (the seam's promise).
-function track(child: ChildProcess, streams: (Readable | null | undefined)[], after?: (s: ExitStatus) => ExitStatus) {
-  // A quick container may have exited, and its diagnostics pipe closed, before we get here: no event would come.
-  const exit = new Promise<ExitStatus>((resolve) => {
-    const done = (code: number | null, signal: NodeJS.Signals | null) => {
-      const status = { exitCode: exitCodeOf(code, signal), ...(signal ? { signal } : {}) };
-      resolve(after ? after(status) : status);
-    };
-    if (child.exitCode !== null || child.signalCode !== null) done(child.exitCode, child.signalCode);
-    else child.once('exit', done);
-  });
-  const closed = streams.filter((s): s is Readable => !!s).map((s) => new Promise<void>((r) => (s.closed ? r() : s.once('close', () => r()))));
-  return { exit, exited: Promise.all([exit, ...closed]).then(([status]) => status) };
+// A child's output, held for the daemon from the first byte. Node resumes (and so throws away) the output of a
+// child that has exited if nobody reads it yet, and a quick `echo hi` is over before the daemon attaches.
+// `captured` resolves once the pipe has given everything (the daemon may still be reading what is held).
+function held(s: Readable | null): { out: PassThrough; captured: Promise<void> } {
+  const out = new PassThrough();
+  if (!s) { out.end(); return { out, captured: Promise.resolve() }; }
+  s.on('error', () => out.end());
+  s.pipe(out);
+  return { out, captured: new Promise((r) => finished(s, () => r())) };
 }
 
-// Node discards a child's unread stdout/stderr when it exits (child_process flushStdio resumes them): an exec that
-// ends before the daemon reads it would lose its output. Piped at once into a buffer that holds it until read
-// (with backpressure: a full buffer pauses the pipe). Destroying it closes the pipe too: a reader that gives up
-// leaves the process EPIPE rather than blocked on a full pipe for ever.
-function held(s: Readable): Readable {
-  const out = new PassThrough();
-  out.once('close', () => { if (!s.destroyed) s.destroy(); });
-  return s.pipe(out);
+// `exit`: the process is gone; `exited`: that, and all its output captured (the seam's promise).
+function track(child: ChildProcess, captured: Promise<void>[], after?: (s: ExitStatus) => ExitStatus) {
+  const exit = new Promise<ExitStatus>((resolve) => child.once('exit', (code, signal) => {
+    const status = { exitCode: exitCodeOf(code, signal), ...(signal ? { signal } : {}) };
+    resolve(after ? after(status) : status);
+  }));
+  return { exit, exited: Promise.all([exit, ...captured]).then(([status]) => status) };
 }
 
 // HOME from the user's passwd entry when the environment has none (runc sets it the same way).
@@ -146,8 +141,9 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
     child.on('error', (err) => log(`container ${spec.id.slice(0, 12)}: ${err.message}`));
     const stdio = child.stdio as (Readable | null)[];
     const [diag, status] = [stdio[2]!, stdio[3]!];
-    for (const s of [child.stdout, diag, status, stdio[4]]) s?.on('error', () => {});
-    const [stdout, stderr] = [held(child.stdout!), held(stdio[4]!)];
+    for (const s of [diag, status]) s.on('error', () => {});
+    const stdout = held(child.stdout);
+    const stderr = held(stdio[4]!);
     child.stdin?.on('error', () => {});   // a container that exits while the daemon writes: EPIPE, not a crash
     let diagText = '';
     diag.setEncoding('utf8');
@@ -160,24 +156,24 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
       status.on('data', (d: string) => { text += d; if (text.includes('\n')) resolve(text.split('\n')[0]!); });
       status.on('close', () => resolve(text.split('\n')[0] ?? ''));
     });
-    if (answer !== 'S') {
+    const reported = /^S (\d+)$/.exec(answer);
+    if (!reported) {
       child.kill('SIGKILL');
       await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('close', r)));
       await clean(opts.root, spec.id);
       const why = answer.startsWith('E ') ? answer.slice(2) : 'the container\'s init exited during setup';
       throw new Error(`${why}${diagText.trim() ? `: ${diagText.trim()}` : ''}`);
     }
-    // busybox unshare forked the init: the pid namespace's 1, as the host numbers it.
-    // A quick command (`echo hi`) may be gone already: then the init was the chain's child, and is no more.
-    const initPid = await waitFor(() => (child.exitCode !== null || child.signalCode !== null ? child.pid! : childrenOf(child.pid!)[0]), { timeoutMs: 5_000, intervalMs: 2, what: 'the container\'s init' });
+    // The init told us its host pid (it is 1 in its own namespace), busybox unshare's child.
+    const initPid = Number(reported[1]);
     record.initPid = initPid;
     record.initStart = startTime(initPid);
     saveRecord(record);
 
-    const { exit, exited } = track(child, [stdout, stderr, diag], (s) => (s.exitCode === 137 && oomKilled(cgroups) ? { ...s, oomKilled: true } : s));
+    const { exit, exited } = track(child, [stdout.captured, stderr.captured], (s) => (s.exitCode === 137 && oomKilled(cgroups) ? { ...s, oomKilled: true } : s));
     const namespaces = ['pid', 'mnt', ...(joined ? [] : ['uts', 'ipc']), ...(newNet ? ['net'] : [])];
-    const c = new NamespaceContainer(initPid, namespaces, stdout, exited, exit, spec, cgroups,
-      joined ? joined.ownNet : newNet, child.stdin ?? undefined, stderr);
+    const c = new NamespaceContainer(initPid, namespaces, stdout.out, exited, exit, spec, cgroups,
+      joined ? joined.ownNet : newNet, child.stdin ?? undefined, stderr.out);
     live.set(spec.id, c);
     void exit.then(() => { if (live.get(spec.id) === c) live.delete(spec.id); });
     return c;
@@ -197,9 +193,10 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
     const argv = execCommand(container.pid, { workingDir, user, cgroupProcs: procsFiles(container.cgroups), env, argv: spec.argv });
     const child = spawn(argv[0]!, argv.slice(1), { env: envObject(env), detached: true, stdio: [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     child.on('error', (err) => log(`exec in ${container.spec.id.slice(0, 12)}: ${err.message}`));
-    for (const s of [child.stdin, child.stdout, child.stderr]) s?.on('error', () => {});
-    const [stdout, stderr] = [held(child.stdout!), held(child.stderr!)];
-    const { exit, exited } = track(child, [stdout, stderr]);
+    child.stdin?.on('error', () => {});
+    const stdout = held(child.stdout);
+    const stderr = held(child.stderr);
+    const { exit, exited } = track(child, [stdout.captured, stderr.captured]);
     // nsenter forks into the pid namespace: its child is the process; signals go to it, not to nsenter.
     let gone = false;
     void exit.then(() => { gone = true; });
@@ -207,7 +204,7 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
       .catch(() => -1);
     return {
       pid: pid > 0 ? pid : child.pid!,
-      stdout, stderr, exited,
+      stdout: stdout.out, stderr: stderr.out, exited,
       ...(child.stdin ? { stdin: child.stdin } : {}),
       kill: (signal) => { try { process.kill(pid > 0 ? pid : child.pid!, signal); } catch { /* exited */ } },
     };

@@ -12,10 +12,12 @@ export const tools = {
 
 // #region namespace-setup
 // Run by busybox's shell as the first process of the new pid, mount, uts and ipc namespaces (and net). The data
-// comes as positional parameters, never inside the script. fd 3 tells the engine "S" (started) or "E <why>";
+// comes as positional parameters, never inside the script. fd 3 tells the engine "S <host pid>" or "E <why>";
 // setup errors go to fd 2, the engine's; fd 4 becomes the container's stderr at the very end.
 export const initScript = `
 _wb_fail() { echo "E $*" >&3; exit 127; }
+# Our pid as the host numbers it: the host's /proc is still mounted here, and /proc/self resolves in its namespace.
+cd -P /proc/self && _wb_hostpid=\${PWD##*/} && cd / || _wb_fail "cannot read /proc/self"
 _wb_lower=$1 _wb_upper=$2 _wb_work=$3 _wb_root=$4 _wb_host=$5 _wb_net=$6 _wb_wd=$7 _wb_uid=$8 _wb_gid=$9
 shift 9
 # Into the container's cgroups before anything else runs, so every process it makes is counted.
@@ -47,7 +49,7 @@ while [ "$1" != -- ]; do unset "$1"; shift; done
 shift
 _wb_argv0=$1 _wb_path=$2
 shift 2
-echo S >&3
+echo "S $_wb_hostpid" >&3
 exec 3>&- 2>&4 4>&-
 # Variables of this script are not exported (unless the container's environment had such names: hence _wb_).
 if [ -n "$_wb_uid" ]; then exec nsenter -S "$_wb_uid" -G "$_wb_gid" -- "$_wb_path" "$@"; fi

@@ -1,0 +1,138 @@
+// Real containers (root only): the command is pid 1 of its own pid namespace, ps shows only the container, its
+// hostname, its own root (the host's files invisible), a usable /dev; execs enter every namespace, with exact exit
+// codes and 128+n for signals; a pod's container shares its sandbox's uts, ipc and net; user and stdin as asked.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { ExecutableNotFound } from '../../../src/shim/spawn.ts';
+import { waitFor } from '../../../src/util/wait.ts';
+import { collect, containerSpec, engine, processSpec, skipNamespaces } from './ns-helpers.ts';
+
+const skip = skipNamespaces;
+
+test('the container\'s command is pid 1, ps shows only its processes, hostname and root are its own', { skip }, async (t) => {
+  const e = engine(t);
+  const marker = `/tmp/host-marker-${randomBytes(4).toString('hex')}`;
+  writeFileSync(marker, 'host');
+  t.after(() => rmSync(marker, { force: true }));
+  const spec = containerSpec(e, await e.image('busybox'), { argv: ['sleep', '1000'] });
+  const c = await e.backend.start(spec);
+  assert.deepEqual([...c.namespaces].sort(), ['ipc', 'mnt', 'net', 'pid', 'uts']);
+  for (const ns of c.namespaces) {
+    assert.notEqual(readlinkSync(`/proc/${c.pid}/ns/${ns}`), readlinkSync(`/proc/self/ns/${ns}`), `${ns} namespace is new`);
+  }
+  const x = await e.backend.exec(c, processSpec(['sh', '-c',
+    `tr '\\0' ' ' < /proc/1/cmdline; echo; hostname; ls /; test -e ${marker} && echo VISIBLE; cat /etc/hostname; ps -o pid,args`]));
+  const [out, err, status] = await Promise.all([collect(x.stdout), collect(x.stderr), x.exited]);
+  assert.equal(err, '');
+  assert.deepEqual(status, { exitCode: 0 });
+  const lines = out.split('\n');
+  assert.equal(lines[0], 'sleep 1000 ');
+  assert.equal(lines[1], spec.hostname);
+  // ps: only pid 1 (sleep) and the exec's own shell (busybox runs ps as a fork of it: "{ps} sh -c …")
+  const ps = lines.slice(lines.findIndex((l) => /^\s*PID\s+COMMAND$/.test(l)) + 1).filter(Boolean).map((l) => l.trim().split(/\s+/));
+  assert.deepEqual(ps[0], ['1', 'sleep', '1000']);
+  assert.ok(ps.length <= 3 && ps.slice(1).every((f) => f.includes('sh') && f.includes('-c')), out);
+  assert.ok(!lines.includes('VISIBLE'), 'a file in the host\'s /tmp is not in the container');
+  assert.ok(!lines.includes('work') && lines.includes('bin') && lines.includes('proc'), out);
+  assert.equal(lines[lines.findIndex((l) => /^\s*PID\s+COMMAND$/.test(l)) - 1], spec.hostname);
+  c.kill('SIGKILL');
+  assert.deepEqual(await c.exited, { exitCode: 137, signal: 'SIGKILL' });
+});
+
+test('/dev has null, zero, full, random, urandom, tty and its own devpts; /proc is the container\'s', { skip }, async (t) => {
+  const e = engine(t);
+  const c = await e.backend.start(containerSpec(e, await e.image('busybox'), { argv: ['sh', '-c',
+    'echo gone > /dev/null && head -c 3 /dev/zero | wc -c && head -c 4 /dev/urandom | wc -c && head -c 4 /dev/random | wc -c'
+    + ' && for d in null zero full random urandom tty; do [ -c /dev/$d ] || echo "no $d"; done'
+    + ' && (echo x > /dev/full) 2>/dev/null || echo full-is-full'
+    + ' && exec 3<>/dev/ptmx && ls /dev/pts | tr "\\n" " " && echo && tty < /dev/null; echo /proc/[0-9]*'] }));
+  const [out, status] = await Promise.all([collect(c.stdout), c.exited]);
+  assert.equal(status.exitCode, 0, out);
+  assert.equal(out, '3\n4\n4\nfull-is-full\n0 ptmx \nnot a tty\n/proc/1\n');
+});
+
+test('exec: exit codes exact, signals 128+n, kill reaches the process inside, a missing command is runc\'s error', { skip }, async (t) => {
+  const e = engine(t);
+  const c = await e.backend.start(containerSpec(e, await e.image('busybox'), { argv: ['sleep', '1000'] }));
+  const run = async (argv: string[]) => { const x = await e.backend.exec(c, processSpec(argv)); void collect(x.stdout); void collect(x.stderr); return x; };
+  assert.deepEqual(await (await run(['sh', '-c', 'exit 7'])).exited, { exitCode: 7 });
+  assert.deepEqual(await (await run(['sh', '-c', 'kill -TERM $$'])).exited, { exitCode: 143, signal: 'SIGTERM' });
+  assert.deepEqual(await (await run(['sh', '-c', 'kill -SEGV $$'])).exited, { exitCode: 139, signal: 'SIGSEGV' });
+  const sleeper = await run(['sleep', '1000']);
+  sleeper.kill('SIGUSR1');
+  assert.deepEqual(await sleeper.exited, { exitCode: 138, signal: 'SIGUSR1' });
+  await assert.rejects(e.backend.exec(c, processSpec(['nope'])), (err: unknown) =>
+    err instanceof ExecutableNotFound && err.message === 'exec: "nope": executable file not found in $PATH');
+  c.kill('SIGKILL');
+  await c.exited;
+});
+
+test('SIGKILL to the container\'s init ends a running exec (the whole pid namespace goes)', { skip }, async (t) => {
+  const e = engine(t);
+  const c = await e.backend.start(containerSpec(e, await e.image('busybox'), { argv: ['sleep', '1000'] }));
+  const x = await e.backend.exec(c, processSpec(['sleep', '1000']));
+  void collect(x.stdout); void collect(x.stderr);
+  c.kill('SIGKILL');
+  assert.deepEqual(await x.exited, { exitCode: 137, signal: 'SIGKILL' });
+  assert.deepEqual(await c.exited, { exitCode: 137, signal: 'SIGKILL' });
+});
+
+test('a stop signal the init handles ends the container at once (the catalog\'s daemons trap SIGTERM as pid 1)', { skip }, async (t) => {
+  const e = engine(t);
+  const c = await e.backend.start(containerSpec(e, await e.image('nginx')));
+  // The stand-in serves on port 80 of the container's own network namespace once httpd listens.
+  const page = await waitFor(async () => {
+    const x = await e.backend.exec(c, processSpec(['wget', '-qO-', 'http://127.0.0.1/']));
+    const [out, , status] = await Promise.all([collect(x.stdout), collect(x.stderr), x.exited]);
+    return status.exitCode === 0 && out;
+  }, { timeoutMs: 10_000, what: 'nginx to answer on 127.0.0.1:80' });
+  assert.match(page, /Welcome to nginx!/);
+  c.kill('SIGTERM');
+  assert.deepEqual(await c.exited, { exitCode: 0 });
+});
+
+test('a pod: the app container joins its sandbox\'s uts, ipc and net namespaces, with a pid namespace of its own', { skip }, async (t) => {
+  const e = engine(t);
+  const sandbox = await e.backend.start(containerSpec(e, await e.image('pause'), { hostname: 'my-pod' }));
+  const app = await e.backend.start(containerSpec(e, await e.image('busybox'), { argv: ['sleep', '1000'], joinNamespacesOf: sandbox, hostname: 'ignored' }));
+  for (const s of [sandbox.stdout, sandbox.stderr, app.stdout, app.stderr]) s?.resume();   // exited waits for them to end
+  for (const ns of ['uts', 'ipc', 'net']) assert.equal(readlinkSync(`/proc/${app.pid}/ns/${ns}`), readlinkSync(`/proc/${sandbox.pid}/ns/${ns}`), ns);
+  for (const ns of ['pid', 'mnt']) assert.notEqual(readlinkSync(`/proc/${app.pid}/ns/${ns}`), readlinkSync(`/proc/${sandbox.pid}/ns/${ns}`), ns);
+  const x = await e.backend.exec(app, processSpec(['hostname']));
+  const [out] = await Promise.all([collect(x.stdout), x.exited]);
+  assert.equal(out, 'my-pod\n');
+  // pause runs as 65535 and exits on SIGTERM, as k8s's does
+  assert.equal((await import('node:fs')).readFileSync(`/proc/${sandbox.pid}/status`, 'utf8').match(/^Uid:\s+(\d+)/m)?.[1], '65535');
+  app.kill('SIGKILL');
+  sandbox.kill('SIGTERM');
+  assert.deepEqual(await sandbox.exited, { exitCode: 0 });
+  await app.exited;
+});
+
+test('user, working directory, HOME and stdin as asked; an unknown user is runc\'s error', { skip }, async (t) => {
+  const e = engine(t);
+  const busybox = await e.image('busybox');
+  const c = await e.backend.start(containerSpec(e, busybox, { argv: ['sh', '-c', 'id; pwd; echo $HOME; cat'], user: 'nobody', workingDir: '/made/here', stdin: true }));
+  const out = collect(c.stdout);
+  c.stdin!.end('from stdin\n');
+  assert.deepEqual(await c.exited, { exitCode: 0 });
+  assert.equal(await out, 'uid=65534(nobody) gid=65534(nogroup)\n/made/here\n/home\nfrom stdin\n');
+  await assert.rejects(e.backend.start(containerSpec(e, busybox, { user: 'nosuch' })), /unable to find user nosuch: no matching entries in passwd file/);
+  await assert.rejects(e.backend.start(containerSpec(e, busybox, { argv: ['nope'] })), /exec: "nope": executable file not found in \$PATH/);
+});
+
+test('an exec runs as the container\'s user unless told otherwise, and reads its stdin to the end', { skip }, async (t) => {
+  const e = engine(t);
+  const c = await e.backend.start(containerSpec(e, await e.image('busybox'), { argv: ['sleep', '1000'], user: 'www-data' }));
+  const x = await e.backend.exec(c, processSpec(['sh', '-c', 'id -un; wc -c'], { stdin: true }));
+  const out = collect(x.stdout);
+  x.stdin!.end('12345');
+  assert.deepEqual(await x.exited, { exitCode: 0 });
+  assert.equal(await out, 'www-data\n5\n');
+  const y = await e.backend.exec(c, processSpec(['id', '-u'], { user: '0' }));
+  assert.equal(await collect(y.stdout), '0\n');
+  c.kill('SIGKILL');
+  await c.exited;
+});
