@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream';
 import type { ContainerBackend, ContainerProcess, ContainerSpec, ExitStatus } from './backend.ts';
 import type { ImageStore } from './image-store.ts';
 import { Events } from './events.ts';
+import { drained } from './exec-stream.ts';
 import { JsonLog } from './json-log.ts';
 import { containerDir, loadRecords, newState, saveRecord, type ContainerConfig, type ContainerRecord, type HostConfig } from './container-record.ts';
 import { conflict, containerNotRunning, EngineError, invalidParameter, noSuchContainer, noSuchImage, notImplemented, notModified } from './errors.ts';
@@ -204,32 +205,39 @@ export class Daemon {
     Object.assign(rec.State, { Status: 'running', Running: true, Pid: proc.pid, ExitCode: 0, Error: '', StartedAt: now(), FinishedAt: '0001-01-01T00:00:00Z' });
     rec.Namespaces = [...proc.namespaces];
     saveRecord(this.opts.root, rec);
-    this.fanOut(c, proc);
+    const drainAll = this.fanOut(c, proc);
     for (const w of c.startWaiters.splice(0)) w();
     this.event(c, 'start');
-    void proc.exited.then((st) => this.exited(c, st)).catch((err) => this.opts.log(`container ${rec.ID.slice(0, 12)}: recording its exit: ${(err as Error).message}`));
+    void proc.exited.then((st) => { drainAll(); return this.exited(c, proc, st); }).catch((err) => this.opts.log(`container ${rec.ID.slice(0, 12)}: recording its exit: ${(err as Error).message}`));
     this.opts.log(`container ${rec.ID.slice(0, 12)} (${rec.Name}) started: pid ${proc.pid}${proc.namespaces.length ? `, namespaces ${proc.namespaces.join(',')}` : ''}`);
   }
 
   // The container's output goes to its log and to every attached client; a client that cannot keep up pauses the
   // output for all (a bounded buffer, as the pipes give), and one that leaves is dropped.
-  private fanOut(c: Container, proc: ContainerProcess): void {
+  // Once the process has exited, what is left (bounded: its pipes' contents) goes out without waiting for anyone, so a
+  // client that does not read cannot hold the container's exit.
+  private fanOut(c: Container, proc: ContainerProcess): () => void {
     let blocked = 0;
+    let exiting = false;
     const sources = [['stdout', proc.stdout], ['stderr', proc.stderr]] as [ 'stdout' | 'stderr', Readable | undefined][];
-    const pause = () => { for (const [, s] of sources) s?.pause(); };
+    const pause = () => { if (!exiting) for (const [, s] of sources) s?.pause(); };
     const resume = () => { if (--blocked === 0) for (const [, s] of sources) s?.resume(); };
     for (const [stream, source] of sources) {
       source?.on('data', (chunk: Buffer) => {
         c.log.append(stream, chunk);
         for (const sink of c.sinks) {
-          if (!sink.write(stream, chunk)) { blocked++; pause(); sink.onDrain(resume); }
+          if (!sink.write(stream, chunk) && !exiting) { blocked++; pause(); sink.onDrain(resume); }
         }
       });
       source?.on('error', () => {});
     }
+    return () => { exiting = true; for (const [, s] of sources) s?.resume(); };
   }
 
-  private async exited(c: Container, st: ExitStatus): Promise<void> {
+  // The process has ended: its output is read to the end (into the log and to attached clients) before the log is
+  // flushed, attached connections closed and waiters told.
+  private async exited(c: Container, proc: ContainerProcess, st: ExitStatus): Promise<void> {
+    await Promise.all([drained(proc.stdout), drained(proc.stderr)]);
     c.log.flush();
     c.proc = undefined;
     Object.assign(c.rec.State, { Status: 'exited', Running: false, Pid: 0, ExitCode: st.exitCode, OOMKilled: Boolean(st.oomKilled), FinishedAt: now() });

@@ -1,6 +1,6 @@
 // What a hijacked exec or attach connection carries (moby daemon/exec.go + container/stream/attach.go): raw stdin
 // from the client to the process, its stdout and stderr back, framed by stdcopy unless there is a terminal.
-import type { Duplex, Readable, Writable } from 'node:stream';
+import { finished, type Duplex, type Readable, type Writable } from 'node:stream';
 import { encodeFrame, StdType } from './stdcopy.ts';
 import type { OutputSink } from './daemon.ts';
 
@@ -20,11 +20,14 @@ export function socketSink(socket: Duplex, tty: boolean, want: { stdout: boolean
   };
 }
 
+// A stream read to its end (or failed, or destroyed): what we wait for before closing a connection it feeds.
+export const drained = (s: Readable | undefined): Promise<void> => (s ? new Promise((r) => finished(s, () => r())) : Promise.resolve());
+
 // #region exec-stream
 // Copies one exec's streams over its connection until the process has ended and all its output is written, then
 // closes our side. Stdin: bytes after the request body, then the socket's; the client's half-close (CloseWrite)
-// ends the process's stdin. A client that goes away stops the copy: the process's output pipes are closed
-// (it gets EPIPE, as with a closed attach in dockerd) and nothing in the engine waits on it.
+// ends the process's stdin. A client that goes away stops the copy and ends stdin; the process goes on, blocked
+// once its output pipe is full, as under dockerd, until it ends or its container stops.
 export function pumpExec(socket: Duplex, proc: { stdin?: Writable; stdout: Readable; stderr?: Readable; exited: Promise<unknown> },
   opts: { tty: boolean; stdout: boolean; stderr: boolean; rest: Buffer }): Promise<void> {
   const sink = socketSink(socket, opts.tty, { stdout: opts.stdout, stderr: opts.stderr });
@@ -47,11 +50,12 @@ export function pumpExec(socket: Duplex, proc: { stdin?: Writable; stdout: Reada
   }
   socket.resume();
   const gone = () => {
-    for (const [, s] of sources) if (s && !s.readableEnded) s.destroy();
-    stdin?.destroy();
+    for (const [, s] of sources) { s?.removeAllListeners('data'); s?.pause(); }
+    stdin?.end();
   };
   socket.once('close', gone);
-  return proc.exited.then(() => {
+  // The exit code is recorded when `exited` resolves (ExecStore), so it is there before the client sees our end.
+  return Promise.all([proc.exited, drained(proc.stdout), drained(proc.stderr)]).then(() => {
     socket.off('close', gone);
     sink.end();
   });
