@@ -21,7 +21,7 @@ export interface ExecTarget { container: string; cmd: string[] }
 export interface ExecResult { exitCode: number; signal?: NodeJS.Signals }
 
 export interface Executor {
-  // false (or absent) until chapter 7: serveExec refuses tty=true with a Status before upgrading.
+  // true when tty: true runs on a pseudo-terminal; false (or absent): serveExec refuses tty=true with a Status.
   supportsTTY?: boolean;
   // Resolves when the process has exited AND its output has been written to the streams.
   // Aborting the signal kills the process (group) and resolves once it is gone.
