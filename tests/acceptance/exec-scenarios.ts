@@ -1,4 +1,4 @@
-// The exec scenarios every checkpoint from chapter 2 on must pass (the cumulative invariant): the real kubectl and client-node against startCheckpoint(slug).
+// The exec scenarios every checkpoint from chapter 2 on must pass (the cumulative invariant): the real kubectl, ours and client-node against startCheckpoint(slug), terminals included (tty-scenarios.ts).
 import { describe, before, after, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -12,11 +12,7 @@ import { streamExec } from '../../src/remotecommand/websocket-client.ts';
 import { exitCodeFromStatus } from '../../src/remotecommand/status.ts';
 import { waitFor } from '../../src/util/wait.ts';
 import type { Status } from '../../src/api/status.ts';
-
-export interface ExecScenarioOptions {
-  // Until chapter 7 a tty request is refused with a Status that says so.
-  tty?: 'refused' | 'skip';
-}
+import { ttyScenarios } from './tty-scenarios.ts';
 
 interface Run { code: number; stdout: Buffer; stderr: string }
 const which = (cmd: string) => new Promise<boolean>((r) => execFile('which', [cmd], (err) => r(!err)));
@@ -47,7 +43,7 @@ const fds = (pid: number) => { try { return readdirSync(`/proc/${pid}/fd`).lengt
 // A command line nobody else runs: once exec has replaced the shell, its argv is the marker.
 const uniqueSleep = () => `sleep ${randomInt(100000, 999999)}`;
 
-export function execScenarios(slug: string, opts: ExecScenarioOptions = {}): void {
+export function execScenarios(slug: string): void {
   describe(`exec scenarios against checkpoint ${slug}`, () => {
     let cp: RunningCheckpoint;
     let kubectl = false;
@@ -158,20 +154,7 @@ export function execScenarios(slug: string, opts: ExecScenarioOptions = {}): voi
       }
     });
 
-    test('kubectl -it: a terminal is refused with a Status that says why', async (t) => {
-      if (opts.tty === 'skip') return t.skip('this checkpoint serves terminals: see the tty chapter');
-      if (!needKubectl(t)) return;
-      // kubectl drops -t unless its stdin is a terminal: give it one.
-      const pty = await import('node-pty').catch(() => null);
-      if (!pty) return t.skip('node-pty is not installed: cannot give kubectl a terminal');
-      const term = pty.spawn('kubectl', ['--kubeconfig', cp.kubeconfig, 'exec', '-it', pod, '--', 'sh'], { env: cp.env as Record<string, string>, cols: 80, rows: 24 });
-      t.after(() => { try { term.kill('SIGKILL'); } catch { /* exited */ } });
-      let output = '';
-      term.onData((d) => { output += d; });
-      const code = await new Promise<number>((resolve) => term.onExit((e) => resolve(e.exitCode)));
-      assert.equal(code, 1);
-      assert.match(output, /Error from server \(BadRequest\): .*terminals arrive in chapter 7/);
-    });
+    ttyScenarios(slug, { cp: () => cp, pod, kubectl: () => kubectl });
 
     test('kubectl killed mid-stream leaves no process behind', async (t) => {
       if (!needKubectl(t)) return;

@@ -20,16 +20,17 @@ test('raw mode for the session, cooked again after a result and after an excepti
   assert.equal(process.listenerCount('SIGTERM'), 0, 'no signal handler left behind');
 });
 
-test('a signal during the session restores the terminal before kubectl dies of it', async () => {
+test('a signal during the session restores the terminal, then kubectl exits 1 (interrupt.Handler\'s default)', async () => {
   const t = fakeTerminal();
-  const kill = process.kill;
-  const killed: (string | number | undefined)[] = [];
-  process.kill = ((pid: number, sig?: string | number) => { killed.push(sig); return true; }) as typeof process.kill;
+  const exit = process.exit;
+  const exits: (string | number | null | undefined)[] = [];
+  let modeAtExit: boolean[] = [];
+  process.exit = ((code?: number) => { exits.push(code); modeAtExit = [...t.modes]; }) as typeof process.exit;
   try {
     await withRawTerminal(t.input, async () => { process.emit('SIGHUP', 'SIGHUP'); });
-  } finally { process.kill = kill; }
-  assert.deepEqual(t.modes, [true, false]);
-  assert.deepEqual(killed, ['SIGHUP']);
+  } finally { process.exit = exit; }
+  assert.deepEqual(modeAtExit, [true, false]);
+  assert.deepEqual(exits, [1]);
 });
 
 test('the size comes from a terminal stdout, with its resize events; none without a terminal', () => {
