@@ -33,7 +33,7 @@ export class LocalExecutor implements Executor {
       const env = this.opts.env ?? defaultEnv;
       const path = lookPath(file, env, target.container);
       if (!path) throw new ExecError(notFound(file), this.opts.hop);
-      return execOnPty({ file: path, args, cwd: target.container, env, track: this.opts.track }, streams, signal);
+      return execOnPty({ file: path, args, cwd: target.container, env, track: this.opts.track, hop: this.opts.hop }, streams, signal);
     }
 
     // Own process group (detached), so the whole group can be killed when the client goes away.

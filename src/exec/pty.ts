@@ -4,8 +4,8 @@ import { accessSync, closeSync, constants as fsConstants, openSync, statSync } f
 import { constants as osConstants } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import * as nodePty from 'node-pty';
-import type { ExecResult, ExecStreams, TerminalSize } from './executor.ts';
+import type * as nodePty from 'node-pty';
+import { ExecError, type ExecResult, type ExecStreams, type TerminalSize } from './executor.ts';
 
 export interface PtyCommand {
   file: string;                  // already looked up: node-pty reports a missing file only as output and exit 1
@@ -13,6 +13,15 @@ export interface PtyCommand {
   cwd: string;
   env: Record<string, string | undefined>;
   track?: (pid: number) => void; // the command leads a session of its own (the pty's): told its pid
+  hop?: string;                  // names this hop in errors
+}
+
+// node-pty is a native addon, loaded on the first terminal: a machine where it does not build still runs every
+// exec without -t, and a terminal there fails with an error that says why (npm run doctor checks it).
+let loaded: Promise<typeof nodePty> | undefined;
+function loadNodePty(hop?: string): Promise<typeof nodePty> {
+  loaded ??= import('node-pty');
+  return loaded.catch((err: Error) => { throw new ExecError(`a terminal needs node-pty, which does not load here: ${err.message}`, hop); });
 }
 
 // Before a size arrives: the size a terminal has when nobody said otherwise (runc and docker start at 0x0 and
@@ -21,6 +30,7 @@ const DEFAULT_SIZE: TerminalSize = { width: 80, height: 24 };
 
 // #region pty-executor
 export async function execOnPty(cmd: PtyCommand, streams: ExecStreams, signal: AbortSignal): Promise<ExecResult> {
+  const pty = await loadNodePty(cmd.hop);
   signal.throwIfAborted();
   const sizes = streams.resize?.[Symbol.asyncIterator]();
   // The first size, if the client sent it already (kubectl sends it before any keystroke, kubernetes#47990):
@@ -36,7 +46,7 @@ export async function execOnPty(cmd: PtyCommand, streams: ExecStreams, signal: A
   for (const [k, v] of Object.entries(cmd.env)) if (v !== undefined) env[k] = v;
   // node-pty forks a session leader whose controlling terminal is the pty's slave side: Ctrl-C typed into the
   // terminal is a SIGINT to the foreground process group, and the command's whole session can be killed as one.
-  const term = nodePty.spawn(cmd.file, cmd.args, {
+  const term = pty.spawn(cmd.file, cmd.args, {
     name: env.TERM ?? 'xterm', cols: size.width, rows: size.height, cwd: cmd.cwd, env, encoding: null,
   });
   const kill = () => { try { process.kill(-term.pid, 'SIGKILL'); } catch { /* gone */ } };

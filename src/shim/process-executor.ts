@@ -44,7 +44,7 @@ export class ProcessExecutor implements Executor {
       if (path === undefined) throw new ExecError(new ExecutableNotFound(name).message, this.hop);
       // Bound to the shim as every exec is (parent-death signal); the terminal's session is the command's own.
       const [file, args] = boundCommand(path, rest, name);
-      return execOnPty({ file, args, cwd: spec.cwd, env: spec.env, track: spec.track }, streams, signal);
+      return execOnPty({ file, args, cwd: spec.cwd, env: spec.env, track: spec.track, hop: this.hop }, streams, signal);
     }
     const stderr = streams.stderr;
     let child: StartedProcess;
