@@ -42,7 +42,6 @@ export async function withRawTerminal<T>(input: TerminalIn, fn: () => Promise<T>
 }
 // #endregion raw-mode-guard
 
-// #region monitor-size
 // The size of the terminal kubectl writes to, and its changes (Node turns SIGWINCH into 'resize' on a terminal
 // stdout). Nothing when stdout is not a terminal: then there is no size to tell, as in kubectl's GetSize.
 export function monitorSize(out: TerminalOut): TerminalResize | undefined {
@@ -57,4 +56,3 @@ export function monitorSize(out: TerminalOut): TerminalResize | undefined {
     },
   };
 }
-// #endregion monitor-size
