@@ -1,6 +1,6 @@
 // Runs one command on a pseudo-terminal (node-pty): one merged output stream, raw bytes both ways, each resize applied
 // with TIOCSWINSZ (runc's console socket and containerd's ResizePty play this role; docker's exec with Tty: true).
-import { accessSync, closeSync, constants as fsConstants, openSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsConstants, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -46,10 +46,13 @@ export async function execOnPty(cmd: PtyCommand, streams: ExecStreams, signal: A
   for (const [k, v] of Object.entries(cmd.env)) if (v !== undefined) env[k] = v;
   // node-pty forks a session leader whose controlling terminal is the pty's slave side: Ctrl-C typed into the
   // terminal is a SIGINT to the foreground process group, and the command's whole session can be killed as one.
-  const term = pty.spawn(cmd.file, cmd.args, {
-    name: env.TERM ?? 'xterm', cols: size.width, rows: size.height, cwd: cmd.cwd, env, encoding: null,
-  });
-  const kill = () => { try { process.kill(-term.pid, 'SIGKILL'); } catch { /* gone */ } };
+  let term: nodePty.IPty;
+  try {
+    term = pty.spawn(cmd.file, cmd.args, { name: env.TERM ?? 'xterm', cols: size.width, rows: size.height, cwd: cmd.cwd, env, encoding: null });
+  } catch (err) {
+    throw new ExecError(`exec: "${cmd.file}": ${(err as Error).message}`, cmd.hop);
+  }
+  const kill = () => killSession(term.pid);
   signal.addEventListener('abort', kill, { once: true });
   cmd.track?.(term.pid);
   const exited = new Promise<{ exitCode: number; signal?: number }>((resolve) => term.onExit(resolve));
@@ -77,6 +80,20 @@ export async function execOnPty(cmd: PtyCommand, streams: ExecStreams, signal: A
   }
 }
 // #endregion pty-executor
+
+// A client that leaves ends the whole session: an interactive shell runs each job in a process group of its own,
+// all of them in the session the terminal's first process leads (sid = its pid).
+function killSession(sid: number): void {
+  try { process.kill(-sid, 'SIGKILL'); } catch { /* gone */ }
+  let pids: string[] = [];
+  try { pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)); } catch { return; } // no /proc: the group is all
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]) === sid) process.kill(Number(pid), 'SIGKILL');
+    } catch { /* gone meanwhile */ }
+  }
+}
 
 // The terminal's output to the client: pausing the pty while the client is full blocks the program in write(2).
 // Linux drops what the master side has not read yet once the last holder of the slave side closes it, and node-pty

@@ -109,8 +109,9 @@ for (const [name, executor] of executors) {
     const marker = `sleep ${randomInt(100000, 999999)}`;
     const ac = new AbortController();
     const out = output();
-    const done = executor.execInContainer({ container, cmd: ['sh', '-c', `${marker}; true`] }, { stdout: out.stream, tty: true }, ac.signal);
-    await waitFor(() => pidsWith(marker).length > 0, { what: `${marker} to start` });
+    // A job in a process group of its own (as an interactive shell runs each), in the terminal's session.
+    const done = executor.execInContainer({ container, cmd: ['sh', '-c', `set -m; ${marker} & ${marker}; true`] }, { stdout: out.stream, tty: true }, ac.signal);
+    await waitFor(() => pidsWith(marker).length >= 2, { what: `${marker} to start` });
     ac.abort();
     const r = await done;
     assert.deepEqual([r.exitCode, r.signal], [137, 'SIGKILL']);
