@@ -27,17 +27,23 @@ function loadNodePty(hop?: string): Promise<typeof nodePty> {
 // Before a size arrives: the size a terminal has when nobody said otherwise (runc and docker start at 0x0 and
 // let the client resize at once; a shell prompt at 0x0 wraps every character, so we start at VT100's size).
 const DEFAULT_SIZE: TerminalSize = { width: 80, height: 24 };
+// How long a terminal's command waits for the client's first size (docker's exec carries it in the start request,
+// ConsoleSize; remotecommand has only the resize channel).
+const FIRST_SIZE_WAIT_MS = 250;
 
 // #region pty-executor
 export async function execOnPty(cmd: PtyCommand, streams: ExecStreams, signal: AbortSignal): Promise<ExecResult> {
   const pty = await loadNodePty(cmd.hop);
   signal.throwIfAborted();
   const sizes = streams.resize?.[Symbol.asyncIterator]();
-  // The first size, if the client sent it already (kubectl sends it before any keystroke, kubernetes#47990):
-  // a full-screen program then starts at the right size instead of 80x24 and a SIGWINCH a moment later.
-  // One turn of the event loop, no waiting: a size that comes later is applied as a resize.
+  // The first size: kubectl sends it before any keystroke (kubernetes#47990), but one round trip after the 101,
+  // when the command would already be running at 80x24: `stty size` or a full-screen program would start at the
+  // wrong size. So the command waits for it, briefly: a client that sends no size (its stdout is not a terminal)
+  // starts FIRST_SIZE_WAIT_MS late, at the default size; a size that comes later is applied as a resize.
   let next = sizes?.next();
-  const first = next && await Promise.race([next, new Promise<undefined>((r) => setImmediate(() => r(undefined)))]);
+  let timer: NodeJS.Timeout | undefined;
+  const first = next && await Promise.race([next, new Promise<undefined>((r) => { timer = setTimeout(() => r(undefined), FIRST_SIZE_WAIT_MS); })]);
+  clearTimeout(timer);
   if (first) next = first.done ? undefined : sizes!.next();
   const size = first && !first.done ? first.value : DEFAULT_SIZE;
   signal.throwIfAborted();

@@ -34,9 +34,9 @@ function clients(kubectl: boolean): { name: string; argv: string[] }[] {
 
 // The client runs inside sh on a fresh pty, so that after it ends the same terminal reports its mode: rc, whether
 // `stty -g` is what it was before, and the `stty -a` flags of a cooked terminal.
-function open(pty: Pty, cp: RunningCheckpoint, argv: string[], t: TestContext): Terminal {
+function open(pty: Pty, cp: RunningCheckpoint, argv: string[], t: TestContext, size = { cols: 80, rows: 24 }): Terminal {
   const script = 'before=$(stty -g); "$@"; rc=$?; after=$(stty -g); [ "$before" = "$after" ] && same=yes || same=no; echo "<rc=$rc same=$same>"; stty -a';
-  const term = pty.spawn('sh', ['-c', script, 'sh', ...argv], { cols: 80, rows: 24, cwd: repoRoot, env: cp.env as Record<string, string> });
+  const term = pty.spawn('sh', ['-c', script, 'sh', ...argv], { ...size, cwd: repoRoot, env: cp.env as Record<string, string> });
   let out = '';
   term.onData((d) => { out += d; });
   const exited = new Promise<number>((resolve) => term.onExit((e) => resolve(e.exitCode)));
@@ -90,7 +90,7 @@ export function ttyScenarios(slug: string, ctx: { cp(): RunningCheckpoint; pod: 
       await waitFor(async () => {
         const from = term.output().length;
         term.write('stty size\r');
-        await waitFor(() => /\r\n\d+ \d+\r\n/.test(term.output().slice(from)), { timeoutMs: 30_000, what: `${client.name}: stty size` });
+        await expect(term, /\r\n\d+ \d+\r\n/, `${client.name}: stty size`, from);
         return /\r\n30 100\r\n/.test(term.output().slice(from));
       }, { timeoutMs: 30_000, what: `${client.name}: the resize to reach the remote terminal` });
       const marker = `sleep ${randomInt(100000, 999999)}`;
@@ -139,6 +139,19 @@ export function ttyScenarios(slug: string, ctx: { cp(): RunningCheckpoint; pod: 
       assert.ok(kubectlPid, 'kubectl runs under the wrapper shell');
       process.kill(kubectlPid, 'SIGTERM');
       await endsCooked(c, 1); // interrupt.Handler: restore the terminal, then exit 1
+    }
+  });
+
+  // kubernetes#47990: the size goes first, and the command waits for it, so it starts at the right size.
+  test('kubectl exec -it -- stty size: the command sees the local terminal\'s size from its start', async (t) => {
+    const pty = await needPty(t);
+    if (!pty) return;
+    for (const client of clients(ctx.kubectl())) {
+      for (let i = 0; i < 3; i++) {
+        const term = open(pty, ctx.cp(), [...client.argv, '--kubeconfig', ctx.cp().kubeconfig, 'exec', '-it', ctx.pod, '--', 'stty', 'size'], t, { cols: 117, rows: 33 });
+        await endsCooked(term, 0);
+        assert.match(term.output(), /^33 117\r\n<rc=0/, `${client.name}, run ${i + 1}`);
+      }
     }
   });
 
