@@ -11,6 +11,7 @@ import { containerDir, loadRecords, newState, saveRecord, type ContainerConfig, 
 import { conflict, EngineError, invalidParameter, noSuchContainer, noSuchImage, notImplemented, notModified } from './errors.ts';
 import { generateName, validateName } from './names.ts';
 import { parseSignal } from './signals.ts';
+import { familiarString, InvalidReferenceError, parseNormalizedNamed, withDefaultTag } from './images/reference.ts';
 
 // Where an attached client (docker run, docker attach) gets a container's output. false from write: wait for onDrain.
 export interface OutputSink {
@@ -83,7 +84,13 @@ export class Daemon {
     const imageRef = typeof body.Image === 'string' ? body.Image : '';
     if (!imageRef) throw invalidParameter('config cannot be empty in order to create a container');
     const image = this.opts.images.get(imageRef);
-    if (!image) throw noSuchImage(imageRef.includes(':') || imageRef.includes('@') ? imageRef : `${imageRef}:latest`);
+    if (!image) {
+      let familiar = imageRef;
+      try { familiar = familiarString(withDefaultTag(parseNormalizedNamed(imageRef))); } catch (err) {
+        if (err instanceof InvalidReferenceError) throw invalidParameter(err.message);
+      }
+      throw noSuchImage(familiar); // the docker CLI pulls on this 404, then creates again
+    }
     const name = nameParam ? validateName(nameParam) : generateName((n) => this.names.has(n));
     const holder = this.names.get(name);
     if (holder) throw conflict(`Conflict. The container name "${name}" is already in use by container "${holder}". You have to remove (or rename) that container to be able to reuse that name.`);

@@ -11,7 +11,7 @@ import type { BackendProcess, ContainerBackend, ContainerProcess, ContainerSpec,
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-interface HostContainer { dir: string; rootfs: string; sessions: ContainerSessions }
+interface HostContainer { dir: string; rootfs: string; image: string; sessions: ContainerSessions }
 
 export class ProcessBackend implements ContainerBackend {
   readonly kind = 'processes' as const;
@@ -23,7 +23,7 @@ export class ProcessBackend implements ContainerBackend {
     const rootfs = join(spec.dir, 'rootfs');
     const sessions = new ContainerSessions(join(spec.dir, 'sessions'));
     sessions.open();
-    const host: HostContainer = { dir: spec.dir, rootfs, sessions };
+    const host: HostContainer = { dir: spec.dir, rootfs, image: spec.image.rootfs, sessions };
     const proc = await this.spawn(host, spec, true);
     const container: ContainerProcess = Object.assign(proc, { namespaces: [] as string[] });
     this.containers.set(container, host);
@@ -46,6 +46,9 @@ export class ProcessBackend implements ContainerBackend {
       const eq = kv.indexOf('=');
       if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
     }
+    // Commands are looked up in the image's files first (its busybox runs on the host as well), then on the host's.
+    const dirs = env.PATH.split(':').filter(Boolean);
+    env.PATH = [...dirs.map((d) => join(host.image, d)), ...dirs].join(':');
     const child: ChildProcess = spawnBound(spec.argv, { cwd, env, detached: true, stdio: [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     await new Promise<void>((ok, fail) => { child.once('spawn', ok); child.once('error', fail); });
     host.sessions.add(child.pid!);

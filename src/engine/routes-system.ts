@@ -4,10 +4,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { arch, cpus, hostname, release, totalmem } from 'node:os';
 import { API_VERSION, MIN_API_VERSION } from './api-version.ts';
 import type { Daemon } from './daemon.ts';
-import { conflict, EngineError, notFound, noSuchImage, notImplemented } from './errors.ts';
+import { conflict, EngineError, invalidParameter, notFound, noSuchImage, notImplemented } from './errors.ts';
 import { commonHeaders, writeJSON, type Handler } from './http.ts';
 import { ImageNotFoundError, type EngineImage, type ImageStore } from './image-store.ts';
 import type { Router } from './router.ts';
+import { familiarName, familiarString, InvalidReferenceError, parseNormalizedNamed, withDefaultTag } from './images/reference.ts';
 
 const goArch = () => ({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[arch()] ?? arch();
 const cgroupVersion = () => (existsSync('/sys/fs/cgroup/cgroup.controllers') ? '2' : '1');
@@ -15,9 +16,6 @@ const cgroupVersion = () => (existsSync('/sys/fs/cgroup/cgroup.controllers') ? '
 function operatingSystem(): string {
   try { return /^PRETTY_NAME="?([^"\n]*)"?/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? 'Linux'; } catch { return 'Linux'; }
 }
-
-// "busybox" → "busybox:latest": the reference as pull messages name it.
-const withTag = (ref: string) => (/[:@][^/]*$/.test(ref) ? ref : `${ref}:latest`);
 
 function imageSummary(img: EngineImage) {
   return { Id: img.id, ParentId: '', RepoTags: img.repoTags, RepoDigests: img.repoDigests, Created: img.created, Size: img.size, SharedSize: -1, Labels: {}, Containers: -1 };
@@ -69,16 +67,23 @@ export function systemRoutes(router: Router<Handler>, daemon: Daemon, images: Im
   router.add('POST', '/images/create', { plain: async ({ url }, res) => {
     const from = url.searchParams.get('fromImage') ?? '';
     const tag = url.searchParams.get('tag');
-    const ref = withTag(tag ? `${from}:${tag}` : from);
+    let named;
+    try { named = withDefaultTag(parseNormalizedNamed(tag ? (/^sha256:/.test(tag) ? `${from}@${tag}` : `${from}:${tag}`) : from)); } catch (err) {
+      if (err instanceof InvalidReferenceError) throw invalidParameter(err.message);
+      throw err;
+    }
+    const ref = familiarString(named);
     const had = images.get(ref);
     let img: EngineImage;
     try { img = await images.pull(ref); } catch (err) {
       if (err instanceof ImageNotFoundError) throw notFound(err.message);
       throw err;
     }
+    // As dockerd words them, with the familiar names ("library/busybox", "busybox:latest").
+    const digest = img.repoDigests.find((d) => d.startsWith(`${familiarName(named)}@`))?.split('@')[1];
     const lines = [
-      { status: `Pulling from ${from.includes('/') ? from : `library/${from}`}`, id: tag || 'latest' },
-      ...(img.repoDigests[0] ? [{ status: `Digest: ${img.repoDigests[0].split('@')[1]}` }] : []),
+      { status: `Pulling from ${named.path}`, id: named.tag ?? named.digest ?? 'latest' },
+      ...(digest ? [{ status: `Digest: ${digest}` }] : []),
       { status: had ? `Status: Image is up to date for ${ref}` : `Status: Downloaded newer image for ${ref}` },
     ];
     res.writeHead(200, { ...commonHeaders(), 'Content-Type': 'application/json' });
