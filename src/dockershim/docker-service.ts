@@ -87,6 +87,9 @@ export class DockerService implements ShimRuntime {
     try {
       await this.docker.startContainer(id);
     } catch (err) {
+      // A sandbox that never ran is removed, so that the kubelet's next attempt starts clean (and the node
+      // does not fill up with dead pause containers while the cause lasts).
+      await this.docker.removeContainer(id, { force: true, volumes: true }).catch(() => {});
       throw plainError(`failed to start sandbox container for pod "${md.name}": ${(err as Error).message}`);
     }
     this.log(`sandbox ${id.slice(0, 12)} for ${md.namespace}/${md.name} running`);
