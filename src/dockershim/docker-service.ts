@@ -1,9 +1,10 @@
 // The CRI runtime over the engine: sandboxes are pause containers, a pod's containers join their namespaces, and
 // every CRI call is one or two Docker API calls (cri-dockerd core/sandbox_*.go, container_*.go, image.go, docker_service.go).
-import { grpcError, GrpcCode, invalidArgument, notFound, plainError } from '../cri/grpc-status.ts';
+import { randomBytes } from 'node:crypto';
+import { invalidArgument, notFound, plainError } from '../cri/grpc-status.ts';
 import type * as cri from '../cri/proto.ts';
 import type { Executor } from '../exec/executor.ts';
-import type { ShimRuntime } from '../shim/runtime.ts';
+import type { RuntimeCondition, ShimRuntime } from '../shim/runtime.ts';
 import { DockerError, isNotFound } from './docker-client.ts';
 import { execSyncThroughEngine } from './exec.ts';
 import type { ContainerSummary, ImageInspect, ImageSummary, Libdocker } from './libdocker.ts';
@@ -39,6 +40,9 @@ function containerState(state: string): cri.ContainerStateName {
   return 'CONTAINER_UNKNOWN';
 }
 
+// libdocker's conflictRE: the engine's 409 names the container holding the name.
+const CONFLICT = /Conflict\. (?:.)+ is already in use by container "?([0-9a-z]+)"?/;
+
 const seconds = (unix: number) => (BigInt(Math.trunc(unix)) * 1_000_000_000n).toString();
 
 function imageMessage(img: ImageSummary | ImageInspect): cri.Image {
@@ -60,6 +64,15 @@ export class DockerService implements ShimRuntime {
   async version(): Promise<{ runtimeName: string; runtimeVersion: string }> {
     const v = await this.docker.version();
     return { runtimeName: RUNTIME_NAME, runtimeVersion: v.Version };
+  }
+
+  // RuntimeReady is false while the engine does not answer: the kubelet then marks the node NotReady.
+  async status(): Promise<RuntimeCondition[]> {
+    const runtimeReady: RuntimeCondition = { type: 'RuntimeReady', status: true, reason: '', message: '' };
+    try { await this.docker.version(); } catch (err) {
+      Object.assign(runtimeReady, { status: false, reason: 'DockerDaemonNotReady', message: `docker: failed to get docker version: ${(err as Error).message}` });
+    }
+    return [runtimeReady, { type: 'NetworkReady', status: true, reason: '', message: '' }];
   }
 
   // ── sandboxes ────────────────────────────────────────────────────────────
@@ -176,8 +189,7 @@ export class DockerService implements ShimRuntime {
     };
     if (config.log_path) labels[CONTAINER_LOG_PATH_LABEL] = `${sandboxConfig.log_directory ?? ''}/${config.log_path}`;
     const joinSandbox = `container:${sandbox.Id}`;
-    try {
-      return await this.docker.createContainer(makeContainerName(sandboxConfig, config), {
+    const create = (name: string) => this.docker.createContainer(name, {
         Image: config.image?.image ?? '',
         // An empty list is Go's nil slice: the image's own Entrypoint/Cmd apply.
         Entrypoint: config.command?.length ? config.command : null,
@@ -187,12 +199,29 @@ export class DockerService implements ShimRuntime {
         Labels: labels,
         OpenStdin: config.stdin ?? false, StdinOnce: config.stdin_once ?? false, Tty: config.tty ?? false,
       }, { IpcMode: joinSandbox, UTSMode: joinSandbox, NetworkMode: joinSandbox, RestartPolicy: { Name: 'no' } });
+    const name = makeContainerName(sandboxConfig, config);
+    try {
+      return await create(name);
     } catch (err) {
-      if (err instanceof DockerError && err.statusCode === 409) throw grpcError(GrpcCode.ALREADY_EXISTS, err.message);
-      throw plainError(err instanceof DockerError ? err.message : String(err));
+      return this.recoverFromCreationConflictIfNeeded(err, () => create(`${name}_${randomBytes(4).toString('hex')}`));
     }
   }
   // #endregion create-container
+
+  // The name is taken by a container of an earlier sandbox (the engine restarted, the sandbox was made again):
+  // remove it and fail this time (the kubelet retries), or, if it is already gone, try once under a random suffix.
+  private async recoverFromCreationConflictIfNeeded(err: unknown, retry: () => Promise<string>): Promise<string> {
+    const conflict = err instanceof DockerError && err.statusCode === 409 ? CONFLICT.exec(err.engineMessage) : null;
+    if (!conflict) throw plainError(err instanceof Error ? err.message : String(err));
+    this.log(`Unable to create container due to conflict. Attempting to remove container ${conflict[1]}`);
+    try {
+      await this.docker.removeContainer(conflict[1]!, { force: true, volumes: true });
+      this.log(`Successfully removed conflicting container: ${conflict[1]}`);
+    } catch (rmErr) {
+      if (isNotFound(rmErr)) return retry().catch((e: Error) => { throw plainError(e.message); });
+    }
+    throw plainError((err as Error).message);
+  }
 
   async startContainer(id: string): Promise<void> {
     await this.docker.startContainer(id).catch((err: Error) => {

@@ -129,7 +129,7 @@ export function runtimeServiceHandlers({ runtime, streaming, log = () => {} }: S
       const v = await runtime.version();
       return { version: '0.1.0', runtime_name: v.runtimeName, runtime_version: v.runtimeVersion, runtime_api_version: 'v1' };
     },
-    Status: () => ({ status: { conditions: [
+    Status: async () => ({ status: { conditions: await runtime.status?.() ?? [
       { type: 'RuntimeReady', status: true, reason: '', message: '' },
       { type: 'NetworkReady', status: true, reason: '', message: '' },
     ] }, info: {} }),

@@ -3,9 +3,13 @@
 // chapter 6 the engine, driven through the Docker API as dockershim did.
 import type * as cri from '../cri/proto.ts';
 
+export interface RuntimeCondition { type: string; status: boolean; reason: string; message: string }
+
 export interface ShimRuntime {
   // runtime_name and runtime_version of the CRI Version answer.
   version(): Promise<{ runtimeName: string; runtimeVersion: string }>;
+  // The CRI Status conditions (RuntimeReady, NetworkReady); absent: both always true.
+  status?(): Promise<RuntimeCondition[]>;
 
   runPodSandbox(config: cri.PodSandboxConfig | null | undefined, runtimeHandler: string): Promise<string>;
   // Idempotent, as the CRI requires: stopping or removing what is gone succeeds.
