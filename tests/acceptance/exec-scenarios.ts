@@ -16,6 +16,9 @@ import type { Status } from '../../src/api/status.ts';
 export interface ExecScenarioOptions {
   // Until chapter 7 a tty request is refused with a Status that says so.
   tty?: 'refused' | 'skip';
+  // A command that is not there: the runtime fails the call (an InternalError Status), or, as Docker's exec does
+  // (chapter 6 on), the exec starts, the engine writes the OCI runtime's error to its stdout and exits 126.
+  missingCommand?: 'internal-error' | 'exit-126';
 }
 
 interface Run { code: number; stdout: Buffer; stderr: string }
@@ -149,12 +152,20 @@ export function execScenarios(slug: string, opts: ExecScenarioOptions = {}): voi
         [['exec', pod, '-c', 'nope', '--', 'date'], new RegExp(`^Error from server \\(BadRequest\\): container nope is not valid for pod ${pod}\\n$`)],
         [['exec', 'no-such-pod', '--', 'date'], /^Error from server \(NotFound\): pods "no-such-pod" not found\n$/],
         [['exec', pod], /^error: you must specify at least one command for the container\n$/],
-        [['exec', pod, '--', 'no-such-command-x'], /^error: Internal error occurred: error executing command in container: .*no-such-command-x.*executable file not found in \$PATH/],
       ];
+      if (opts.missingCommand !== 'exit-126') {
+        cases.push([['exec', pod, '--', 'no-such-command-x'], /^error: Internal error occurred: error executing command in container: .*no-such-command-x.*executable file not found in \$PATH/]);
+      }
       for (const [args, want] of cases) {
         const r = await k(args);
         assert.equal(r.code, 1, args.join(' '));
         assert.match(r.stderr, want);
+      }
+      if (opts.missingCommand === 'exit-126') {
+        const r = await k(['exec', pod, '--', 'no-such-command-x']);
+        assert.equal(r.code, 126);
+        assert.match(r.stdout.toString(), /^OCI runtime exec failed: exec failed: unable to start container process: exec: "no-such-command-x": executable file not found in \$PATH: unknown\r?\n$/);
+        assert.equal(r.stderr, 'command terminated with exit code 126\n');
       }
     });
 
