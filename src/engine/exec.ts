@@ -106,6 +106,11 @@ export class ExecStore {
     };
   }
 
+  // The execs running in a container (inspect's ExecIDs).
+  running(containerId: string): string[] {
+    return [...this.execs.values()].filter((e) => e.containerId === containerId && e.running).map((e) => e.id);
+  }
+
   // Forget a removed container's execs.
   forget(containerId: string): void {
     for (const [id, e] of this.execs) if (e.containerId === containerId) this.execs.delete(id);

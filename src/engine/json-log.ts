@@ -14,11 +14,13 @@ class LineSplitter {
   constructor(private readonly emit: (line: string) => void) {}
   push(text: string): void {
     let s = this.pending + text;
-    for (let nl = s.indexOf('\n'); nl >= 0; nl = s.indexOf('\n')) {
-      this.emit(s.slice(0, nl + 1));
-      s = s.slice(nl + 1);
+    for (;;) {
+      const nl = s.indexOf('\n');
+      const cut = nl >= 0 && nl < MAX_LINE ? nl + 1 : s.length >= MAX_LINE ? MAX_LINE : 0;
+      if (cut === 0) break;
+      this.emit(s.slice(0, cut));
+      s = s.slice(cut);
     }
-    while (s.length >= MAX_LINE) { this.emit(s.slice(0, MAX_LINE)); s = s.slice(MAX_LINE); }
     this.pending = s;
   }
   end(): void { if (this.pending) this.emit(this.pending); this.pending = ''; }

@@ -39,7 +39,8 @@ export function containerRoutes(router: Router<Handler>, daemon: Daemon, execs: 
 
   router.add('GET', '/containers/{name}/json', plain(({ params }) => {
     const c = daemon.get(params.name);
-    return { ...inspectOf(c.rec), ExecIDs: null };
+    const ids = execs.running(c.rec.ID);
+    return { ...inspectOf(c.rec), ExecIDs: ids.length ? ids : null };
   }));
 
   router.add('POST', '/containers/{name}/start', plain(async ({ params }, res) => { await daemon.start(params.name); return noContent(res); }));
