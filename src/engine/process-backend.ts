@@ -49,6 +49,7 @@ export class ProcessBackend implements ContainerBackend {
     // Commands are looked up in the image's files first (its busybox runs on the host as well), then on the host's.
     const dirs = env.PATH.split(':').filter(Boolean);
     env.PATH = [...dirs.map((d) => join(host.image, d)), ...dirs].join(':');
+    // An absolute command is the image's file where the image has it (pause's /pause): else no pod could start here.
     const argv0 = spec.argv[0]?.startsWith('/') && existsSync(join(host.image, spec.argv[0])) ? join(host.image, spec.argv[0]) : spec.argv[0]!;
     const child: ChildProcess = spawnBound([argv0, ...spec.argv.slice(1)], { cwd, env, detached: true, stdio: [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     await new Promise<void>((ok, fail) => { child.once('spawn', ok); child.once('error', fail); });
