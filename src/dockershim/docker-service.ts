@@ -198,7 +198,11 @@ export class DockerService implements ShimRuntime {
         WorkingDir: config.working_dir ?? '',
         Labels: labels,
         OpenStdin: config.stdin ?? false, StdinOnce: config.stdin_once ?? false, Tty: config.tty ?? false,
-      }, { IpcMode: joinSandbox, UTSMode: joinSandbox, NetworkMode: joinSandbox, RestartPolicy: { Name: 'no' } });
+      }, {
+        IpcMode: joinSandbox, UTSMode: joinSandbox, NetworkMode: joinSandbox, RestartPolicy: { Name: 'no' },
+        // The CRI's LinuxContainerResources; it has no pids limit (Kubernetes sets that on the pod's cgroup).
+        Memory: Number(config.linux?.resources?.memory_limit_in_bytes ?? 0),
+      });
     const name = makeContainerName(sandboxConfig, config);
     try {
       return await create(name);
