@@ -219,7 +219,8 @@ export class DockerService implements ShimRuntime {
     if (!conflict) throw plainError(err instanceof Error ? err.message : String(err));
     this.log(`Unable to create container due to conflict. Attempting to remove container ${conflict[1]}`);
     try {
-      await this.docker.removeContainer(conflict[1]!, { force: true, volumes: true });
+      // Without force, as upstream: a running container keeps its name, and this call fails.
+      await this.docker.removeContainer(conflict[1]!, { volumes: true });
       this.log(`Successfully removed conflicting container: ${conflict[1]}`);
     } catch (rmErr) {
       if (isNotFound(rmErr)) return retry().catch((e: Error) => { throw plainError(e.message); });
