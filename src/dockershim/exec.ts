@@ -16,6 +16,12 @@ export interface NativeExecOptions {
   log?: (line: string) => void;
 }
 
+function killGroup(pid: number): void {
+  try { process.kill(-pid, 'SIGKILL'); } catch {
+    try { process.kill(pid, 'SIGKILL'); } catch { /* gone meanwhile */ }
+  }
+}
+
 // Writes `chunk` and pauses `from` until the writer drains: a slow client slows the engine's stream.
 function writeWithBackpressure(to: Writable, chunk: Buffer, from: Socket): void {
   if (!to.write(chunk)) {
@@ -122,8 +128,11 @@ export class NativeExecHandler implements Executor {
         // dockerExitError: its text is what kubectl shows after "command terminated with non-zero exit code: ".
         return code === 0 ? { exitCode: 0 } : { exitCode: code, message: `Error executing in Docker Container: ${code}` };
       }
-      // An aborted session whose process outlived its connection: end it from the host, where the engine said it runs.
-      if (signal.aborted && inspect.Pid > 0) try { process.kill(inspect.Pid, 'SIGKILL'); } catch { /* gone meanwhile */ }
+      // An aborted session whose process outlived its connection. dockerd SIGKILLs an exec whose request ends
+      // (daemon/exec.go); an engine that only closes the pipes leaves a silent command running. The engine has no
+      // exec kill in its API, so the shim, on the same node, ends it where the engine says it runs: its process
+      // group (the engine starts each exec leading one, and nsenter's child in the container's pid namespace is in it).
+      if (signal.aborted && inspect.Pid > 0) killGroup(inspect.Pid);
       if (count === INSPECT_TRIES) {
         this.opts.log?.(`Exec session ${execId} in container ${containerId} terminated but process still running!`);
         return { exitCode: 0 };

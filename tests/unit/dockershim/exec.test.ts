@@ -3,7 +3,7 @@
 // version negotiation, ExecSync's caps and timeout.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -19,7 +19,7 @@ function collector(): { stream: Writable; text(): string } {
   return { stream: new Writable({ write(c: Buffer, _e, cb) { chunks.push(c); cb(); } }), text: () => Buffer.concat(chunks).toString() };
 }
 
-async function setup(t: import('node:test').TestContext, opts?: { apiVersion?: string; running?: boolean }): Promise<{ engine: FakeEngine; docker: Libdocker; handler: NativeExecHandler }> {
+async function setup(t: import('node:test').TestContext, opts?: { apiVersion?: string; running?: boolean; killOnClose?: boolean }): Promise<{ engine: FakeEngine; docker: Libdocker; handler: NativeExecHandler }> {
   const dir = mkdtempSync(join(tmpdir(), 'dockershim-'));
   const engine = await startFakeEngine(join(dir, 'docker.sock'), opts);
   t.after(async () => { await engine.close(); rmSync(dir, { recursive: true, force: true }); });
@@ -89,6 +89,21 @@ test('exec: an aborted session closes the hijacked connection and its process en
   assert.equal(res.exitCode, 137);
   assert.equal(e!.running, false);
   assert.throws(() => process.kill(e!.pid, 0));
+});
+
+test('exec: an aborted session whose engine does not kill the exec: the shim ends its process group', async (t) => {
+  const { engine, handler } = await setup(t, { killOnClose: false });
+  const ac = new AbortController();
+  const out = collector();
+  const marker = `sleep ${100000 + Math.floor(Math.random() * 800000)}`;
+  const done = handler.execInContainer({ container: engine.containerId, cmd: ['sh', '-c', `echo started; ${marker}; echo never`] }, { stdout: out.stream, tty: false }, ac.signal);
+  await waitFor(() => out.text().includes('started'), { what: 'the exec to start' });
+  ac.abort();
+  assert.equal((await done).exitCode, 137);
+  const alive = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).some((d) => {
+    try { return readFileSync(`/proc/${d}/cmdline`, 'utf8').replaceAll('\0', ' ').trim() === marker; } catch { return false; }
+  });
+  assert.equal(alive, false, `${marker} outlived its session`);
 });
 
 test('exec: an engine that dies mid-stream gives an error naming the engine', async (t) => {
