@@ -211,7 +211,7 @@ export class Daemon {
   private async exited(c: Container, proc: ContainerProcess, st: ExitStatus): Promise<void> {
     c.log.flush();
     c.proc = undefined;
-    Object.assign(c.rec.State, { Status: 'exited', Running: false, Pid: 0, ExitCode: st.exitCode, FinishedAt: now() });
+    Object.assign(c.rec.State, { Status: 'exited', Running: false, Pid: 0, ExitCode: st.exitCode, OOMKilled: Boolean(st.oomKilled), FinishedAt: now() });
     if (this.containers.has(c.rec.ID)) saveRecord(this.opts.root, c.rec);
     if (c.spec) await this.opts.backend.cleanup(c.spec).catch((err) => this.opts.log(`cleanup of ${c.rec.ID.slice(0, 12)}: ${(err as Error).message}`));
     this.opts.log(`container ${c.rec.ID.slice(0, 12)} (${c.rec.Name}) exited with code ${st.exitCode}`);

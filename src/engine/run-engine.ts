@@ -11,14 +11,15 @@ import { join } from 'node:path';
 
 export interface EngineWiring {
   // The isolating backend (src/engine/linux/), or why it cannot run here: `auto` falls back to host processes.
-  namespaces?: () => Promise<{ backend: ContainerBackend } | { unavailable: string }>;
+  namespaces?: (ctx: { root: string; log: (line: string) => void }) => Promise<{ backend: ContainerBackend } | { unavailable: string }>;
   ttys?: boolean;
 }
 
-export async function chooseBackend(isolation: string, wiring: EngineWiring, log: (line: string) => void): Promise<ContainerBackend> {
+export async function chooseBackend(isolation: string, wiring: EngineWiring, ctx: { root: string; log: (line: string) => void }): Promise<ContainerBackend> {
+  const { log } = ctx;
   if (!['auto', 'namespaces', 'processes'].includes(isolation)) throw new Error(`--isolation: auto, namespaces or processes, not ${isolation}`);
   if (isolation !== 'processes') {
-    const got = wiring.namespaces ? await wiring.namespaces() : { unavailable: 'no namespaces backend in this checkpoint' };
+    const got = wiring.namespaces ? await wiring.namespaces(ctx) : { unavailable: 'no namespaces backend in this checkpoint' };
     if ('backend' in got) return got.backend;
     if (isolation === 'namespaces') throw new Error(`--isolation=namespaces: ${got.unavailable}`);
     log(`WARNING: namespaces unavailable (${got.unavailable}): falling back to host processes`);
@@ -34,7 +35,7 @@ export async function runEngine(wiring: EngineWiring = {}, argv = process.argv.s
   const stateDir = requireFlag(flags, 'state-dir');
   installSignalHandlers();
   const log = (line: string) => console.log(line);
-  const backend = await chooseBackend(flags.isolation ?? 'auto', wiring, log);
+  const backend = await chooseBackend(flags.isolation ?? 'auto', wiring, { root: join(stateDir, name), log });
   log(`engine ${name}: container backend ${backend.kind}: ${backend.description}`);
   const images = createImageStore({ root: join(stateDir, name) });
   const engine = await startEngine({ name, stateDir, socket: flags.socket, backend, images, log, ttys: wiring.ttys });

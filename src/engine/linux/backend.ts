@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { exitCodeOf } from '../../shim/spawn.ts';
 import { waitFor } from '../../util/wait.ts';
 import type { BackendProcess, ContainerBackend, ContainerProcess, ContainerSpec, ExitStatus, ProcessSpec } from '../backend.ts';
@@ -48,12 +48,27 @@ const ttyRefusal = 'a terminal (Tty) is not supported by the namespaces backend 
 
 // `exit`: the process is gone; `exited`: that, and the given streams have closed too (the seam's promise).
 function track(child: ChildProcess, streams: (Readable | null | undefined)[], after?: (s: ExitStatus) => ExitStatus) {
-  const exit = new Promise<ExitStatus>((resolve) => child.once('exit', (code, signal) => {
-    const status = { exitCode: exitCodeOf(code, signal), ...(signal ? { signal } : {}) };
-    resolve(after ? after(status) : status);
-  }));
-  const closed = streams.filter((s): s is Readable => !!s).map((s) => new Promise<void>((r) => s.once('close', () => r())));
+  // A quick container may have exited, and its diagnostics pipe closed, before we get here: no event would come.
+  const exit = new Promise<ExitStatus>((resolve) => {
+    const done = (code: number | null, signal: NodeJS.Signals | null) => {
+      const status = { exitCode: exitCodeOf(code, signal), ...(signal ? { signal } : {}) };
+      resolve(after ? after(status) : status);
+    };
+    if (child.exitCode !== null || child.signalCode !== null) done(child.exitCode, child.signalCode);
+    else child.once('exit', done);
+  });
+  const closed = streams.filter((s): s is Readable => !!s).map((s) => new Promise<void>((r) => (s.closed ? r() : s.once('close', () => r()))));
   return { exit, exited: Promise.all([exit, ...closed]).then(([status]) => status) };
+}
+
+// Node discards a child's unread stdout/stderr when it exits (child_process flushStdio resumes them): an exec that
+// ends before the daemon reads it would lose its output. Piped at once into a buffer that holds it until read
+// (with backpressure: a full buffer pauses the pipe). Destroying it closes the pipe too: a reader that gives up
+// leaves the process EPIPE rather than blocked on a full pipe for ever.
+function held(s: Readable): Readable {
+  const out = new PassThrough();
+  out.once('close', () => { if (!s.destroyed) s.destroy(); });
+  return s.pipe(out);
 }
 
 // HOME from the user's passwd entry when the environment has none (runc sets it the same way).
@@ -130,8 +145,9 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
     saveRecord(record);
     child.on('error', (err) => log(`container ${spec.id.slice(0, 12)}: ${err.message}`));
     const stdio = child.stdio as (Readable | null)[];
-    const [diag, status, stderr] = [stdio[2]!, stdio[3]!, stdio[4]!];
-    for (const s of [child.stdout, diag, status, stderr]) s?.on('error', () => {});
+    const [diag, status] = [stdio[2]!, stdio[3]!];
+    for (const s of [child.stdout, diag, status, stdio[4]]) s?.on('error', () => {});
+    const [stdout, stderr] = [held(child.stdout!), held(stdio[4]!)];
     child.stdin?.on('error', () => {});   // a container that exits while the daemon writes: EPIPE, not a crash
     let diagText = '';
     diag.setEncoding('utf8');
@@ -152,14 +168,15 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
       throw new Error(`${why}${diagText.trim() ? `: ${diagText.trim()}` : ''}`);
     }
     // busybox unshare forked the init: the pid namespace's 1, as the host numbers it.
-    const initPid = await waitFor(() => childrenOf(child.pid!)[0], { timeoutMs: 5_000, intervalMs: 2, what: 'the container\'s init' });
+    // A quick command (`echo hi`) may be gone already: then the init was the chain's child, and is no more.
+    const initPid = await waitFor(() => (child.exitCode !== null || child.signalCode !== null ? child.pid! : childrenOf(child.pid!)[0]), { timeoutMs: 5_000, intervalMs: 2, what: 'the container\'s init' });
     record.initPid = initPid;
     record.initStart = startTime(initPid);
     saveRecord(record);
 
-    const { exit, exited } = track(child, [child.stdout, stderr, diag], (s) => (s.exitCode === 137 && oomKilled(cgroups) ? { ...s, oomKilled: true } : s));
+    const { exit, exited } = track(child, [stdout, stderr, diag], (s) => (s.exitCode === 137 && oomKilled(cgroups) ? { ...s, oomKilled: true } : s));
     const namespaces = ['pid', 'mnt', ...(joined ? [] : ['uts', 'ipc']), ...(newNet ? ['net'] : [])];
-    const c = new NamespaceContainer(initPid, namespaces, child.stdout!, exited, exit, spec, cgroups,
+    const c = new NamespaceContainer(initPid, namespaces, stdout, exited, exit, spec, cgroups,
       joined ? joined.ownNet : newNet, child.stdin ?? undefined, stderr);
     live.set(spec.id, c);
     void exit.then(() => { if (live.get(spec.id) === c) live.delete(spec.id); });
@@ -181,7 +198,8 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
     const child = spawn(argv[0]!, argv.slice(1), { env: envObject(env), detached: true, stdio: [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     child.on('error', (err) => log(`exec in ${container.spec.id.slice(0, 12)}: ${err.message}`));
     for (const s of [child.stdin, child.stdout, child.stderr]) s?.on('error', () => {});
-    const { exit, exited } = track(child, [child.stdout, child.stderr]);
+    const [stdout, stderr] = [held(child.stdout!), held(child.stderr!)];
+    const { exit, exited } = track(child, [stdout, stderr]);
     // nsenter forks into the pid namespace: its child is the process; signals go to it, not to nsenter.
     let gone = false;
     void exit.then(() => { gone = true; });
@@ -189,9 +207,8 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
       .catch(() => -1);
     return {
       pid: pid > 0 ? pid : child.pid!,
-      stdout: child.stdout!, exited,
+      stdout, stderr, exited,
       ...(child.stdin ? { stdin: child.stdin } : {}),
-      ...(child.stderr ? { stderr: child.stderr } : {}),
       kill: (signal) => { try { process.kill(pid > 0 ? pid : child.pid!, signal); } catch { /* exited */ } },
     };
   }
