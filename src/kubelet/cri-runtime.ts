@@ -54,6 +54,7 @@ export interface CriRuntimeOptions {
 }
 
 export class CriRuntime implements KubeletRuntime {
+  runtimeVersion?: string;   // set by the wiring from the runtime's Version
   private readonly hop: string;
   private readonly waiting = new Map<string, Record<string, { reason: string; message?: string }>>(); // pod uid → container → why
   private runtimeName?: string;
