@@ -63,9 +63,8 @@ export async function startShim<R = ProcessRuntime>(opts: ShimOptions<R>): Promi
     rmSync(socket, { force: true }); // stale: its shim died without removing it, and bind would fail with EADDRINUSE
   }
   const flags = opts.flags ?? {};
-  const { runtime, service } = opts.runtime
-    ? await opts.runtime({ name: opts.name, stateDir: opts.stateDir, log, flags })
-    : processParts(new ProcessRuntime(join(opts.stateDir, opts.name), log)) as unknown as ShimRuntimeParts<R>;
+  // What answers the CRI calls: this chapter's process runtime, unless the wiring brings another (chapter 6: the engine).
+  const { runtime, service } = await buildRuntime(opts, { name: opts.name, stateDir: opts.stateDir, log, flags });
   let streaming: ShimStreaming | undefined;
   try {
     streaming = opts.streaming ? await opts.streaming({ name: opts.name, runtime, log, flags }) : undefined;
@@ -96,7 +95,12 @@ export async function startShim<R = ProcessRuntime>(opts: ShimOptions<R>): Promi
 }
 // #endregion start-shim
 
-const processParts = (runtime: ProcessRuntime): ShimRuntimeParts<ProcessRuntime> => ({ runtime, service: processShimRuntime(runtime) });
+function buildRuntime<R>(opts: ShimOptions<R>, ctx: ShimContext): Promise<ShimRuntimeParts<R>> {
+  if (opts.runtime) return opts.runtime(ctx);
+  const runtime = new ProcessRuntime(join(ctx.stateDir, ctx.name), ctx.log);
+  // Without a runtime factory R is ProcessRuntime (the default type argument).
+  return Promise.resolve({ runtime, service: processShimRuntime(runtime) } as ShimRuntimeParts<unknown> as ShimRuntimeParts<R>);
+}
 
 // The process entry: `--name --state-dir [--socket]` and the wiring's own flags, announce { name, socket },
 // stop on SIGTERM.
