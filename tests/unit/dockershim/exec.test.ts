@@ -124,3 +124,18 @@ test('ExecSync: output capped, exit code, and a timeout that is DEADLINE_EXCEEDE
     (e: unknown) => (e as { code?: number }).code === GrpcCode.DEADLINE_EXCEEDED);
   await waitFor(() => [...engine.execs.values()].every((e) => !e.running), { what: 'the timed-out exec to be killed' });
 });
+
+test('resize events are forwarded to POST /exec/{id}/resize once started, and a 0 size is skipped', async (t) => {
+  const { engine, handler } = await setup(t);
+  const stdin = new PassThrough();
+  const sizes = new PassThrough({ objectMode: true });
+  const done = handler.execInContainer({ container: engine.containerId, cmd: ['cat'] },
+    { stdin, stdout: collector().stream, tty: true, resize: sizes }, new AbortController().signal);
+  for (const s of [{ width: 80, height: 24 }, { width: 0, height: 0 }, { width: 100, height: 30 }]) sizes.write(s);
+  const resizes = () => engine.requests.filter((r) => r.includes('/resize')).map((r) => r.replace(/[0-9a-f]{64}/, '<id>'));
+  await waitFor(() => resizes().length === 2, { what: 'two resize calls' });
+  sizes.end();
+  stdin.end();
+  await done;
+  assert.deepEqual(resizes(), ['POST /v1.46/exec/<id>/resize?h=24&w=80', 'POST /v1.46/exec/<id>/resize?h=30&w=100']);
+});
