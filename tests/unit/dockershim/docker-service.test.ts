@@ -60,6 +60,8 @@ test('dockershim over the engine: sandboxes, containers, images, ExecSync and St
   const ref = await img.pullImage('busybox');
   assert.match(ref, /^sha256:[0-9a-f]{64}$/);
   assert.equal((await img.imageStatus('busybox'))?.id, ref);
+  assert.equal((await img.imageStatus('docker.io/library/busybox:latest'))?.id, ref, 'a full reference names the same image');
+  assert.deepEqual((await img.listImages()).map((i) => i.repo_tags), [['busybox:latest']]);
   const pull = await img.pullImage('no-such-image').then(() => undefined, (e: unknown) => e);
   assert.ok(pull instanceof CriError && pull.code === GrpcCode.UNKNOWN);
   assert.match(pull.message, /Error response from daemon: pull access denied for no-such-image/);
