@@ -37,7 +37,9 @@ function procs(): { pid: number; ppid: number; cmd: string }[] {
   }
   return out;
 }
-const withCmd = (argv: string) => procs().filter((p) => p.cmd.trim() === argv).map((p) => p.pid);
+// `sh -c 'exec yes N'`: dash execs yes, but busybox's sh (a container's, chapter 6 on) runs its yes applet in-process,
+// keeping sh's command line.
+const withCmd = (argv: string) => procs().filter((p) => p.cmd.trim() === argv || p.cmd.trim() === `sh -c exec ${argv}`).map((p) => p.pid);
 function descendants(root: number): number {
   const all = procs();
   let count = 0;
@@ -256,8 +258,7 @@ export function execScenarios(slug: string, opts: ExecScenarioOptions = {}): voi
     test('a client that stops reading, then disconnects, crashes nothing: the command ends and the next exec works', async () => {
       const components = Object.values(cp.announcements).map((a) => ({ name: a.name, pid: a.pid }));
       const marker = `yes ${randomInt(100000, 999999)}`;
-      // `yes` itself, not `sh -c 'exec yes'`: busybox's sh (a container's) runs its yes applet in-process, under sh's name.
-      const ws = new WebSocket(execURL(marker.split(' '), 'stdout=true').replace(/^http/, 'ws'), ['v5.channel.k8s.io']);
+      const ws = new WebSocket(execURL(['sh', '-c', `exec ${marker}`], 'stdout=true').replace(/^http/, 'ws'), ['v5.channel.k8s.io']);
       ws.on('error', () => {});
       ws.on('open', () => ws.pause()); // reads nothing from here on
       // Blocked in write: every buffer between the command and this client is full, and each hop is holding
@@ -281,7 +282,7 @@ export function execScenarios(slug: string, opts: ExecScenarioOptions = {}): voi
       const readerPid = join(cp.stateDir, `reader-${randomInt(1e9)}.pid`);
       // The reader stops itself before reading a byte (as `sleep 5` does not read); killing it closes the pipe,
       // and kubectl's next write to its stdout is a SIGPIPE: kubectl dies, its connection drops.
-      const script = `kubectl --kubeconfig "$1" exec ${pod} -- ${marker} | { echo $BASHPID > "$2"; kill -STOP $BASHPID; }`;
+      const script = `kubectl --kubeconfig "$1" exec ${pod} -- sh -c 'exec ${marker}' | { echo $BASHPID > "$2"; kill -STOP $BASHPID; }`;
       const pipeline = spawn('bash', ['-c', script, 'bash', cp.kubeconfig, readerPid], { env: cp.env, stdio: 'ignore' });
       children.add(pipeline);
       t.after(() => { pipeline.kill('SIGKILL'); try { process.kill(Number(readFileSync(readerPid, 'utf8')), 'SIGKILL'); } catch { /* gone */ } });
