@@ -119,7 +119,8 @@ export function summaryOf(rec: ContainerRecord, imageName: string) {
     Names: [rec.Name],
     Image: imageName,
     ImageID: rec.Image,
-    Command: [rec.Path, ...rec.Args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' '),
+    // container/view.go: an argument holding a space in single quotes
+    Command: [rec.Path, ...rec.Args.map((a) => (a.includes(' ') ? `'${a}'` : a))].join(' '),
     Created: Math.floor(Date.parse(rec.Created) / 1000),
     Ports: [],
     Labels: rec.Config.Labels,

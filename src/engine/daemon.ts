@@ -1,11 +1,13 @@
 // The daemon's containers: create, start, stop, kill, wait, remove, and their output fanned out to the json-file log
 // and to attached clients (moby daemon/create.go, start.go, stop.go, kill.go, wait.go, delete.go, monitor.go).
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:os';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ContainerBackend, ContainerProcess, ContainerSpec, ExitStatus } from './backend.ts';
 import type { ImageStore } from './image-store.ts';
+import { Events } from './events.ts';
 import { JsonLog } from './json-log.ts';
 import { containerDir, loadRecords, newState, saveRecord, type ContainerConfig, type ContainerRecord, type HostConfig } from './container-record.ts';
 import { conflict, EngineError, invalidParameter, noSuchContainer, noSuchImage, notImplemented, notModified } from './errors.ts';
@@ -30,6 +32,7 @@ export interface Container {
   exitWaiters: ((code: number) => void)[];
   removeWaiters: ((code: number) => void)[];
   startWaiters: (() => void)[];
+  starting?: boolean;             // a start is under way: a second one is refused, as dockerd's container lock does
 }
 
 export interface DaemonOptions {
@@ -45,12 +48,18 @@ export const TTY_NOT_IMPLEMENTED = 'this engine cannot allocate a terminal yet (
 
 const list = (v: unknown): string[] | null => (v == null ? null : typeof v === 'string' ? [v] : Array.isArray(v) ? v.map(String) : null);
 const now = () => new Date().toISOString();
+const osSignals = constants.signals as Record<string, number>;
 
 export class Daemon {
   readonly containers = new Map<string, Container>();
   private names = new Map<string, string>();   // "/name" → id
+  readonly events = new Events();
 
   constructor(readonly opts: DaemonOptions) {}
+
+  event(c: Container, action: string, extra: Record<string, string> = {}): void {
+    this.events.log(action, { id: c.rec.ID, name: c.rec.Name.slice(1), image: c.rec.Config.Image }, extra);
+  }
 
   // At start: whatever a predecessor killed hard left running is ended, and its containers are marked exited
   // (255, as dockerd marks the containers it finds dead after a crash or reboot).
@@ -136,8 +145,10 @@ export class Daemon {
       HostConfig: hostConfig, State: newState(), LogPath: join(dir, `${id}-json.log`), Namespaces: [],
     };
     saveRecord(this.opts.root, rec);
-    this.containers.set(id, { rec, dir, log: new JsonLog(rec.LogPath), sinks: new Set(), exitWaiters: [], removeWaiters: [], startWaiters: [] });
+    const c: Container = { rec, dir, log: new JsonLog(rec.LogPath), sinks: new Set(), exitWaiters: [], removeWaiters: [], startWaiters: [] };
+    this.containers.set(id, c);
     this.names.set(name, id);
+    this.event(c, 'create');
     this.opts.log(`container ${id.slice(0, 12)} (${name}) created from ${imageRef}: ${JSON.stringify(argv)}`);
     return { Id: id, Warnings: [] };
   }
@@ -156,6 +167,13 @@ export class Daemon {
     const { rec } = c;
     if (rec.State.Running) throw notModified();
     if (rec.State.Status === 'removing') throw conflict(`cannot start a container that is being removed`);
+    if (c.starting) throw conflict(`container ${rec.ID} is already being started`);
+    c.starting = true;
+    try { await this.startLocked(c); } finally { c.starting = false; }
+  }
+
+  private async startLocked(c: Container): Promise<void> {
+    const { rec } = c;
     const image = this.opts.images.get(rec.Image);
     if (!image) throw noSuchImage(rec.Config.Image);
     const hc = rec.HostConfig;
@@ -177,6 +195,8 @@ export class Daemon {
       Object.assign(rec.State, { Status: missing ? 'created' : 'exited', ExitCode: missing ? 127 : 128, Error: msg, FinishedAt: now() });
       saveRecord(this.opts.root, rec);
       await this.opts.backend.cleanup(spec).catch(() => {});
+      // As dockerd's start does: an AutoRemove container that could not start is removed (docker run --rm waits for it).
+      if (hc.AutoRemove) await this.remove(rec.ID, { force: true }).catch(() => {});
       throw new EngineError(missing ? 400 : 500, `failed to create task for container: failed to create shim task: OCI runtime create failed: unable to start container process: ${msg}: unknown`);
     }
     c.spec = spec;
@@ -186,6 +206,7 @@ export class Daemon {
     saveRecord(this.opts.root, rec);
     this.fanOut(c, proc);
     for (const w of c.startWaiters.splice(0)) w();
+    this.event(c, 'start');
     void proc.exited.then((st) => this.exited(c, proc, st));
     this.opts.log(`container ${rec.ID.slice(0, 12)} (${rec.Name}) started: pid ${proc.pid}${proc.namespaces.length ? `, namespaces ${proc.namespaces.join(',')}` : ''}`);
   }
@@ -217,6 +238,7 @@ export class Daemon {
     this.opts.log(`container ${c.rec.ID.slice(0, 12)} (${c.rec.Name}) exited with code ${st.exitCode}`);
     for (const sink of c.sinks) sink.end();
     c.sinks.clear();
+    this.event(c, 'die', { exitCode: String(st.exitCode) });
     for (const w of c.exitWaiters.splice(0)) w(st.exitCode);
     if (c.rec.HostConfig.AutoRemove && this.containers.has(c.rec.ID)) await this.remove(c.rec.ID, { force: false }).catch(() => {});
     void proc;
@@ -234,20 +256,23 @@ export class Daemon {
     const sig = parseSignal(signal || c.rec.Config.StopSignal || 'SIGTERM');
     const timeout = t ?? c.rec.Config.StopTimeout ?? 10;
     const exit = this.nextExit(c);
+    this.event(c, 'kill', { signal: String(osSignals[sig] ?? sig) });
     proc.kill(sig);
     if (timeout >= 0) {
       let timer: NodeJS.Timeout | undefined;
       const timedOut = await Promise.race([exit.then(() => false), new Promise<boolean>((r) => { timer = setTimeout(() => r(true), timeout * 1000); })]);
       clearTimeout(timer);
-      if (timedOut) proc.kill('SIGKILL');
+      if (timedOut) { this.event(c, 'kill', { signal: '9' }); proc.kill('SIGKILL'); }
     }
     await exit;
+    this.event(c, 'stop');
   }
 
   async kill(ref: string, signal = 'SIGKILL'): Promise<void> {
     const c = this.get(ref);
     const sig = parseSignal(signal);
     if (!c.proc) throw conflict(`Cannot kill container: ${ref}: container ${c.rec.ID} is not running`);
+    this.event(c, 'kill', { signal: String(osSignals[sig] ?? sig) });
     c.proc.kill(sig);
   }
 
@@ -275,6 +300,7 @@ export class Daemon {
     this.names.delete(c.rec.Name);
     rmSync(c.dir, { recursive: true, force: true });
     this.opts.log(`container ${c.rec.ID.slice(0, 12)} (${c.rec.Name}) removed`);
+    this.event(c, 'destroy');
     for (const w of c.removeWaiters.splice(0)) w(c.rec.State.ExitCode);
   }
 

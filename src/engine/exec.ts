@@ -52,6 +52,7 @@ export class ExecStore {
         Privileged: Boolean(body.Privileged), DetachKeys: typeof body.DetachKeys === 'string' ? body.DetachKeys : '',
       },
     });
+    this.daemon.event(c, `exec_create: ${cmd.join(' ')}`, { execID: id });
     this.daemon.opts.log(`exec ${id.slice(0, 12)} created in ${c.rec.ID.slice(0, 12)}: ${JSON.stringify(cmd)}`);
     return { Id: id };
   }
@@ -68,9 +69,9 @@ export class ExecStore {
     const e = this.get(id);
     if (e.running) throw conflict(`Error: Exec command ${id} is already running`);
     if (e.started) throw conflict(`Error: Exec command ${id} has already run`);
-    const c = this.daemon.get(e.containerId);
-    if (!c.proc) throw containerNotRunning(c.rec.ID);
     e.started = true;
+    const c = this.daemon.get(e.containerId);
+    if (!c.proc) { e.exitCode = 126; throw containerNotRunning(c.rec.ID); }
     const env = new Map<string, string>();
     for (const kv of [...c.rec.Config.Env, ...e.config.Env]) env.set(kv.split('=')[0], kv);
     try {
@@ -84,6 +85,7 @@ export class ExecStore {
     }
     e.running = true;
     e.pid = e.proc.pid;
+    this.daemon.event(c, `exec_start: ${e.config.Cmd.join(' ')}`, { execID: id });
     // The exit code is recorded here, when the process has ended and its output has been read, before the stream
     // that carries that output is closed: a client inspects as soon as it sees the end of the stream.
     void e.proc.exited.then((st) => {
@@ -91,6 +93,7 @@ export class ExecStore {
       e.running = false;
       e.pid = 0;
       this.daemon.opts.log(`exec ${id.slice(0, 12)} exited with code ${st.exitCode}`);
+      this.daemon.event(c, 'exec_die', { execID: id, exitCode: String(st.exitCode) });
     });
     return e.proc;
   }

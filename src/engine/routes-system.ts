@@ -8,6 +8,9 @@ import { conflict, EngineError, invalidParameter, notFound, noSuchImage, notImpl
 import { commonHeaders, writeJSON, type Handler } from './http.ts';
 import { ImageNotFoundError, type EngineImage, type ImageStore } from './image-store.ts';
 import type { Router } from './router.ts';
+import { matchEvent } from './events.ts';
+import { parseFilters } from './filters.ts';
+import { parseTimestamp } from './json-log.ts';
 import { familiarName, familiarString, InvalidReferenceError, parseNormalizedNamed, withDefaultTag } from './images/reference.ts';
 
 const goArch = () => ({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[arch()] ?? arch();
@@ -60,6 +63,27 @@ export function systemRoutes(router: Router<Handler>, daemon: Daemon, images: Im
     };
   } });
 
+  // docker events: the kept events since --since, then new ones until --until (or until the client leaves).
+  router.add('GET', '/events', { plain: async ({ url, req }, res) => {
+    const filters = parseFilters(url.searchParams.get('filters'));
+    const since = parseTimestamp(url.searchParams.get('since'));
+    const until = parseTimestamp(url.searchParams.get('until'));
+    res.writeHead(200, { ...commonHeaders(), 'Content-Type': 'application/json' });
+    res.flushHeaders();
+    res.on('error', () => {});
+    const follow = until === undefined || until * 1000 > Date.now();
+    const stop = daemon.events.subscribe(since, (e) => {
+      if (until !== undefined && e.timeNano / 1e9 > until) return;
+      if (matchEvent(filters, e)) res.write(JSON.stringify(e) + '\n');
+    }, follow);
+    if (!follow) { res.end(); return undefined; }
+    let timer: NodeJS.Timeout | undefined;
+    const done = () => { stop(); clearTimeout(timer); if (!res.writableEnded) res.end(); };
+    if (until !== undefined) timer = setTimeout(done, until * 1000 - Date.now());
+    req.socket.once('close', done);
+    return undefined;
+  } });
+
   router.add('GET', '/images/json', { plain: async () => images.list().map(imageSummary) });
 
   // docker pull: the progress lines the CLI prints, once the image is there. An image the catalog does not have
@@ -106,12 +130,16 @@ export function systemRoutes(router: Router<Handler>, daemon: Daemon, images: Im
     if (!img) throw noSuchImage(params.name);
     const user = [...daemon.containers.values()].find((c) => c.rec.Image === img.id);
     const force = ['1', 'true'].includes(url.searchParams.get('force') ?? '');
-    if (user && !force) {
+    // Untagging one of several names deletes nothing, so only the last name (or the id) is refused while in use.
+    const isId = img.id.slice(7).startsWith(params.name.replace(/^sha256:/, '')) && /^(sha256:)?[0-9a-f]+$/.test(params.name);
+    if (user && !force && (isId || img.repoTags.length <= 1)) {
       throw conflict(`conflict: unable to remove repository reference "${params.name}" (must force) - container ${user.rec.ID.slice(0, 12)} is using its referenced image ${img.id.slice(7, 19)}`);
     }
     if (!images.remove) throw notImplemented('this engine\'s image store cannot remove images');
     images.remove(params.name);
-    writeJSON(res, 200, [...img.repoTags.map((t) => ({ Untagged: t })), { Deleted: img.id }]);
+    const left = images.get(img.id);
+    const untagged = img.repoTags.filter((t) => !left?.repoTags.includes(t));
+    writeJSON(res, 200, [...untagged.map((t) => ({ Untagged: t })), ...(left ? [] : [{ Deleted: img.id }])]);
     return undefined;
   } });
 }

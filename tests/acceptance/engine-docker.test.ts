@@ -49,6 +49,18 @@ test('pull and images: a catalog image by name; an unknown one is the registry\'
   assert.match(again.stdout, /docker\.io\/library\/busybox:latest/);
   const images = await d('images', '--format', '{{.Repository}}:{{.Tag}}');
   assert.match(images.stdout, /^busybox:latest$/m);
+  assert.equal((await d('pull', 'busybox:spare')).code, 0);
+  const inspected = JSON.parse((await d('image', 'inspect', 'busybox:spare')).stdout)[0];
+  assert.deepEqual(inspected.RepoTags.sort(), ['busybox:latest', 'busybox:spare']);
+  const rmi = await d('rmi', 'busybox:spare');
+  assert.deepEqual([rmi.code, rmi.stdout.trim().split('\n')[0]], [0, 'Untagged: busybox:spare']);
+  assert.doesNotMatch((await d('images', '--format', '{{.Repository}}:{{.Tag}}')).stdout, /spare/);
+  const user = uniq('user');
+  await d('create', '--name', user, 'busybox', 'true');
+  const busy = await d('rmi', 'busybox');
+  assert.equal(busy.code, 1);
+  assert.match(busy.stderr, /conflict: unable to remove repository reference "busybox" \(must force\) - container [0-9a-f]{12} is using its referenced image/);
+  await d('rm', user);
   const unknown = await d('pull', 'no-such-image-here');
   assert.equal(unknown.code, 1);
   assert.match(unknown.stderr, /Error response from daemon: pull access denied for no-such-image-here, repository does not exist/);
@@ -62,6 +74,10 @@ test('run --rm echo: output whole, exit codes exact, the container removed', { s
   assert.deepEqual([code.code, code.stderr], [7, 'to-stderr\n']);
   const ps = await d('ps', '-a', '--format', '{{.Names}}');
   assert.doesNotMatch(ps.stdout, new RegExp(name));
+  const missing = await d('run', '--rm', '--name', `${name}-x`, 'busybox', 'no-such-command');
+  assert.equal(missing.code, 127);
+  assert.match(missing.stderr, /exec: "no-such-command": executable file not found in \$PATH/);
+  assert.doesNotMatch((await d('ps', '-a', '--format', '{{.Names}}')).stdout, new RegExp(`${name}-x`));
   const unknown = await d('run', '--rm', 'no-such-image-here', 'true');
   assert.equal(unknown.code, 125);
   assert.match(unknown.stderr, /Unable to find image 'no-such-image-here:latest' locally/);
@@ -267,16 +283,39 @@ test('stopping a container ends the execs running in it', { skip }, async () => 
   await d('rm', name);
 });
 
-test('an engine stopped (SIGTERM) takes its containers with it', { skip }, async () => {
-  const other = await startTestEngine({ name: 'docker-node-3' });
-  let pid = 0;
-  try {
-    await docker(other, ['pull', 'busybox']);
-    await docker(other, ['run', '-d', '--name', 'goner', 'busybox', 'sleep', '1000']);
-    pid = JSON.parse((await docker(other, ['inspect', 'goner'])).stdout)[0].State.Pid;
-    assert.ok(pid > 0);
-  } finally {
-    await other.stop('SIGTERM');
-  }
-  await waitFor(() => { try { process.kill(pid, 0); return false; } catch { return true; } }, { what: `container pid ${pid} to be gone` });
+for (const how of ['SIGTERM', 'its lifeline closed (the supervisor died)'] as const) {
+  test(`an engine stopped by ${how} takes its containers with it`, { skip }, async () => {
+    const other = await startTestEngine({ name: 'docker-node-3' });
+    let pid = 0;
+    try {
+      await docker(other, ['pull', 'busybox']);
+      await docker(other, ['run', '-d', '--name', 'goner', 'busybox', 'sleep', '1000']);
+      pid = JSON.parse((await docker(other, ['inspect', 'goner'])).stdout)[0].State.Pid;
+      assert.ok(pid > 0);
+      if (how !== 'SIGTERM') {
+        other.cutLifeline();
+        await waitFor(() => other.child.exitCode !== null, { what: 'the engine to exit' });
+        assert.equal(other.child.exitCode, 0);
+      }
+    } finally {
+      await other.stop('SIGTERM');
+    }
+    await waitFor(() => { try { process.kill(pid, 0); return false; } catch { return true; } }, { what: `container pid ${pid} to be gone` });
+  });
+}
+
+test('events: what a run did, replayed between --since and --until', { skip }, async () => {
+  const since = (Date.now() / 1000 - 1).toFixed(3);
+  const name = uniq('events');
+  await d('run', '--rm', '--name', name, 'busybox', 'true');
+  const ev = await d('events', '--since', since, '--until', (Date.now() / 1000 + 0.5).toFixed(3), '--filter', `container=${name}`, '--format', '{{.Action}}');
+  assert.equal(ev.code, 0, ev.stderr);
+  assert.deepEqual(ev.stdout.trim().split('\n'), ['create', 'start', 'die', 'destroy']);
+});
+
+test('the socket: 0600, and a second engine on a live one is refused', { skip }, async () => {
+  const { statSync } = await import('node:fs');
+  assert.equal(statSync(engine.socket).mode & 0o777, 0o600);
+  await assert.rejects(startTestEngine({ name: engine.name, stateDir: engine.stateDir }), /is in use by a running engine/);
+  assert.equal((await raw('GET', '/_ping')).body, 'OK');
 });
