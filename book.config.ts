@@ -303,6 +303,7 @@ export const chapters: Chapter[] = [
       'src/engine/signals.ts',
       'src/engine/container-record.ts',
       'src/engine/json-log.ts',
+      'src/engine/events.ts',
       'src/engine/daemon.ts',
       'src/engine/exec-stream.ts',
       'src/engine/exec.ts',
