@@ -57,8 +57,8 @@ export class NativeExecHandler implements Executor {
     // 2. POST /exec/{id}/start with Upgrade: tcp: the engine starts the process and the connection becomes its streams.
     const { socket: conn, head } = await this.docker.startExec(execId, { Detach: false, Tty: streams.tty })
       .catch((err: Error) => { throw new ExecError(err.message, hop); });
-    // The session ended (client gone, pod deleted): close the hijacked connection. dockerd kills an exec whose
-    // attach ends (daemon/exec.go: SIGKILL when the request's context is done); the inspect loop below makes sure.
+    // The session ended (client gone, pod deleted): close the hijacked connection. That alone ends nothing in
+    // dockerd (since 1.12 its router starts execs with context.Background()): the inspect loop below ends it.
     const abort = () => conn.destroy();
     signal.addEventListener('abort', abort, { once: true });
     conn.on('error', () => { /* a reset engine ends the copy; the inspect below reports why */ });
@@ -128,10 +128,11 @@ export class NativeExecHandler implements Executor {
         // dockerExitError: its text is what kubectl shows after "command terminated with non-zero exit code: ".
         return code === 0 ? { exitCode: 0 } : { exitCode: code, message: `Error executing in Docker Container: ${code}` };
       }
-      // An aborted session whose process outlived its connection. dockerd SIGKILLs an exec whose request ends
-      // (daemon/exec.go); an engine that only closes the pipes leaves a silent command running. The engine has no
-      // exec kill in its API, so the shim, on the same node, ends it where the engine says it runs: its process
-      // group (the engine starts each exec leading one, and nsenter's child in the container's pid namespace is in it).
+      // An aborted session whose process outlived its connection. Upstream it keeps running: dockerd ignores a
+      // client that leaves (its router starts execs with context.Background()), and so does cri-dockerd, which
+      // only stops asking after 5 tries. Ours ends it, as every earlier chapter's runtime does. The engine's API
+      // has no exec kill, so the shim, on the same node, signals where the engine says it runs: its process group
+      // (the engine starts each exec leading one, and nsenter's child in the container's pid namespace is in it).
       if (signal.aborted && inspect.Pid > 0) killGroup(inspect.Pid);
       if (count === INSPECT_TRIES) {
         this.opts.log?.(`Exec session ${execId} in container ${containerId} terminated but process still running!`);
