@@ -29,7 +29,11 @@ export interface ContainerSpec extends ProcessSpec {
   limits: { memoryBytes?: number; pidsMax?: number };   // HostConfig.Memory, HostConfig.PidsLimit (0/absent: none)
 }
 
-export interface ExitStatus { exitCode: number; signal?: NodeJS.Signals } // exitCode 128+n for a signal
+export interface ExitStatus {
+  exitCode: number;               // 128+n for a signal
+  signal?: NodeJS.Signals;
+  oomKilled?: boolean;            // killed by the kernel's OOM killer over the memory limit (State.OOMKilled)
+}
 
 // A running process the daemon streams: pipes (or, with tty, one terminal: stdout carries both, stderr absent).
 export interface BackendProcess {

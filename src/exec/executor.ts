@@ -18,7 +18,9 @@ export interface ExecTarget { container: string; cmd: string[] }
 
 // How the command ended. A non-zero exit is not an exception: callers turn it into the
 // NonZeroExitCode Status. Failures to start (no such file, container not running) throw.
-export interface ExecResult { exitCode: number; signal?: NodeJS.Signals }
+// `message` is the runtime's own text for a non-zero exit where it has one (cri-dockerd: "Error executing in
+// Docker Container: N"); without it the Status says what Go's ExitError prints ("exit status N").
+export interface ExecResult { exitCode: number; signal?: NodeJS.Signals; message?: string }
 
 export interface Executor {
   // true when tty: true runs on a pseudo-terminal; false (or absent): serveExec refuses tty=true with a Status.

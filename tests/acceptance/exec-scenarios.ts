@@ -14,6 +14,14 @@ import { waitFor } from '../../src/util/wait.ts';
 import type { Status } from '../../src/api/status.ts';
 import { ttyScenarios } from './tty-scenarios.ts';
 
+export interface ExecScenarioOptions {
+  // Terminals are served from chapter 2 on (tty-scenarios.ts); chapter 6's engine refuses them until chapter 7.
+  tty?: 'served' | 'refused';
+  // A command that is not there: the runtime fails the call (an InternalError Status), or, as Docker's exec does
+  // (chapter 6 on), the exec starts, the engine writes the OCI runtime's error to its stdout and exits 126.
+  missingCommand?: 'internal-error' | 'exit-126';
+}
+
 interface Run { code: number; stdout: Buffer; stderr: string }
 const which = (cmd: string) => new Promise<boolean>((r) => execFile('which', [cmd], (err) => r(!err)));
 
@@ -30,7 +38,9 @@ function procs(): { pid: number; ppid: number; cmd: string }[] {
   }
   return out;
 }
-const withCmd = (argv: string) => procs().filter((p) => p.cmd.trim() === argv).map((p) => p.pid);
+// `sh -c 'exec yes N'`: dash execs yes, but busybox's sh (a container's, chapter 6 on) runs its yes applet in-process,
+// keeping sh's command line.
+const withCmd = (argv: string) => procs().filter((p) => p.cmd.trim() === argv || p.cmd.trim() === `sh -c exec ${argv}`).map((p) => p.pid);
 function descendants(root: number): number {
   const all = procs();
   let count = 0;
@@ -43,7 +53,7 @@ const fds = (pid: number) => { try { return readdirSync(`/proc/${pid}/fd`).lengt
 // A command line nobody else runs: once exec has replaced the shell, its argv is the marker.
 const uniqueSleep = () => `sleep ${randomInt(100000, 999999)}`;
 
-export function execScenarios(slug: string): void {
+export function execScenarios(slug: string, opts: ExecScenarioOptions = {}): void {
   describe(`exec scenarios against checkpoint ${slug}`, () => {
     let cp: RunningCheckpoint;
     let kubectl = false;
@@ -145,16 +155,39 @@ export function execScenarios(slug: string): void {
         [['exec', pod, '-c', 'nope', '--', 'date'], new RegExp(`^Error from server \\(BadRequest\\): container nope is not valid for pod ${pod}\\n$`)],
         [['exec', 'no-such-pod', '--', 'date'], /^Error from server \(NotFound\): pods "no-such-pod" not found\n$/],
         [['exec', pod], /^error: you must specify at least one command for the container\n$/],
-        [['exec', pod, '--', 'no-such-command-x'], /^error: Internal error occurred: error executing command in container: .*no-such-command-x.*executable file not found in \$PATH/],
       ];
+      if (opts.missingCommand !== 'exit-126') {
+        cases.push([['exec', pod, '--', 'no-such-command-x'], /^error: Internal error occurred: error executing command in container: .*no-such-command-x.*executable file not found in \$PATH/]);
+      }
       for (const [args, want] of cases) {
         const r = await k(args);
         assert.equal(r.code, 1, args.join(' '));
         assert.match(r.stderr, want);
       }
+      if (opts.missingCommand === 'exit-126') {
+        const r = await k(['exec', pod, '--', 'no-such-command-x']);
+        assert.equal(r.code, 126);
+        assert.match(r.stdout.toString(), /^OCI runtime exec failed: exec failed: unable to start container process: exec: "no-such-command-x": executable file not found in \$PATH: unknown\r?\n$/);
+        assert.equal(r.stderr, 'command terminated with exit code 126\n');
+      }
     });
 
-    ttyScenarios(slug, { cp: () => cp, pod, kubectl: () => kubectl });
+    if (opts.tty !== 'refused') ttyScenarios(slug, { cp: () => cp, pod, kubectl: () => kubectl });
+    else {
+      test('kubectl -it: a runtime without terminals refuses with a Status that says why', async (t) => {
+        if (!needKubectl(t)) return;
+        // kubectl drops -t unless its stdin is a terminal: give it one.
+        const pty = await import('node-pty').catch(() => null);
+        if (!pty) return t.skip('node-pty is not installed: cannot give kubectl a terminal');
+        const term = pty.spawn('kubectl', ['--kubeconfig', cp.kubeconfig, 'exec', '-it', pod, '--', 'sh'], { env: cp.env as Record<string, string>, cols: 80, rows: 24 });
+        t.after(() => { try { term.kill('SIGKILL'); } catch { /* exited */ } });
+        let output = '';
+        term.onData((d) => { output += d; });
+        const code = await new Promise<number>((resolve) => term.onExit((e) => resolve(e.exitCode)));
+        assert.equal(code, 1);
+        assert.match(output, /Error from server \(BadRequest\): .*a terminal \(tty=true, kubectl exec -t\) is not served by this runtime/);
+      });
+    }
 
     test('kubectl killed mid-stream leaves no process behind', async (t) => {
       if (!needKubectl(t)) return;

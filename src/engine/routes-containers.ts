@@ -1,0 +1,174 @@
+// The container and exec routes (moby api/server/router/container: container_routes.go, exec.go): request
+// parameters in, daemon calls, the answers and status codes the Docker clients expect.
+import type { ServerResponse } from 'node:http';
+import { streamContentType } from './api-version.ts';
+import type { Daemon } from './daemon.ts';
+import { invalidParameter } from './errors.ts';
+import type { ExecStore } from './exec.ts';
+import { socketSink, pumpExec } from './exec-stream.ts';
+import { matchContainer, parseFilters, validateContainerFilters } from './filters.ts';
+import { writeHijackHead } from './hijack.ts';
+import { boolValue, commonHeaders, intValue, parseJSONBody, readBody, writeJSON, type Handler, type RequestContext } from './http.ts';
+import { parseTimestamp, type LogEntry } from './json-log.ts';
+import { inspectOf, summaryOf } from './container-record.ts';
+import type { Router } from './router.ts';
+import { encodeFrame, StdType } from './stdcopy.ts';
+
+const noContent = (res: ServerResponse) => { res.writeHead(204, commonHeaders()); res.end(); return undefined; };
+const emptyOK = (res: ServerResponse) => { res.writeHead(200, { ...commonHeaders(), 'Content-Length': 0 }); res.end(); return undefined; };
+const plain = (fn: (ctx: RequestContext, res: ServerResponse) => Promise<unknown> | unknown): Handler => ({ plain: async (ctx, res) => fn(ctx, res) });
+
+export function containerRoutes(router: Router<Handler>, daemon: Daemon, execs: ExecStore): void {
+  router.add('GET', '/containers/json', plain(({ url }) => {
+    const filters = parseFilters(url.searchParams.get('filters'));
+    validateContainerFilters(filters);
+    const all = boolValue(url, 'all');
+    const limit = intValue(url, 'limit') ?? -1;
+    let rows = [...daemon.containers.values()]
+      .filter((c) => all || limit > 0 || c.rec.State.Running || filters.has('status'))
+      .filter((c) => matchContainer(filters, { id: c.rec.ID, name: c.rec.Name.slice(1), labels: c.rec.Config.Labels, status: c.rec.State.Status }))
+      .sort((a, b) => Date.parse(b.rec.Created) - Date.parse(a.rec.Created));
+    if (limit > 0) rows = rows.slice(0, limit);
+    return rows.map((c) => summaryOf(c.rec, c.rec.Config.Image));
+  }));
+
+  router.add('POST', '/containers/create', plain(async ({ req, url }, res) => {
+    const body = parseJSONBody(await readBody(req));
+    writeJSON(res, 201, daemon.create(url.searchParams.get('name'), body));
+  }));
+
+  router.add('GET', '/containers/{name}/json', plain(({ params }) => {
+    const c = daemon.get(params.name);
+    const ids = execs.running(c.rec.ID);
+    return { ...inspectOf(c.rec), ExecIDs: ids.length ? ids : null };
+  }));
+
+  router.add('POST', '/containers/{name}/start', plain(async ({ params }, res) => { await daemon.start(params.name); return noContent(res); }));
+  router.add('POST', '/containers/{name}/stop', plain(async ({ params, url }, res) => {
+    await daemon.stop(params.name, intValue(url, 't'), url.searchParams.get('signal') ?? undefined);
+    return noContent(res);
+  }));
+  router.add('POST', '/containers/{name}/kill', plain(async ({ params, url }, res) => {
+    await daemon.kill(params.name, url.searchParams.get('signal') || 'SIGKILL');
+    return noContent(res);
+  }));
+  router.add('DELETE', '/containers/{name}', plain(async ({ params, url }, res) => {
+    const id = daemon.get(params.name).rec.ID;
+    await daemon.remove(params.name, { force: boolValue(url, 'force') });
+    execs.forget(id);
+    return noContent(res);
+  }));
+  router.add('POST', '/containers/{name}/resize', plain(({ params }, res) => { daemon.get(params.name); return emptyOK(res); }));
+
+  // The head goes out at once, so the client knows its wait is registered before it starts the container (docker
+  // run waits, then starts); the body when the condition is met.
+  router.add('POST', '/containers/{name}/wait', plain(async ({ params, url, req }, res) => {
+    const status = daemon.wait(params.name, url.searchParams.get('condition') ?? '');
+    res.writeHead(200, { ...commonHeaders(), 'Content-Type': 'application/json' });
+    res.flushHeaders();
+    req.socket.on('error', () => {});
+    const code = await status;
+    res.end(JSON.stringify({ StatusCode: code, Error: null }) + '\n');
+    return undefined;
+  }));
+
+  router.add('GET', '/containers/{name}/logs', plain(({ params, url, req, version }, res) => {
+    const c = daemon.get(params.name);
+    const stdout = boolValue(url, 'stdout'), stderr = boolValue(url, 'stderr');
+    if (!stdout && !stderr) throw invalidParameter('Bad parameters: you must choose at least one stream');
+    const tailRaw = url.searchParams.get('tail');
+    const tail = !tailRaw || tailRaw === 'all' ? undefined : Number(tailRaw);
+    const opts = { stdout, stderr, tail: Number.isInteger(tail) ? tail : undefined, since: parseTimestamp(url.searchParams.get('since')), until: parseTimestamp(url.searchParams.get('until')) };
+    const tty = c.rec.Config.Tty;
+    const timestamps = boolValue(url, 'timestamps');
+    res.writeHead(200, { ...commonHeaders(), 'Content-Type': streamContentType(version, tty) });
+    res.on('error', () => {});
+    const send = (e: LogEntry) => {
+      const text = Buffer.from((timestamps ? `${e.time} ` : '') + e.log);
+      res.write(tty ? text : encodeFrame(e.stream === 'stdout' ? StdType.stdout : StdType.stderr, text));
+    };
+    for (const e of c.log.read(opts)) send(e);
+    if (!boolValue(url, 'follow') || !c.proc) { res.end(); return undefined; }
+    const unfollow = c.log.follow((e) => { if (e.stream === 'stdout' ? stdout : stderr) send(e); });
+    const done = () => { unfollow(); if (!res.writableEnded) res.end(); };
+    void daemon.wait(c.rec.ID, 'next-exit').then(done, done);
+    req.socket.once('close', done);
+    return undefined;
+  }));
+
+  // #region attach
+  // docker run (not -d) attaches before it starts the container: output from the first byte, then the connection
+  // closes when the container's output has ended. With stdin, the client's bytes go to the container's stdin.
+  router.add('POST', '/containers/{name}/attach', {
+    hijack: async ({ params, url, version }, conn) => {
+      const c = daemon.get(params.name);
+      const { socket } = conn;
+      const tty = c.rec.Config.Tty;
+      writeHijackHead(socket, conn.upgrade, streamContentType(version, tty));
+      conn.wrote = true;
+      const sink = socketSink(socket, tty, { stdout: boolValue(url, 'stdout'), stderr: boolValue(url, 'stderr') });
+      if (boolValue(url, 'logs')) for (const e of c.log.read({ stdout: true, stderr: true })) sink.write(e.stream, Buffer.from(e.log));
+      if (!boolValue(url, 'stream') || (!c.proc && c.rec.State.Status !== 'created')) { sink.end(); return; }
+      c.sinks.add(sink);
+      socket.once('close', () => c.sinks.delete(sink));
+      if (boolValue(url, 'stdin') && c.rec.Config.OpenStdin) {
+        socket.pause();
+        await daemon.started(c);
+        const stdin = c.proc?.stdin;
+        if (stdin) {
+          stdin.on('error', () => {});
+          if (conn.rest.length) stdin.write(conn.rest);
+          socket.on('data', (d) => stdin.write(d));
+          socket.once('end', () => { if (c.rec.Config.StdinOnce) stdin.end(); });
+        }
+        socket.resume();
+      } else {
+        socket.resume(); // a client's FIN is read, and nothing else is expected
+      }
+    },
+  });
+  // #endregion attach
+
+  router.add('POST', '/containers/{name}/exec', plain(async ({ req, params }, res) => {
+    const body = parseJSONBody(await readBody(req));
+    writeJSON(res, 201, execs.create(params.name, body));
+  }));
+
+  // #region exec-start
+  router.add('POST', '/exec/{id}/start', {
+    hijack: async ({ params, version }, conn) => {
+      const start = parseJSONBody(conn.body);
+      const e = execs.get(params.id); // 404 before the connection is taken over
+      if (start.Detach) {
+        const proc = await execs.start(params.id);
+        proc.stdout.resume(); proc.stderr?.resume();
+        conn.socket.end(`HTTP/1.1 200 OK\r\n${Object.entries(commonHeaders()).map(([k, v]) => `${k}: ${v}\r\n`).join('')}Content-Length: 0\r\n\r\n`);
+        return;
+      }
+      const tty = e.config.Tty;
+      writeHijackHead(conn.socket, conn.upgrade, streamContentType(version, tty));
+      conn.wrote = true;
+      let proc;
+      try {
+        proc = await execs.start(params.id);
+      } catch (err) {
+        // After the hijack an error can only travel in the stream: on stdout, as dockerd writes it.
+        const text = Buffer.from(`${(err as Error).message}\r\n`);
+        conn.socket.end(tty ? text : encodeFrame(StdType.stdout, text));
+        return;
+      }
+      await pumpExec(conn.socket, proc, { tty, stdout: e.config.AttachStdout, stderr: e.config.AttachStderr, rest: conn.rest });
+    },
+  });
+  // #endregion exec-start
+
+  router.add('GET', '/exec/{id}/json', plain(({ params }) => execs.inspect(params.id)));
+  router.add('POST', '/exec/{id}/resize', plain(({ params, url }, res) => {
+    const e = execs.get(params.id);
+    const h = url.searchParams.get('h'), w = url.searchParams.get('w');
+    const valid = (v: string | null) => v !== null && /^[0-9]+$/.test(v) && Number(v) <= 0xffffffff;
+    if (!valid(h) || !valid(w)) throw invalidParameter(`invalid resize parameters: h=${h ?? ''} w=${w ?? ''}`);
+    if (e.config.Tty) e.proc?.resize?.({ height: Number(h), width: Number(w) });
+    return emptyOK(res);
+  }));
+}
