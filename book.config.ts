@@ -23,6 +23,15 @@ const nodes = (kubeletEntry: string, shimEntry?: string): ComponentSpec[] => ['n
   return [{ name: `shim-${node}`, entry: shimEntry, probe: 'socket' }, kubelet];
 });
 
+// Chapter 6's nodes: per node an engine (dockerd's role) on its own socket, the shim as dockershim driving it
+// through the Docker API (--docker-endpoint, as cri-dockerd's flag), and the kubelet on the shim's socket.
+const engineNodes = (): ComponentSpec[] => nodes('src/checkpoints/engine/kubelet.ts', 'src/checkpoints/engine/dockershim.ts').flatMap((c) => {
+  const node = c.name.replace(/^(shim|kubelet)-/, '');
+  if (!c.name.startsWith('shim-')) return [c];
+  const engine: ComponentSpec = { name: `docker-${node}`, entry: 'src/checkpoints/engine/engine.ts', probe: 'socket' };
+  return [engine, { ...c, args: [`--docker-endpoint=unix://\${docker-${node}.socket}`] }];
+});
+
 export const chapters: Chapter[] = [
   {
     number: 0,
@@ -121,6 +130,7 @@ export const chapters: Chapter[] = [
       'src/apiserver/exec/options.ts',
       'src/apiserver/exec/rest.ts',
       'src/kubectl/cmd/exec.ts',
+      'src/kubectl/term.ts',
       'src/remotecommand/protocols.ts',
       'src/remotecommand/codec.ts',
       'src/remotecommand/status.ts',
@@ -129,6 +139,7 @@ export const chapters: Chapter[] = [
       'src/remotecommand/websocket-client.ts',
       'src/remotecommand/print-frames.ts',
       'src/exec/local.ts',
+      'src/exec/pty.ts',
       'src/exec/bound-executor.ts',
       'src/apiserver/exec/local.ts',
       'src/checkpoints/exec-subresource/apiserver.ts',
@@ -211,6 +222,7 @@ export const chapters: Chapter[] = [
       'src/shim/process-executor.ts',
       'src/shim/exec-sync.ts',
       'src/shim/streaming.ts',
+      'src/shim/runtime.ts',
       'src/shim/runtime-service.ts',
       'src/shim/shim.ts',
       'src/kubelet/cri-errors.ts',
@@ -268,12 +280,80 @@ export const chapters: Chapter[] = [
     },
     steps: 'scripts/steps/streaming.ts',
   },
+  {
+    number: 6,
+    slug: 'engine',
+    title: 'A container engine',
+    question: 'What does docker exec actually do?',
+    // In the order a reader meets them: the multiplexer and the engine's seams, images, the engine's API and daemon,
+    // real containers (src/engine/linux/), then the shim's side: the Docker client, exec, the CRI over the engine.
+    files: [
+      'src/engine/stdcopy.ts',
+      'src/engine/backend.ts',
+      'src/engine/image-store.ts',
+      'src/engine/images/reference.ts',
+      'src/engine/images/catalog.ts',
+      'src/engine/images/rootfs.ts',
+      'src/engine/images/cache.ts',
+      'src/engine/images/store.ts',
+      'src/engine/errors.ts',
+      'src/engine/api-version.ts',
+      'src/engine/router.ts',
+      'src/engine/http.ts',
+      'src/engine/names.ts',
+      'src/engine/filters.ts',
+      'src/engine/signals.ts',
+      'src/engine/container-record.ts',
+      'src/engine/json-log.ts',
+      'src/engine/events.ts',
+      'src/engine/daemon.ts',
+      'src/engine/exec-stream.ts',
+      'src/engine/exec.ts',
+      'src/engine/hijack.ts',
+      'src/engine/routes-containers.ts',
+      'src/engine/routes-system.ts',
+      'src/engine/server.ts',
+      'src/engine/process-backend.ts',
+      'src/engine/linux/rootfs-path.ts',
+      'src/engine/linux/user.ts',
+      'src/engine/linux/etc-files.ts',
+      'src/engine/linux/procfs.ts',
+      'src/engine/linux/cgroups.ts',
+      'src/engine/linux/init-script.ts',
+      'src/engine/linux/backend.ts',
+      'src/engine/engine.ts',
+      'src/engine/run-engine.ts',
+      'src/dockershim/docker-client.ts',
+      'src/dockershim/libdocker.ts',
+      'src/dockershim/exec.ts',
+      'src/dockershim/naming.ts',
+      'src/dockershim/docker-service.ts',
+      'src/dockershim/dockershim.ts',
+      'src/checkpoints/engine/engine.ts',
+      'src/checkpoints/engine/apiserver.ts',
+      'src/checkpoints/engine/dockershim.ts',
+      'src/checkpoints/engine/kubelet.ts',
+    ],
+    checkpoint: {
+      components: [
+        apiserver('src/checkpoints/engine/apiserver.ts'),
+        scheduler,
+        ...engineNodes(),
+      ],
+      try: [
+        'kubectl run nginx --image=nginx',
+        'kubectl exec nginx -- ps',
+        'DOCKER_HOST=unix://$(dirname $KUBECONFIG)/docker-node-1.sock docker ps',
+        'DOCKER_HOST=unix://$(dirname $KUBECONFIG)/docker-node-1.sock docker exec $(DOCKER_HOST=unix://$(dirname $KUBECONFIG)/docker-node-1.sock docker ps -q -f label=io.kubernetes.container.name=nginx) hostname',
+      ],
+    },
+    steps: 'scripts/steps/engine.ts',
+  },
 ];
 
 // The chapters still to come, in order. Kept apart from `chapters` so that everything iterating the book
 // (checkpoints, listings, console blocks, the site) sees only what is written.
 export const plannedChapters: PlannedChapter[] = [
-  { number: 6, slug: 'engine', title: 'A container engine', question: 'What does docker exec actually do?' },
   { number: 7, slug: 'tty', title: 'Terminals', question: 'How does -it become a terminal?' },
   { number: 8, slug: 'spdy', title: 'SPDY', question: 'What is the SPDY the old kubectl spoke?' },
   { number: 9, slug: 'security', title: 'Security', question: 'Who may exec?' },

@@ -148,7 +148,7 @@ export const checks: Check[] = [
     },
   },
   {
-    name: 'node-pty built', neededBy: planned(7),
+    name: 'node-pty built', neededBy: REQUIRED, // kubectl exec -t, from chapter 2 on
     run: async () => {
       const r = await exec(process.execPath, ['-e', "require('node-pty')"], 10_000);
       return { ok: r.code === 0, detail: r.code === 0 ? 'loads' : r.out.split('\n').find((l) => /Error/.test(l)) ?? 'does not load', fix: 'npm rebuild node-pty (needs a C++ toolchain and Node headers; set nodedir=/usr in .npmrc when offline)' };

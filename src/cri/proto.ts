@@ -57,6 +57,7 @@ export interface ContainerConfig {
   stdin?: boolean;
   stdin_once?: boolean;
   tty?: boolean;
+  linux?: { resources?: { memory_limit_in_bytes?: Int64 } | null } | null;
 }
 export interface Container {
   id: string; pod_sandbox_id: string; metadata: ContainerMetadata | null; image: ImageSpec | null; image_ref: string;

@@ -2,7 +2,7 @@
 // filesystem, no limits), for an engine that is not root or has no namespaces. runc's role, played without isolation:
 // each process leads a session of its own, recorded on disk (exec/process-groups.ts), so that the container's
 // stop, and the engine's death (parent-death signal, then the next engine's recover), end everything it started.
-import { mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { ContainerSessions, killRecordedSessions } from '../exec/process-groups.ts';
@@ -49,7 +49,9 @@ export class ProcessBackend implements ContainerBackend {
     // Commands are looked up in the image's files first (its busybox runs on the host as well), then on the host's.
     const dirs = env.PATH.split(':').filter(Boolean);
     env.PATH = [...dirs.map((d) => join(host.image, d)), ...dirs].join(':');
-    const child: ChildProcess = spawnBound(spec.argv, { cwd, env, detached: true, stdio: [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    // An absolute command is the image's file where the image has it (pause's /pause): else no pod could start here.
+    const argv0 = spec.argv[0]?.startsWith('/') && existsSync(join(host.image, spec.argv[0])) ? join(host.image, spec.argv[0]) : spec.argv[0]!;
+    const child: ChildProcess = spawnBound([argv0, ...spec.argv.slice(1)], { cwd, env, detached: true, stdio: [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     await new Promise<void>((ok, fail) => { child.once('spawn', ok); child.once('error', fail); });
     host.sessions.add(child.pid!);
     for (const s of [child.stdin, child.stdout, child.stderr]) s?.on('error', () => { /* EPIPE from a process that left */ });

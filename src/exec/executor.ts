@@ -18,10 +18,12 @@ export interface ExecTarget { container: string; cmd: string[] }
 
 // How the command ended. A non-zero exit is not an exception: callers turn it into the
 // NonZeroExitCode Status. Failures to start (no such file, container not running) throw.
-export interface ExecResult { exitCode: number; signal?: NodeJS.Signals }
+// `message` is the runtime's own text for a non-zero exit where it has one (cri-dockerd: "Error executing in
+// Docker Container: N"); without it the Status says what Go's ExitError prints ("exit status N").
+export interface ExecResult { exitCode: number; signal?: NodeJS.Signals; message?: string }
 
 export interface Executor {
-  // false (or absent) until chapter 7: serveExec refuses tty=true with a Status before upgrading.
+  // true when tty: true runs on a pseudo-terminal; false (or absent): serveExec refuses tty=true with a Status.
   supportsTTY?: boolean;
   // Resolves when the process has exited AND its output has been written to the streams.
   // Aborting the signal kills the process (group) and resolves once it is gone.

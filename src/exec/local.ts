@@ -5,6 +5,7 @@ import { constants as osConstants } from 'node:os';
 import { pipeline } from 'node:stream/promises';
 import type { Readable, Writable } from 'node:stream';
 import { ExecError, type ExecResult, type ExecStreams, type ExecTarget, type Executor } from './executor.ts';
+import { execOnPty, lookPath } from './pty.ts';
 
 export interface LocalExecutorOptions {
   env?: NodeJS.ProcessEnv;  // the process environment (default: an empty PATH-only environment)
@@ -15,8 +16,8 @@ export interface LocalExecutorOptions {
 const defaultEnv = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
 
 export class LocalExecutor implements Executor {
-  // Terminals arrive in chapter 7 (a pty executor); pipes only here.
-  readonly supportsTTY = false;
+  // tty: true runs the command on a pseudo-terminal (exec/pty.ts); otherwise on pipes.
+  readonly supportsTTY = true;
 
   constructor(private readonly opts: LocalExecutorOptions = {}) {}
 
@@ -24,11 +25,16 @@ export class LocalExecutor implements Executor {
   async execInContainer(target: ExecTarget, streams: ExecStreams, signal: AbortSignal): Promise<ExecResult> {
     const [file, ...args] = target.cmd;
     if (!file) throw new ExecError('no command given', this.opts.hop);
-    if (streams.tty) throw new ExecError('a terminal was requested, but this executor runs commands with pipes only', this.opts.hop);
     signal.throwIfAborted();
     const dir = await stat(target.container).catch(() => null);
     if (!dir?.isDirectory()) throw new ExecError(`container folder ${target.container} does not exist`, this.opts.hop);
     signal.throwIfAborted(); // the client may have left while we looked
+    if (streams.tty) {
+      const env = this.opts.env ?? defaultEnv;
+      const path = lookPath(file, env, target.container);
+      if (!path) throw new ExecError(notFound(file), this.opts.hop);
+      return execOnPty({ file: path, args, cwd: target.container, env, track: this.opts.track, hop: this.opts.hop }, streams, signal);
+    }
 
     // Own process group (detached), so the whole group can be killed when the client goes away.
     const child = spawn(file, args, {
@@ -78,14 +84,16 @@ function spawned(child: ChildProcess, file: string, hop?: string): Promise<void>
     child.once('spawn', () => resolve());
     child.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') {
-        reject(new ExecError(file.includes('/')
-          ? `exec: "${file}": stat ${file}: no such file or directory`
-          : `exec: "${file}": executable file not found in $PATH`, hop));
+        reject(new ExecError(notFound(file), hop));
       } else if (err.code === 'EACCES') {
         reject(new ExecError(`exec: "${file}": permission denied`, hop));
       } else reject(new ExecError(`exec: "${file}": ${err.message}`, hop));
     });
   });
+}
+
+function notFound(file: string): string {
+  return file.includes('/') ? `exec: "${file}": stat ${file}: no such file or directory` : `exec: "${file}": executable file not found in $PATH`;
 }
 
 // #region exit

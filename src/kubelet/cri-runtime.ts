@@ -30,6 +30,14 @@ export function restartBackoff(attempt: number, ranMs: number): number {
   if (attempt === 0 || ranMs > 2 * BACKOFF_MAX_MS) return 0;
   return Math.min(BACKOFF_BASE_MS * 2 ** (attempt - 1), BACKOFF_MAX_MS);
 }
+// resource.Quantity's value for memory: "64Mi", "1G", "1048576" (a malformed one was refused at admission; 0 here).
+function memoryBytes(q: string | undefined): number {
+  const m = /^([0-9]+(?:\.[0-9]+)?)(k|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(q ?? '');
+  if (!m) return 0;
+  const scale: Record<string, number> = { '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 };
+  return Math.ceil(Number(m[1]) * scale[m[2] ?? '']!);
+}
+
 // kuberuntime_container.go minimumGracePeriodInSeconds.
 const MINIMUM_GRACE_PERIOD_SECONDS = 2;
 
@@ -46,6 +54,7 @@ export interface CriRuntimeOptions {
 }
 
 export class CriRuntime implements KubeletRuntime {
+  runtimeVersion?: string;   // set by the wiring from the runtime's Version
   private readonly hop: string;
   private readonly waiting = new Map<string, Record<string, { reason: string; message?: string }>>(); // pod uid → container → why
   private runtimeName?: string;
@@ -83,6 +92,8 @@ export class CriRuntime implements KubeletRuntime {
       annotations: { 'io.kubernetes.container.restartCount': String(attempt) },
       stdin: c.stdin ?? false,
       tty: c.tty ?? false,
+      // generateLinuxContainerResources: the memory limit in bytes (0: none). A runtime applies it where it can.
+      linux: { resources: { memory_limit_in_bytes: memoryBytes((c.resources as { limits?: Record<string, string> } | undefined)?.limits?.memory) } },
     };
   }
 

@@ -34,6 +34,8 @@ export function criKubeletWiring(exec: (ctx: KubeletRuntimeContext) => CriExecSt
         exec: exec(ctx),
         plegRelistThresholdMs: parseDuration(ctx.flags['pleg-relist-threshold'] ?? '3m'),
       });
+      // The real kubelet's "<type>://<version>" from the runtime's Version: docker://27.5.1 under dockershim.
+      runtime.runtimeVersion = `${v.runtime_name}://${v.runtime_version}`;
       const close = runtime.close.bind(runtime);
       runtime.close = async () => { await close(); remote.close(); images.close(); };
       return runtime;

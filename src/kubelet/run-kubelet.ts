@@ -42,7 +42,7 @@ export async function runKubelet(wiring: KubeletWiring, argv = process.argv.slic
   const kubelet = new Kubelet({
     client: new RESTClient({ server: requireFlag(flags, 'apiserver'), userAgent: `kubelet/v1.32.0 (linux/amd64) kubernetes/workbook`, timeoutMs: 30_000 }),
     nodeName, hostIP, runtime,
-    runtimeVersion: wiring.runtimeVersion,
+    runtimeVersion: runtime.runtimeVersion ?? wiring.runtimeVersion,
     port: Number(flags.port ?? 0),
     heartbeatIntervalMs: parseDuration(flags['heartbeat-interval'] ?? '10s'),
     runtimeStatusPeriodMs: parseDuration(flags['runtime-status-period'] ?? '5s'),

@@ -22,6 +22,9 @@ export interface RuntimeStatus { conditions: RuntimeCondition[] }
 export interface HealthCheck { name: string; check(): string | undefined }
 
 export interface KubeletRuntime {
+  // nodeInfo.containerRuntimeVersion as the runtime reports it ("<runtime_name>://<runtime_version>" over CRI);
+  // absent: the wiring's.
+  readonly runtimeVersion?: string;
   // Make the pod's containers run as its spec says. Idempotent: called on every sync.
   syncPod(pod: Pod): Promise<void>;
   // The status the kubelet reports through pods/status (phase, conditions, containerStatuses, IPs, startTime).

@@ -84,7 +84,7 @@ export function streamOptionsError(o: StreamOptions): string | undefined {
 function refusal(req: IncomingMessage, o: ServeExecOptions): Status | undefined {
   const name = (m: string) => (o.hop ? `${o.hop}: ${m}` : m);
   if (o.options.tty && !o.executor.supportsTTY) {
-    return failure(400, 'BadRequest', name('a terminal (tty=true, kubectl exec -t) is not served yet: terminals arrive in chapter 7; run the command without -t'));
+    return failure(400, 'BadRequest', name('a terminal (tty=true, kubectl exec -t) is not served by this runtime; run the command without -t'));
   }
   const upgrade = String(req.headers.upgrade ?? '').toLowerCase();
   if (upgrade.includes('spdy/')) {

@@ -108,9 +108,9 @@ export class ExecSession {
   // InternalError when it could not run at all (ServeExec's three cases).
   async run(executor: Executor, target: ExecTarget, signal: AbortSignal): Promise<Status> {
     try {
-      const { exitCode, signal: sig } = await executor.execInContainer(target, this.streams, signal);
+      const { exitCode, signal: sig, message } = await executor.execInContainer(target, this.streams, signal);
       if (exitCode === 0) return successStatus();
-      return nonZeroExitStatus(exitCode, sig ? `signal: ${signalText(sig)}` : `exit status ${exitCode}`);
+      return nonZeroExitStatus(exitCode, message ?? (sig ? `signal: ${signalText(sig)}` : `exit status ${exitCode}`));
     } catch (err) {
       const why = err instanceof ExecError || err instanceof Error ? err.message : String(err);
       return internalErrorStatus(new Error(`error executing command in container: ${why}`));

@@ -6,6 +6,14 @@ import type { Status } from '../api/status.ts';
 import { Channel, protocolInfo, type ProtocolInfo } from './protocols.ts';
 import { decodeMessage, encodeCloseSignal, encodeMessage } from './codec.ts';
 import { decodeStatus } from './status.ts';
+import type { TerminalSize } from '../exec/executor.ts';
+
+// The local terminal's size and a way to hear of its changes (client-go's TerminalSizeQueue, whose first Next()
+// is the initial size). watch() returns the way to stop watching.
+export interface TerminalResize {
+  initial: TerminalSize;
+  watch(send: (size: TerminalSize) => void): () => void;
+}
 
 export interface UpgradeResponse { statusCode: number; statusMessage: string; headers: IncomingHttpHeaders; protocol: string; ms: number }
 
@@ -14,6 +22,7 @@ export interface StreamExecOptions {
   stdout?: Writable;
   stderr?: Writable;
   tty: boolean;
+  resize?: TerminalResize;              // with tty: sizes for channel 4
   protocols?: string[];                 // default: v5 only, as kubectl
   headers?: Record<string, string>;
   onResponse?(r: UpgradeResponse): void;
@@ -49,10 +58,12 @@ export function streamExec(url: string | URL, o: StreamExecOptions): Promise<Sta
     let errorBytes = Buffer.alloc(0);
     let settled = false;
     let ping: NodeJS.Timeout | undefined;
+    let unwatch = () => {};
     const settle = (fn: () => void) => {
       if (settled) return;
       settled = true;
       clearInterval(ping);
+      unwatch();
       o.stdin?.removeListener('data', onStdin);
       // A stdin that never ends (a terminal) must not keep the caller alive once the session is over.
       o.stdin?.pause();
@@ -86,6 +97,20 @@ export function streamExec(url: string | URL, o: StreamExecOptions): Promise<Sta
       // The server would time us out without pings (client-go: every 5 s, read deadline 61 s).
       ping = setInterval(() => ws.ping(), o.pingIntervalMs ?? 5000);
       ping.unref();
+      // #region resize
+      // The initial size goes first, before a single keystroke is read: a full-screen program started by the
+      // command then draws at the right size from the start (kubernetes#47990). Each change follows as one
+      // JSON object per line, as client-go's encoder writes them: {"Width":120,"Height":40}.
+      if (o.tty && o.resize) {
+        const send = (s: TerminalSize) => {
+          if (ws.readyState !== ws.OPEN || !protocol) return;
+          const json = `${JSON.stringify({ Width: s.width, Height: s.height })}\n`;
+          ws.send(encodeMessage(protocol, Channel.resize, Buffer.from(json)), { binary: !protocol.base64 });
+        };
+        send(o.resize.initial);
+        unwatch = o.resize.watch(send);
+      }
+      // #endregion resize
       if (o.stdin) {
         o.stdin.on('data', onStdin);
         const eof = () => {

@@ -1,7 +1,8 @@
 // Runs a command inside a process-runtime container with streams: ExecInContainer for the process runtime
 // (cri-dockerd core/exec.go NativeExecHandler.ExecInContainer plays this role over the Docker API).
 import { ExecError, type ExecResult, type ExecStreams, type ExecTarget, type Executor } from '../exec/executor.ts';
-import { exitCodeOf, spawnBound } from './spawn.ts';
+import { execOnPty } from '../exec/pty.ts';
+import { boundCommand, ExecutableNotFound, exitCodeOf, lookPath, spawnBound } from './spawn.ts';
 import type { ChildProcess } from 'node:child_process';
 
 // Where a container's processes run: its working folder and environment.
@@ -26,8 +27,8 @@ export interface ProcessSpawner {
 
 // #region exec-in-container
 export class ProcessExecutor implements Executor {
-  // Pipes only: serveExec refuses a terminal until chapter 7 brings ptys.
-  readonly supportsTTY = false;
+  // tty: true runs on a pseudo-terminal (exec/pty.ts), forked by node-pty here rather than by the spawner.
+  readonly supportsTTY = true;
 
   // With a spawner (chapter 5's shim), processes are forked by its helper process, off this event loop.
   constructor(private readonly resolve: ProcessSpecResolver, private readonly hop: string, private readonly spawner?: ProcessSpawner) {}
@@ -37,8 +38,15 @@ export class ProcessExecutor implements Executor {
     try { spec = await this.resolve(target.container); } catch (err) { throw new ExecError((err as Error & { details?: string }).details ?? (err as Error).message, this.hop); }
     if (!target.cmd[0]) throw new ExecError('no command specified', this.hop);
     signal.throwIfAborted();
-    // Without a terminal (chapter 7), a tty session gets stdout and stderr on one stream, as a pty would.
-    const stderr = streams.tty ? streams.stdout : streams.stderr;
+    if (streams.tty) {
+      const [name, ...rest] = target.cmd;
+      const path = lookPath(name, spec.env, spec.cwd);
+      if (path === undefined) throw new ExecError(new ExecutableNotFound(name).message, this.hop);
+      // Bound to the shim as every exec is (parent-death signal); the terminal's session is the command's own.
+      const [file, args] = boundCommand(path, rest, name);
+      return execOnPty({ file, args, cwd: spec.cwd, env: spec.env, track: spec.track, hop: this.hop }, streams, signal);
+    }
+    const stderr = streams.stderr;
     let child: StartedProcess;
     const stdio = [streams.stdin ? 'pipe' : 'ignore', streams.stdout ? 'pipe' : 'ignore', stderr ? 'pipe' : 'ignore'] as const;
     try {

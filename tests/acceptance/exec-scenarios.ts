@@ -1,4 +1,4 @@
-// The exec scenarios every checkpoint from chapter 2 on must pass (the cumulative invariant): the real kubectl and client-node against startCheckpoint(slug).
+// The exec scenarios every checkpoint from chapter 2 on must pass (the cumulative invariant): the real kubectl, ours and client-node against startCheckpoint(slug), terminals included (tty-scenarios.ts).
 import { describe, before, after, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -12,10 +12,14 @@ import { streamExec } from '../../src/remotecommand/websocket-client.ts';
 import { exitCodeFromStatus } from '../../src/remotecommand/status.ts';
 import { waitFor } from '../../src/util/wait.ts';
 import type { Status } from '../../src/api/status.ts';
+import { ttyScenarios } from './tty-scenarios.ts';
 
 export interface ExecScenarioOptions {
-  // Until chapter 7 a tty request is refused with a Status that says so.
-  tty?: 'refused' | 'skip';
+  // Terminals are served from chapter 2 on (tty-scenarios.ts); chapter 6's engine refuses them until chapter 7.
+  tty?: 'served' | 'refused';
+  // A command that is not there: the runtime fails the call (an InternalError Status), or, as Docker's exec does
+  // (chapter 6 on), the exec starts, the engine writes the OCI runtime's error to its stdout and exits 126.
+  missingCommand?: 'internal-error' | 'exit-126';
 }
 
 interface Run { code: number; stdout: Buffer; stderr: string }
@@ -34,7 +38,9 @@ function procs(): { pid: number; ppid: number; cmd: string }[] {
   }
   return out;
 }
-const withCmd = (argv: string) => procs().filter((p) => p.cmd.trim() === argv).map((p) => p.pid);
+// `sh -c 'exec yes N'`: dash execs yes, but busybox's sh (a container's, chapter 6 on) runs its yes applet in-process,
+// keeping sh's command line.
+const withCmd = (argv: string) => procs().filter((p) => p.cmd.trim() === argv || p.cmd.trim() === `sh -c exec ${argv}`).map((p) => p.pid);
 function descendants(root: number): number {
   const all = procs();
   let count = 0;
@@ -149,29 +155,39 @@ export function execScenarios(slug: string, opts: ExecScenarioOptions = {}): voi
         [['exec', pod, '-c', 'nope', '--', 'date'], new RegExp(`^Error from server \\(BadRequest\\): container nope is not valid for pod ${pod}\\n$`)],
         [['exec', 'no-such-pod', '--', 'date'], /^Error from server \(NotFound\): pods "no-such-pod" not found\n$/],
         [['exec', pod], /^error: you must specify at least one command for the container\n$/],
-        [['exec', pod, '--', 'no-such-command-x'], /^error: Internal error occurred: error executing command in container: .*no-such-command-x.*executable file not found in \$PATH/],
       ];
+      if (opts.missingCommand !== 'exit-126') {
+        cases.push([['exec', pod, '--', 'no-such-command-x'], /^error: Internal error occurred: error executing command in container: .*no-such-command-x.*executable file not found in \$PATH/]);
+      }
       for (const [args, want] of cases) {
         const r = await k(args);
         assert.equal(r.code, 1, args.join(' '));
         assert.match(r.stderr, want);
       }
+      if (opts.missingCommand === 'exit-126') {
+        const r = await k(['exec', pod, '--', 'no-such-command-x']);
+        assert.equal(r.code, 126);
+        assert.match(r.stdout.toString(), /^OCI runtime exec failed: exec failed: unable to start container process: exec: "no-such-command-x": executable file not found in \$PATH: unknown\r?\n$/);
+        assert.equal(r.stderr, 'command terminated with exit code 126\n');
+      }
     });
 
-    test('kubectl -it: a terminal is refused with a Status that says why', async (t) => {
-      if (opts.tty === 'skip') return t.skip('this checkpoint serves terminals: see the tty chapter');
-      if (!needKubectl(t)) return;
-      // kubectl drops -t unless its stdin is a terminal: give it one.
-      const pty = await import('node-pty').catch(() => null);
-      if (!pty) return t.skip('node-pty is not installed: cannot give kubectl a terminal');
-      const term = pty.spawn('kubectl', ['--kubeconfig', cp.kubeconfig, 'exec', '-it', pod, '--', 'sh'], { env: cp.env as Record<string, string>, cols: 80, rows: 24 });
-      t.after(() => { try { term.kill('SIGKILL'); } catch { /* exited */ } });
-      let output = '';
-      term.onData((d) => { output += d; });
-      const code = await new Promise<number>((resolve) => term.onExit((e) => resolve(e.exitCode)));
-      assert.equal(code, 1);
-      assert.match(output, /Error from server \(BadRequest\): .*terminals arrive in chapter 7/);
-    });
+    if (opts.tty !== 'refused') ttyScenarios(slug, { cp: () => cp, pod, kubectl: () => kubectl });
+    else {
+      test('kubectl -it: a runtime without terminals refuses with a Status that says why', async (t) => {
+        if (!needKubectl(t)) return;
+        // kubectl drops -t unless its stdin is a terminal: give it one.
+        const pty = await import('node-pty').catch(() => null);
+        if (!pty) return t.skip('node-pty is not installed: cannot give kubectl a terminal');
+        const term = pty.spawn('kubectl', ['--kubeconfig', cp.kubeconfig, 'exec', '-it', pod, '--', 'sh'], { env: cp.env as Record<string, string>, cols: 80, rows: 24 });
+        t.after(() => { try { term.kill('SIGKILL'); } catch { /* exited */ } });
+        let output = '';
+        term.onData((d) => { output += d; });
+        const code = await new Promise<number>((resolve) => term.onExit((e) => resolve(e.exitCode)));
+        assert.equal(code, 1);
+        assert.match(output, /Error from server \(BadRequest\): .*a terminal \(tty=true, kubectl exec -t\) is not served by this runtime/);
+      });
+    }
 
     test('kubectl killed mid-stream leaves no process behind', async (t) => {
       if (!needKubectl(t)) return;

@@ -79,7 +79,6 @@ export class LocalExecBackend implements ExecBackend {
     const container = pod.spec.containers.find((c) => c.name === options.container);
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: folder, HOSTNAME: name };
     for (const e of container?.env ?? []) env[e.name] = e.value ?? '';
-    // Pipes only (LocalExecutor.supportsTTY is false): serveExec refuses tty until chapter 7.
     const uid = pod.metadata.uid ?? '';
     const executor = new ContainerBoundExecutor(new LocalExecutor({ env }), (_target, done) => this.podDeleted(uid, done));
     // The command's words stay out of the log (they may hold secrets): only how many there are.

@@ -12,6 +12,8 @@ import { bool, str } from '../args.ts';
 import { splitTypeName, validateName } from '../discovery.ts';
 import { CmdError, ExitError } from '../errors.ts';
 import type { Factory } from '../factory.ts';
+import { monitorSize, withRawTerminal } from '../term.ts';
+import type { TerminalSize } from '../../exec/executor.ts';
 
 // The contract of remotecommand/websocket-client.ts, which our kubectl calls to run the stream.
 export interface StreamExecOptions {
@@ -19,6 +21,7 @@ export interface StreamExecOptions {
   stdout?: Writable;
   stderr?: Writable;
   tty: boolean;
+  resize?: { initial: TerminalSize; watch(send: (size: TerminalSize) => void): () => void };
   protocols?: string[];
   headers?: Record<string, string>;
   onResponse?: (r: { statusCode: number; statusMessage: string; headers: IncomingHttpHeaders; protocol: string; ms: number }) => void;
@@ -105,26 +108,26 @@ export async function runExec(f: Factory, streamExec: StreamExec): Promise<void>
   const url = client.url(`/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(name)}/exec`, execQuery({ ...req, container, tty }));
   logRequest(f.logger, 'GET', url, { 'Sec-Websocket-Protocol': execProtocols.join(', '), ...client.authHeaders() });
 
-  if (tty) f.streams.in.setRawMode!(true);
+  const stream = () => streamExec(url, {
+    stdin: req.stdin ? f.streams.in : undefined,
+    stdout: f.streams.out,
+    stderr: tty ? undefined : err,
+    tty,
+    resize: tty ? monitorSize(f.streams.out) : undefined,
+    protocols: execProtocols,
+    headers: { ...client.authHeaders(), ...client.hiddenHeaders() },
+    ws: url.startsWith('https:') ? (client.tlsOptions() as StreamExecOptions['ws']) : undefined,
+    onResponse: (r) => {
+      logResponse(f.logger, 'GET', url, r, r.ms);
+      if (r.protocol) f.logger.info(4, 'websocket.go:133', `The subprotocol is ${r.protocol}`);
+    },
+  });
   let status: Status;
   try {
-    status = await streamExec(url, {
-      stdin: req.stdin ? f.streams.in : undefined,
-      stdout: f.streams.out,
-      stderr: tty ? undefined : err,
-      tty,
-      protocols: execProtocols,
-      headers: { ...client.authHeaders(), ...client.hiddenHeaders() },
-      ws: url.startsWith('https:') ? (client.tlsOptions() as StreamExecOptions['ws']) : undefined,
-      onResponse: (r) => {
-        logResponse(f.logger, 'GET', url, r, r.ms);
-        if (r.protocol) f.logger.info(4, 'websocket.go:133', `The subprotocol is ${r.protocol}`);
-      },
-    });
+    // With a terminal: raw mode for exactly as long as the stream lasts, undone on every way out.
+    status = await (tty ? withRawTerminal(f.streams.in, stream) : stream());
   } catch (e) {
     throw upgradeError(e);
-  } finally {
-    if (tty) f.streams.in.setRawMode!(false);
   }
 
   let code: number;

@@ -19,7 +19,7 @@ const pod = { kind: 'Pod', apiVersion: 'v1', metadata: { name: 'web', namespace:
 
 // A server that GETs the pod and, on the exec upgrade, echoes stdin to stdout, writes to stderr, and exits with ?code.
 async function server(t: { after: (fn: () => Promise<void>) => void }) {
-  const upgrades: { url: string; protocol: string; stdinEOF: boolean }[] = [];
+  const upgrades: { url: string; protocol: string; stdinEOF: boolean; received: Buffer[] }[] = [];
   const http1 = http.createServer((req, res) => {
     res.writeHead(req.url === '/api/v1/namespaces/default/pods/web' ? 200 : 404, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify(req.url === '/api/v1/namespaces/default/pods/web' ? pod : { kind: 'Status', status: 'Failure', reason: 'NotFound', message: 'nope', code: 404, metadata: {} }));
@@ -28,7 +28,8 @@ async function server(t: { after: (fn: () => Promise<void>) => void }) {
   http1.on('upgrade', (req, sock, head) => {
     wss.handleUpgrade(req, sock, head, (ws) => {
       const u = new URL(req.url!, 'http://x');
-      const rec = { url: req.url!, protocol: ws.protocol, stdinEOF: false };
+      const rec = { url: req.url!, protocol: ws.protocol, stdinEOF: false, received: [] as Buffer[] };
+      ws.on('message', (data: Buffer) => rec.received.push(data));
       upgrades.push(rec);
       const finish = () => {
         ws.send(Buffer.from([2, ...Buffer.from('to stderr\n')]));
@@ -84,4 +85,30 @@ test('-i: stdin goes out on channel 0, EOF as the v5 close signal, output comes 
   const r = await kubectl(s.kubeconfig, ['exec', '-i', 'web', '--', 'cat'], 'hello\nworld\n');
   assert.deepEqual(r, { code: 0, stdout: 'hello\nworld\n', stderr: 'to stderr\n' });
   assert.equal(s.upgrades[0].stdinEOF, true);
+});
+
+// kubernetes#47990: the initial size goes before any keystroke, so the command can start at the right size.
+test('-it on a terminal: raw mode for the session, the size first on channel 4, then stdin, then each resize', async (t) => {
+  const s = await server(t);
+  const modes: boolean[] = [];
+  const input = Object.assign(new PassThrough(), { isTTY: true, setRawMode: (raw: boolean) => { modes.push(raw); } });
+  const out = Object.assign(new PassThrough(), { isTTY: true, columns: 120, rows: 40 });
+  const err = new PassThrough();
+  let stdout = '';
+  out.on('data', (c) => {
+    stdout += c;
+    // The first echo: the session is up; the window changes, then the user ends input.
+    if (stdout === 'ls\r') { Object.assign(out, { columns: 90, rows: 20 }); out.emit('resize'); setImmediate(() => input.end()); }
+  });
+  input.write('ls\r'); // typed before the connection is up: still after the size
+  const code = await runKubectl(['--kubeconfig', s.kubeconfig, 'exec', '-it', 'web', '--', 'sh'], { streams: { in: input, out, err }, env: {}, streamExec: async () => contract });
+  assert.equal(code, 0);
+  assert.deepEqual(modes, [true, false]);
+  assert.equal(s.upgrades[0].url, '/api/v1/namespaces/default/pods/web/exec?command=sh&container=web&stdin=true&stdout=true&tty=true');
+  assert.deepEqual(s.upgrades[0].received.map((m) => `${m[0]}:${m.subarray(1).toString()}`), [
+    '4:{"Width":120,"Height":40}\n',
+    '0:ls\r',
+    '4:{"Width":90,"Height":20}\n',
+    '255:\u0000',
+  ]);
 });

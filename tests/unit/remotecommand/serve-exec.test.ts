@@ -23,7 +23,9 @@ server.on('upgrade', (req, socket, head) => {
   const q = new URL(req.url ?? '/', 'http://x').searchParams;
   const flag = (k: string) => q.get(k) === 'true';
   const p = serveExec(req, socket, head, {
-    executor, target: { container: dir, cmd: q.getAll('command') },
+    // pipesOnly: an executor without terminals, as a runtime that has none
+    executor: q.get('pipesOnly') ? { execInContainer: executor.execInContainer.bind(executor) } : executor,
+    target: { container: dir, cmd: q.getAll('command') },
     options: { stdin: flag('stdin'), stdout: flag('stdout'), stderr: flag('stderr'), tty: flag('tty') },
     idleTimeoutMs: Number(q.get('idleMs') ?? 0),
   });
@@ -138,9 +140,9 @@ test('refusals before the upgrade are Status responses: none of our protocols (4
   assert.equal(e1.statusCode, 403);
   assert.equal(e1.status?.reason, 'Forbidden');
 
-  const tty = await streamExec(url(['sh'], 'stdin=true&stdout=true&tty=true'), { tty: true }).catch((e) => e);
+  const tty = await streamExec(url(['sh'], 'stdin=true&stdout=true&tty=true&pipesOnly=1'), { tty: true }).catch((e) => e);
   assert.equal(tty.statusCode, 400);
-  assert.match(tty.status?.message, /terminals arrive in chapter 7/);
+  assert.equal(tty.status?.message, 'a terminal (tty=true, kubectl exec -t) is not served by this runtime; run the command without -t');
 
   const spdy = await new Promise<{ code: number; body: string }>((resolve, reject) => {
     const req = request(url(['date']), { method: 'POST', headers: { Connection: 'Upgrade', Upgrade: 'SPDY/3.1', 'X-Stream-Protocol-Version': 'v4.channel.k8s.io', 'Content-Length': '0' } });
@@ -305,4 +307,24 @@ test('stream idle timeout: a silent session is cut off and its process killed; e
   await waitFor(() => chatty.ws.readyState === WebSocket.CLOSED, { timeoutMs: 5000, what: 'silence to end the chatty session' });
   const out = Buffer.concat(chatty.messages.filter((m) => m.data[0] === 1).map((m) => m.data.subarray(1))).toString();
   assert.equal(out, Array.from({ length: 15 }, (_, i) => `line ${i + 1}\n`).join(''));
+});
+
+// #47990: the client sends its size before anything else, so the command starts at that size; later sizes follow.
+test('tty: one merged stream from a pseudo-terminal, the initial size and a resize on channel 4', async () => {
+  const out = sink();
+  const stdin = new PassThrough();
+  let resize: ((s: { width: number; height: number }) => void) | undefined;
+  const done = streamExec(url(['sh', '-c', 'stty size; echo err >&2; read x; stty size; exit 5'], 'stdin=true&stdout=true&tty=true'), {
+    stdin, stdout: out.w, tty: true,
+    resize: { initial: { width: 120, height: 40 }, watch: (send) => { resize = send; return () => { resize = undefined; }; } },
+  });
+  await waitFor(() => out.text().includes('err'), { what: 'the first size and stderr on the terminal' });
+  assert.equal(out.text(), '40 120\r\nerr\r\n');
+  resize!({ width: 100, height: 30 });
+  // Sent after the resize on the same socket; the second stty is a new process, forked after the line was read.
+  stdin.write('go\r');
+  const status = await done;
+  assert.equal(exitCodeFromStatus(status), 5);
+  assert.match(out.text(), /30 100\r\n$/);
+  assert.equal(resize, undefined, 'the size watch ends with the session');
 });
