@@ -389,3 +389,19 @@ test('ten execs at once in one container: each its own output and exit code', { 
   results.forEach((r, n) => assert.deepEqual([r.code, r.stdout, r.stderr], [n, `input ${n}\n`, `exec ${n}\n`]));
   await d('rm', '-f', name);
 });
+
+test('ps filters (status, name, id), -n, and logs --since', { skip }, async () => {
+  const done = uniq('done'), up = uniq('up');
+  const doneId = (await d('run', '-d', '--name', done, 'busybox', 'echo', 'early')).stdout.trim();
+  await d('wait', done);
+  await d('run', '-d', '--name', up, 'busybox', 'sleep', '1000');
+  const exited = (await d('ps', '--filter', 'status=exited', '--format', '{{.Names}}')).stdout.split('\n');
+  assert.ok(exited.includes(done) && !exited.includes(up));
+  assert.equal((await d('ps', '--filter', `name=${up}`, '--format', '{{.Names}}')).stdout, `${up}\n`);
+  assert.equal((await d('ps', '-a', '--filter', `id=${doneId.slice(0, 8)}`, '--format', '{{.Names}}')).stdout, `${done}\n`);
+  assert.equal((await d('ps', '-a', '-n', '1', '--format', '{{.Names}}')).stdout, `${up}\n`);
+  const logged = Date.parse(JSON.parse((await d('inspect', done)).stdout)[0].State.FinishedAt) / 1000;
+  assert.equal((await d('logs', '--since', String(logged - 60), done)).stdout, 'early\n');
+  assert.equal((await d('logs', '--since', String(Math.ceil(logged) + 1), done)).stdout, '');
+  await d('rm', '-f', done, up);
+});
