@@ -59,7 +59,10 @@ class NamespaceContainer implements ContainerProcess {
     readonly stdin?: ContainerProcess['stdin'],
     readonly stderr?: Readable,
   ) {}
+  running = true;
   kill(signal: NodeJS.Signals): void {
+    // Once it has exited its pid may be another process's: never signal it then.
+    if (!this.running) return;
     try { process.kill(this.pid, signal); } catch { /* exited already */ }
   }
 }
@@ -199,7 +202,7 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
     const c = new NamespaceContainer(initPid, namespaces, stdout.out, exited, exit, spec, cgroups,
       joined ? joined.ownNet : newNet, child.stdin ?? undefined, stderr.out);
     containers.set(spec.id, c);
-    void exit.then(() => watchdog.kill('SIGKILL'));
+    void exit.then(() => { c.running = false; watchdog.kill('SIGKILL'); });
     return c;
   }
   // #endregion start-container
@@ -208,6 +211,7 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
   async function exec(container: ContainerProcess, spec: ProcessSpec): Promise<BackendProcess> {
     if (spec.tty) throw new Error(ttyRefusal);
     if (!(container instanceof NamespaceContainer)) throw new Error('exec: not a container of this backend');
+    if (!container.running) throw new Error('cannot exec in a stopped container');
     // The container's files as its init sees them now: /proc/<pid>/root is its root after pivot_root.
     const layers = [`/proc/${container.pid}/root`];
     const user = resolveUser(spec.user || container.spec.user, layers);
