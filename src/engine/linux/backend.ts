@@ -71,13 +71,19 @@ const ttyRefusal = 'a terminal (Tty) is not supported by the namespaces backend 
 
 // A child's output, held for the daemon from the first byte. Node resumes (and so throws away) the output of a
 // child that has exited if nobody reads it yet, and a quick `echo hi` is over before the daemon attaches.
-// `captured` resolves once the pipe has given everything (the daemon may still be reading what is held).
+// `captured`: the pipe has given everything, and whatever it gave has been read, so an exit status never overtakes
+// the output before it (a daemon attaching late still gets it all). Output nobody reads keeps `exited` waiting.
 function held(s: Readable | null): { out: PassThrough; captured: Promise<void> } {
   const out = new PassThrough();
   if (!s) { out.end(); return { out, captured: Promise.resolve() }; }
   s.on('error', () => out.end());
   s.pipe(out);
-  return { out, captured: new Promise((r) => finished(s, () => r())) };
+  // The daemon gave up on it (a client went away): the process's pipe closes too, it gets EPIPE, as it would in dockerd.
+  out.on('close', () => { if (!s.readableEnded) s.destroy(); });
+  const pending = () => out.readableLength > 0 || out.listenerCount('data') > 0 || out.listenerCount('readable') > 0;
+  const captured = new Promise<void>((r) => finished(s, () => r()))
+    .then(() => (pending() ? new Promise<void>((r) => finished(out, () => r())) : undefined));
+  return { out, captured };
 }
 
 // `exit`: the process is gone; `exited`: that, and all its output captured (the seam's promise).
