@@ -3,7 +3,7 @@
 // (the role of a registry download into /var/lib/docker's image and layer stores).
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,6 +72,7 @@ async function build(cacheDir: string, recipe: ImageRecipe, folder: string): Pro
     await buildRootfs(recipe, join(tmp, 'rootfs'));
     const image = await describe(recipe, join(tmp, 'rootfs'));
     await writeFile(join(tmp, 'image.json'), JSON.stringify(image, null, 2));
+    await chmod(tmp, 0o755);   // mkdtemp's 0700; an image is readable by all, as /var/lib/docker's layers are
     try {
       await rename(tmp, folder);
     } catch (err) {

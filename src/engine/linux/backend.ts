@@ -10,7 +10,7 @@ import { waitFor } from '../../util/wait.ts';
 import type { BackendProcess, ContainerBackend, ContainerProcess, ContainerSpec, ExitStatus, ProcessSpec } from '../backend.ts';
 import { createCgroups, cgroupLayout, oomKilled, procsFiles, removeCgroups, type CgroupSet } from './cgroups.ts';
 import { writeEtcFiles } from './etc-files.ts';
-import { execCommand, initCommand, shellAdded } from './init-script.ts';
+import { execCommand, initCommand, shellAdded, tools } from './init-script.ts';
 import { childrenOf, killIfSame, sameProcess, startTime } from './procfs.ts';
 import { lookPathIn } from './rootfs-path.ts';
 import { resolveUser } from './user.ts';
@@ -24,7 +24,27 @@ export interface NamespaceBackendOptions {
 }
 
 // What recover needs of a container a killed engine left: its processes (with start times) and cgroups.
-interface ContainerRecord { id: string; pid: number; pidStart?: string; initPid?: number; initStart?: string; cgroups: CgroupSet }
+interface ContainerRecord {
+  id: string; pid: number; pidStart?: string; initPid?: number; initStart?: string;
+  watchdogPid?: number; watchdogStart?: string; cgroups: CgroupSet;
+}
+
+// The init's second tie to the engine: the kernel clears a parent-death signal when a process changes user (an
+// init running as nobody) or runs a set-user-ID program, so a small shell reads a pipe only the engine holds
+// open and, at its end (the engine is gone, however it died), kills the init. Stopped when the init exits.
+// #region watchdog
+const watchdogScript = 'read _ignored; kill -KILL "$1"';
+
+function startWatchdog(initPid: number): ChildProcess {
+  const w = spawn(tools.busybox!, ['sh', '-c', watchdogScript, 'container-watchdog', String(initPid)],
+    { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+  w.on('error', () => {});
+  w.stdin?.on('error', () => {});
+  w.unref();
+  (w.stdin as unknown as { unref?: () => void } | null)?.unref?.();   // the engine's pipe end must not keep it alive
+  return w;
+}
+// #endregion watchdog
 
 class NamespaceContainer implements ContainerProcess {
   constructor(
@@ -39,7 +59,10 @@ class NamespaceContainer implements ContainerProcess {
     readonly stdin?: ContainerProcess['stdin'],
     readonly stderr?: Readable,
   ) {}
+  running = true;
   kill(signal: NodeJS.Signals): void {
+    // Once it has exited its pid may be another process's: never signal it then.
+    if (!this.running) return;
     try { process.kill(this.pid, signal); } catch { /* exited already */ }
   }
 }
@@ -48,13 +71,19 @@ const ttyRefusal = 'a terminal (Tty) is not supported by the namespaces backend 
 
 // A child's output, held for the daemon from the first byte. Node resumes (and so throws away) the output of a
 // child that has exited if nobody reads it yet, and a quick `echo hi` is over before the daemon attaches.
-// `captured` resolves once the pipe has given everything (the daemon may still be reading what is held).
+// `captured`: the pipe has given everything, and whatever it gave has been read, so an exit status never overtakes
+// the output before it (a daemon attaching late still gets it all). Output nobody reads keeps `exited` waiting.
 function held(s: Readable | null): { out: PassThrough; captured: Promise<void> } {
   const out = new PassThrough();
   if (!s) { out.end(); return { out, captured: Promise.resolve() }; }
   s.on('error', () => out.end());
   s.pipe(out);
-  return { out, captured: new Promise((r) => finished(s, () => r())) };
+  // The daemon gave up on it (a client went away): the process's pipe closes too, it gets EPIPE, as it would in dockerd.
+  out.on('close', () => { if (!s.readableEnded) s.destroy(); });
+  const pending = () => out.readableLength > 0 || out.listenerCount('data') > 0 || out.listenerCount('readable') > 0;
+  const captured = new Promise<void>((r) => finished(s, () => r()))
+    .then(() => (pending() ? new Promise<void>((r) => finished(out, () => r())) : undefined));
+  return { out, captured };
 }
 
 // `exit`: the process is gone; `exited`: that, and all its output captured (the seam's promise).
@@ -81,7 +110,7 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
   const network = opts.network ?? 'private';
   const log = opts.log ?? (() => {});
   const recordsDir = (root: string) => join(root, 'namespaces');
-  const live = new Map<string, NamespaceContainer>();
+  const containers = new Map<string, NamespaceContainer>();   // started and not cleaned up yet
   const layout = cgroupLayout();
 
   const saveRecord = (r: ContainerRecord) => {
@@ -98,6 +127,7 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
     try { r = JSON.parse(readFileSync(file, 'utf8')) as ContainerRecord; } catch { return; }
     killIfSame(r.initPid, r.initStart);
     killIfSame(r.pid, r.pidStart);
+    killIfSame(r.watchdogPid, r.watchdogStart);
     await removeCgroups(r.cgroups);
     await waitFor(() => !sameProcess(r.pid, r.pidStart) && (r.initPid === undefined || !sameProcess(r.initPid, r.initStart)),
       { timeoutMs: 10_000, what: `container ${id.slice(0, 12)}'s processes to exit` });
@@ -168,14 +198,17 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
     const initPid = Number(reported[1]);
     record.initPid = initPid;
     record.initStart = startTime(initPid);
+    const watchdog = startWatchdog(initPid);
+    record.watchdogPid = watchdog.pid;
+    record.watchdogStart = watchdog.pid ? startTime(watchdog.pid) : undefined;
     saveRecord(record);
 
     const { exit, exited } = track(child, [stdout.captured, stderr.captured], (s) => (s.exitCode === 137 && oomKilled(cgroups) ? { ...s, oomKilled: true } : s));
     const namespaces = ['pid', 'mnt', ...(joined ? [] : ['uts', 'ipc']), ...(newNet ? ['net'] : [])];
     const c = new NamespaceContainer(initPid, namespaces, stdout.out, exited, exit, spec, cgroups,
       joined ? joined.ownNet : newNet, child.stdin ?? undefined, stderr.out);
-    live.set(spec.id, c);
-    void exit.then(() => { if (live.get(spec.id) === c) live.delete(spec.id); });
+    containers.set(spec.id, c);
+    void exit.then(() => { c.running = false; watchdog.kill('SIGKILL'); });
     return c;
   }
   // #endregion start-container
@@ -184,6 +217,7 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
   async function exec(container: ContainerProcess, spec: ProcessSpec): Promise<BackendProcess> {
     if (spec.tty) throw new Error(ttyRefusal);
     if (!(container instanceof NamespaceContainer)) throw new Error('exec: not a container of this backend');
+    if (!container.running) throw new Error('cannot exec in a stopped container');
     // The container's files as its init sees them now: /proc/<pid>/root is its root after pivot_root.
     const layers = [`/proc/${container.pid}/root`];
     const user = resolveUser(spec.user || container.spec.user, layers);
@@ -220,8 +254,8 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
     start,
     exec,
     async cleanup(spec) {
-      const c = live.get(spec.id);
-      if (c) { c.kill('SIGKILL'); await c.exit; }
+      const c = containers.get(spec.id);
+      if (c) { c.kill('SIGKILL'); await c.exit; containers.delete(spec.id); }
       await clean(opts.root, spec.id);
     },
     async recover(root) {
@@ -229,12 +263,13 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
       try { names = readdirSync(recordsDir(root)); } catch { return; }
       for (const n of names) {
         const m = /^([0-9a-f]{64})\.json$/.exec(n);
-        if (m && !live.has(m[1]!)) await clean(root, m[1]!);
+        if (m && !containers.has(m[1]!)) await clean(root, m[1]!);
         else if (n.endsWith('.tmp')) rmSync(join(recordsDir(root), n), { force: true });
       }
     },
     async close() {
-      const all = [...live.values()];
+      const all = [...containers.values()];
+      containers.clear();
       for (const c of all) c.kill('SIGKILL');
       await Promise.all(all.map(async (c) => { await c.exit; await clean(opts.root, c.spec.id); }));
     },

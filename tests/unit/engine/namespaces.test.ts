@@ -77,6 +77,7 @@ test('SIGKILL to the container\'s init ends a running exec (the whole pid namesp
   c.kill('SIGKILL');
   assert.deepEqual(await x.exited, { exitCode: 137, signal: 'SIGKILL' });
   assert.deepEqual(await c.exited, { exitCode: 137, signal: 'SIGKILL' });
+  await assert.rejects(e.backend.exec(c, processSpec(['true'])), /cannot exec in a stopped container/);
 });
 
 test('a stop signal the init handles ends the container at once (the catalog\'s daemons trap SIGTERM as pid 1)', { skip }, async (t) => {
