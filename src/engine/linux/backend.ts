@@ -8,7 +8,7 @@ import { finished, PassThrough, type Readable } from 'node:stream';
 import { exitCodeOf } from '../../shim/spawn.ts';
 import { waitFor } from '../../util/wait.ts';
 import type { BackendProcess, ContainerBackend, ContainerProcess, ContainerSpec, ExitStatus, ProcessSpec } from '../backend.ts';
-import { createCgroups, cgroupLayout, oomKilled, procsFiles, removeCgroups, type CgroupSet } from './cgroups.ts';
+import { createCgroups, cgroupLayout, oomKilled, procsFiles, removeCgroups, sweepCgroups, type CgroupSet } from './cgroups.ts';
 import { writeEtcFiles } from './etc-files.ts';
 import { execCommand, initCommand, shellAdded, tools } from './init-script.ts';
 import { childrenOf, killIfSame, sameProcess, startTime } from './procfs.ts';
@@ -260,12 +260,14 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
     },
     async recover(root) {
       let names: string[] = [];
-      try { names = readdirSync(recordsDir(root)); } catch { return; }
+      try { names = readdirSync(recordsDir(root)); } catch { /* no container was ever started here */ }
       for (const n of names) {
         const m = /^([0-9a-f]{64})\.json$/.exec(n);
         if (m && !containers.has(m[1]!)) await clean(root, m[1]!);
         else if (n.endsWith('.tmp')) rmSync(join(recordsDir(root), n), { force: true });
       }
+      const swept = sweepCgroups();
+      if (swept.length) log(`removed ${swept.length} empty cgroup(s) that no engine's records named`);
     },
     async close() {
       const all = [...containers.values()];
