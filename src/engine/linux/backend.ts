@@ -13,6 +13,7 @@ import { writeEtcFiles } from './etc-files.ts';
 import { execCommand, initCommand, shellAdded, tools } from './init-script.ts';
 import { childrenOf, killIfSame, sameProcess, startTime } from './procfs.ts';
 import { lookPathIn } from './rootfs-path.ts';
+import { spawnOnPty } from './tty.ts';
 import { resolveUser } from './user.ts';
 
 export interface NamespaceBackendOptions {
@@ -67,7 +68,7 @@ class NamespaceContainer implements ContainerProcess {
   }
 }
 
-const ttyRefusal = 'a terminal (Tty) is not supported by the namespaces backend yet (chapter 7)';
+const ttyRefusal = 'a container whose own process has a terminal (Tty) is not supported by the namespaces backend yet (chapter 7); execs with one are';
 
 // A child's output, held for the daemon from the first byte. Node resumes (and so throws away) the output of a
 // child that has exited if nobody reads it yet, and a quick `echo hi` is over before the daemon attaches.
@@ -215,7 +216,6 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
 
   // #region exec-in-container
   async function exec(container: ContainerProcess, spec: ProcessSpec): Promise<BackendProcess> {
-    if (spec.tty) throw new Error(ttyRefusal);
     if (!(container instanceof NamespaceContainer)) throw new Error('exec: not a container of this backend');
     if (!container.running) throw new Error('cannot exec in a stopped container');
     // The container's files as its init sees them now: /proc/<pid>/root is its root after pivot_root.
@@ -225,6 +225,7 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
     const workingDir = spec.workingDir || container.spec.workingDir || '/';
     lookPathIn(layers, spec.argv[0] ?? '', env, workingDir);   // runc's "executable file not found" before anything runs
     const argv = execCommand(container.pid, { workingDir, user, cgroupProcs: procsFiles(container.cgroups), env, argv: spec.argv });
+    if (spec.tty) return execOnTerminal(argv, env, spec);
     const child = spawn(argv[0]!, argv.slice(1), { env: envObject(env), detached: true, stdio: [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     child.on('error', (err) => log(`exec in ${container.spec.id.slice(0, 12)}: ${err.message}`));
     child.stdin?.on('error', () => {});
@@ -244,6 +245,22 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
     };
   }
   // #endregion exec-in-container
+
+  // docker exec -t: the same command line on a pseudo-terminal; what runs inside finds it as its stdin, stdout,
+  // stderr and controlling terminal (nsenter's child stays in the session the terminal belongs to).
+  async function execOnTerminal(argv: string[], env: string[], spec: ProcessSpec): Promise<BackendProcess> {
+    const term = await spawnOnPty(argv, envObject(env), spec.consoleSize);
+    let gone = false;
+    void term.exit.then(() => { gone = true; });
+    const pid = await waitFor(() => (gone ? -1 : childrenOf(term.pid)[0]), { timeoutMs: 5_000, intervalMs: 2, what: 'the exec\'s process' })
+      .catch(() => -1);
+    const target = pid > 0 ? pid : term.pid;
+    return {
+      pid: target, stdout: term.stdout, exited: term.exit, resize: term.resize,
+      ...(spec.stdin ? { stdin: term.stdin } : {}),
+      kill: (signal) => { if (!gone) { try { process.kill(target, signal); } catch { /* exited */ } } },
+    };
+  }
 
   const notes = [...layout.notes];
   return {
