@@ -89,10 +89,15 @@ function held(s: Readable | null): { out: PassThrough; captured: Promise<void> }
 
 // `exit`: the process is gone; `exited`: that, and all its output captured (the seam's promise).
 function track(child: ChildProcess, captured: Promise<void>[], after?: (s: ExitStatus) => ExitStatus) {
-  const exit = new Promise<ExitStatus>((resolve) => child.once('exit', (code, signal) => {
-    const status = { exitCode: exitCodeOf(code, signal), ...(signal ? { signal } : {}) };
-    resolve(after ? after(status) : status);
-  }));
+  const exit = new Promise<ExitStatus>((resolve) => {
+    const done = (code: number | null, signal: NodeJS.Signals | null) => {
+      const status = { exitCode: exitCodeOf(code, signal), ...(signal ? { signal } : {}) };
+      resolve(after ? after(status) : status);
+    };
+    // Already gone (a quick command): no 'exit' event would come any more.
+    if (child.exitCode !== null || child.signalCode !== null) done(child.exitCode, child.signalCode);
+    else child.once('exit', done);
+  });
   return { exit, exited: Promise.all([exit, ...captured]).then(([status]) => status) };
 }
 
@@ -195,7 +200,7 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
       const why = answer.startsWith('E ') ? answer.slice(2) : 'the container\'s init exited during setup';
       throw new Error(`${why}${diagText.trim() ? `: ${diagText.trim()}` : ''}`);
     }
-    // The init told us its host pid (it is 1 in its own namespace), busybox unshare's child.
+    // The init told us its host pid (it is 1 in its own namespace; busybox unshare's child).
     const initPid = Number(reported[1]);
     record.initPid = initPid;
     record.initStart = startTime(initPid);
