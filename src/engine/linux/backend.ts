@@ -8,11 +8,12 @@ import { finished, PassThrough, type Readable } from 'node:stream';
 import { exitCodeOf } from '../../shim/spawn.ts';
 import { waitFor } from '../../util/wait.ts';
 import type { BackendProcess, ContainerBackend, ContainerProcess, ContainerSpec, ExitStatus, ProcessSpec } from '../backend.ts';
-import { createCgroups, cgroupLayout, oomKilled, procsFiles, removeCgroups, type CgroupSet } from './cgroups.ts';
+import { createCgroups, cgroupLayout, oomKilled, procsFiles, removeCgroups, sweepCgroups, type CgroupSet } from './cgroups.ts';
 import { writeEtcFiles } from './etc-files.ts';
 import { execCommand, initCommand, shellAdded, tools } from './init-script.ts';
 import { childrenOf, killIfSame, sameProcess, startTime } from './procfs.ts';
 import { lookPathIn } from './rootfs-path.ts';
+import { spawnOnPty } from './tty.ts';
 import { resolveUser } from './user.ts';
 
 export interface NamespaceBackendOptions {
@@ -67,7 +68,7 @@ class NamespaceContainer implements ContainerProcess {
   }
 }
 
-const ttyRefusal = 'a terminal (Tty) is not supported by the namespaces backend yet (chapter 7)';
+const ttyRefusal = 'a container whose own process has a terminal (Tty) is not supported by the namespaces backend yet (chapter 7); execs with one are';
 
 // A child's output, held for the daemon from the first byte. Node resumes (and so throws away) the output of a
 // child that has exited if nobody reads it yet, and a quick `echo hi` is over before the daemon attaches.
@@ -88,10 +89,15 @@ function held(s: Readable | null): { out: PassThrough; captured: Promise<void> }
 
 // `exit`: the process is gone; `exited`: that, and all its output captured (the seam's promise).
 function track(child: ChildProcess, captured: Promise<void>[], after?: (s: ExitStatus) => ExitStatus) {
-  const exit = new Promise<ExitStatus>((resolve) => child.once('exit', (code, signal) => {
-    const status = { exitCode: exitCodeOf(code, signal), ...(signal ? { signal } : {}) };
-    resolve(after ? after(status) : status);
-  }));
+  const exit = new Promise<ExitStatus>((resolve) => {
+    const done = (code: number | null, signal: NodeJS.Signals | null) => {
+      const status = { exitCode: exitCodeOf(code, signal), ...(signal ? { signal } : {}) };
+      resolve(after ? after(status) : status);
+    };
+    // Already gone (a quick command): no 'exit' event would come any more.
+    if (child.exitCode !== null || child.signalCode !== null) done(child.exitCode, child.signalCode);
+    else child.once('exit', done);
+  });
   return { exit, exited: Promise.all([exit, ...captured]).then(([status]) => status) };
 }
 
@@ -194,7 +200,7 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
       const why = answer.startsWith('E ') ? answer.slice(2) : 'the container\'s init exited during setup';
       throw new Error(`${why}${diagText.trim() ? `: ${diagText.trim()}` : ''}`);
     }
-    // The init told us its host pid (it is 1 in its own namespace), busybox unshare's child.
+    // The init told us its host pid (it is 1 in its own namespace; busybox unshare's child).
     const initPid = Number(reported[1]);
     record.initPid = initPid;
     record.initStart = startTime(initPid);
@@ -215,7 +221,6 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
 
   // #region exec-in-container
   async function exec(container: ContainerProcess, spec: ProcessSpec): Promise<BackendProcess> {
-    if (spec.tty) throw new Error(ttyRefusal);
     if (!(container instanceof NamespaceContainer)) throw new Error('exec: not a container of this backend');
     if (!container.running) throw new Error('cannot exec in a stopped container');
     // The container's files as its init sees them now: /proc/<pid>/root is its root after pivot_root.
@@ -225,6 +230,7 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
     const workingDir = spec.workingDir || container.spec.workingDir || '/';
     lookPathIn(layers, spec.argv[0] ?? '', env, workingDir);   // runc's "executable file not found" before anything runs
     const argv = execCommand(container.pid, { workingDir, user, cgroupProcs: procsFiles(container.cgroups), env, argv: spec.argv });
+    if (spec.tty) return execOnTerminal(argv, env, spec);
     const child = spawn(argv[0]!, argv.slice(1), { env: envObject(env), detached: true, stdio: [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     child.on('error', (err) => log(`exec in ${container.spec.id.slice(0, 12)}: ${err.message}`));
     child.stdin?.on('error', () => {});
@@ -245,6 +251,22 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
   }
   // #endregion exec-in-container
 
+  // docker exec -t: the same command line on a pseudo-terminal; what runs inside finds it as its stdin, stdout,
+  // stderr and controlling terminal (nsenter's child stays in the session the terminal belongs to).
+  async function execOnTerminal(argv: string[], env: string[], spec: ProcessSpec): Promise<BackendProcess> {
+    const term = await spawnOnPty(argv, envObject(env), spec.consoleSize);
+    let gone = false;
+    void term.exit.then(() => { gone = true; });
+    const pid = await waitFor(() => (gone ? -1 : childrenOf(term.pid)[0]), { timeoutMs: 5_000, intervalMs: 2, what: 'the exec\'s process' })
+      .catch(() => -1);
+    const target = pid > 0 ? pid : term.pid;
+    return {
+      pid: target, stdout: term.stdout, exited: term.exit, resize: term.resize,
+      ...(spec.stdin ? { stdin: term.stdin } : {}),
+      kill: (signal) => { if (!gone) { try { process.kill(target, signal); } catch { /* exited */ } } },
+    };
+  }
+
   const notes = [...layout.notes];
   return {
     kind: 'namespaces',
@@ -260,12 +282,14 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
     },
     async recover(root) {
       let names: string[] = [];
-      try { names = readdirSync(recordsDir(root)); } catch { return; }
+      try { names = readdirSync(recordsDir(root)); } catch { /* no container was ever started here */ }
       for (const n of names) {
         const m = /^([0-9a-f]{64})\.json$/.exec(n);
         if (m && !containers.has(m[1]!)) await clean(root, m[1]!);
         else if (n.endsWith('.tmp')) rmSync(join(recordsDir(root), n), { force: true });
       }
+      const swept = sweepCgroups();
+      if (swept.length) log(`removed ${swept.length} empty cgroup(s) that no engine's records named`);
     },
     async close() {
       const all = [...containers.values()];

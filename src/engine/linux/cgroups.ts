@@ -1,7 +1,7 @@
 // A container's cgroups: memory and pids limits where this machine lets us set them (cgroup v1 controllers, or v2
 // with the controllers delegated), v2's cgroup.kill to end every process at once, OOM kills read back (runc's
 // libcontainer/cgroups fs and fs2 managers, in small).
-import { existsSync, readFileSync, readdirSync, rmdirSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmdirSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../../util/wait.ts';
 
@@ -176,4 +176,25 @@ export async function removeCgroups(set: CgroupSet): Promise<void> {
     const parent = join(d, '..');
     try { if (readdirSync(parent).every((n) => !/^[0-9a-f]{64}$/.test(n))) rmdirSync(parent); } catch { /* another engine's containers */ }
   }
+}
+
+// A janitor for what no record names any more (an engine SIGKILLed whose folder is gone with it): container cgroups
+// that are empty and older than a minute, in every hierarchy we use. A starting container's cgroup is empty only
+// for the moment before its init joins; one whose container has exited only until its engine cleans it up.
+export function sweepCgroups(olderThanMs = 60_000): string[] {
+  const layout = cgroupLayout();
+  const removed: string[] = [];
+  for (const parent of [layout.memory?.dir, layout.pids?.dir, layout.unified?.dir]) {
+    if (!parent || !existsSync(parent)) continue;
+    for (const name of readdirSync(parent).filter((n) => /^[0-9a-f]{64}$/.test(n))) {
+      const dir = join(parent, name);
+      try {
+        if (pidsIn(dir).length > 0 || Date.now() - statSync(dir).mtimeMs < olderThanMs) continue;
+        rmdirSync(dir);
+        removed.push(dir);
+      } catch { /* busy or gone meanwhile */ }
+    }
+    try { if (!readdirSync(parent).some((n) => /^[0-9a-f]{64}$/.test(n))) rmdirSync(parent); } catch { /* in use */ }
+  }
+  return removed;
 }

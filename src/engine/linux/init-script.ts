@@ -11,14 +11,15 @@ export const tools = {
 };
 
 // #region namespace-setup
-// Run by busybox's shell as the first process of the new pid, mount, uts and ipc namespaces (and net). The data
-// comes as positional parameters, never inside the script. fd 3 tells the engine "S <host pid>" or "E <why>";
-// setup errors go to fd 2, the engine's; fd 4 becomes the container's stderr at the very end.
-export const initScript = `
+// Two constant scripts run by busybox's shell, their data as positional parameters. fd 3 tells the engine
+// "S <host pid>" or "E <why>"; setup errors go to fd 2, the engine's; fd 4 becomes the container's stderr at the end.
+//
+// The first runs in the new mount, uts, ipc (and net) namespaces, still in the host's pid namespace: it joins the
+// cgroups and makes the root filesystem, so that the many small processes this takes are not numbered in the
+// container. Then busybox unshare forks the container's pid 1 into a new pid namespace, which runs the second.
+export const rootfsScript = `
 _wb_fail() { echo "E $*" >&3; exit 127; }
-# Our pid as the host numbers it: the host's /proc is still mounted here, and /proc/self resolves in its namespace.
-cd -P /proc/self && _wb_hostpid=\${PWD##*/} && cd / || _wb_fail "cannot read /proc/self"
-_wb_lower=$1 _wb_upper=$2 _wb_work=$3 _wb_root=$4 _wb_host=$5 _wb_net=$6 _wb_wd=$7 _wb_uid=$8 _wb_gid=$9
+_wb_next=$1 _wb_setpriv=$2 _wb_busybox=$3 _wb_lower=$4 _wb_upper=$5 _wb_work=$6 _wb_root=$7 _wb_host=$8 _wb_net=$9
 shift 9
 # Into the container's cgroups before anything else runs, so every process it makes is counted.
 while [ "$1" != -- ]; do echo 0 > "$1" || _wb_fail "cannot join cgroup $1"; shift; done
@@ -31,7 +32,6 @@ for _wb_d in proc sys dev; do
   if [ -L "$_wb_root/$_wb_d" ]; then _wb_fail "/$_wb_d is a symbolic link"; fi
   [ -d "$_wb_root/$_wb_d" ] || mkdir "$_wb_root/$_wb_d" || _wb_fail "cannot make /$_wb_d"
 done
-mount -t proc -o nosuid,nodev,noexec proc "$_wb_root/proc" || _wb_fail "cannot mount /proc"
 mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$_wb_root/sys" || _wb_fail "cannot mount /sys"
 mount -t tmpfs -o nosuid,mode=755,size=65536k tmpfs "$_wb_root/dev" && cd "$_wb_root/dev" || _wb_fail "cannot mount /dev"
 mknod -m 666 null c 1 3 && mknod -m 666 zero c 1 5 && mknod -m 666 full c 1 7 && mknod -m 666 random c 1 8 &&
@@ -41,10 +41,23 @@ mkdir pts shm && mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,gid=5 de
 ln -s pts/ptmx ptmx && ln -s /proc/self/fd fd && ln -s /proc/self/fd/0 stdin && ln -s /proc/self/fd/1 stdout &&
   ln -s /proc/self/fd/2 stderr || _wb_fail "cannot link /dev"
 if [ -n "$_wb_host" ]; then hostname "$_wb_host" || _wb_fail "cannot set the hostname"; fi
+cd /
+exec unshare -p -f -- "$_wb_setpriv" --pdeathsig KILL -- "$_wb_busybox" sh -c "$_wb_next" container-init "$_wb_root" "$@"
+`;
+
+// The container's pid 1 until it execs the command: /proc of its own pid namespace, pivot_root, the working
+// directory, the user.
+export const initScript = `
+_wb_fail() { echo "E $*" >&3; exit 127; }
+# Our pid as the host numbers it: the host's /proc is still mounted here, and /proc/self resolves in its namespace.
+cd -P /proc/self && _wb_hostpid=\${PWD##*/} && cd / || _wb_fail "cannot read /proc/self"
+_wb_root=$1 _wb_wd=$2 _wb_uid=$3 _wb_gid=$4
+shift 4
+mount -t proc -o nosuid,nodev,noexec proc "$_wb_root/proc" || _wb_fail "cannot mount /proc"
 # pivot_root(".", "."): the old root ends up stacked on the new one, and a lazy unmount lets go of the host's files.
 cd "$_wb_root" && pivot_root . . && umount -l . && cd / || _wb_fail "cannot pivot_root into $_wb_root"
 mkdir -p "$_wb_wd" && cd "$_wb_wd" || _wb_fail "cannot chdir to $_wb_wd"
-# What the shell added to the environment it was given goes, and so do its own variables.
+# What the shell added to the environment it was given goes.
 while [ "$1" != -- ]; do unset "$1"; shift; done
 shift
 _wb_argv0=$1 _wb_path=$2
@@ -70,8 +83,8 @@ export interface InitArgs {
   newNet: boolean;
 }
 
-// setpriv --pdeathsig binds each link to the one before: the engine dies, busybox unshare gets SIGKILL, and so does
-// the container's init, whose death ends its whole pid namespace.
+// setpriv --pdeathsig binds each link to the one before: the engine dies, busybox unshare (which the first script
+// becomes) gets SIGKILL, and so does the container's init, whose death ends its whole pid namespace.
 export function initCommand(a: InitArgs): string[] {
   const { busybox, setpriv } = tools;
   if (!busybox || !setpriv) throw new Error('the namespaces backend needs busybox-static and util-linux setpriv');
@@ -79,12 +92,13 @@ export function initCommand(a: InitArgs): string[] {
     if (/[,:\\]/.test(p)) throw new Error(`overlay paths cannot hold ',', ':' or '\\': ${p}`);
   }
   const enter = a.join ? [busybox, 'nsenter', '-t', String(a.join.pid), '-u', '-i', ...(a.join.net ? ['-n'] : []), '--'] : [];
-  const unshare = [busybox, 'unshare', '-f', '-p', '-m', '--propagation', 'private', ...(a.join ? [] : ['-u', '-i']), ...(a.newNet ? ['-n'] : []), '--'];
-  return [setpriv, '--pdeathsig', 'KILL', '--', ...enter, ...unshare, setpriv, '--pdeathsig', 'KILL', '--',
-    busybox, 'sh', '-c', initScript, 'container-init',
-    a.lower, a.upper, a.work, a.root, a.hostname, a.loopback ? '1' : '0', a.workingDir,
-    a.user ? String(a.user.uid) : '', a.user ? String(a.user.gid) : '',
-    ...a.cgroupProcs, '--', ...a.unset, '--', a.argv0, a.path, ...a.args];
+  const unshare = [busybox, 'unshare', '-m', '--propagation', 'private', ...(a.join ? [] : ['-u', '-i']), ...(a.newNet ? ['-n'] : []), '--'];
+  return [setpriv, '--pdeathsig', 'KILL', '--', ...enter, ...unshare,
+    busybox, 'sh', '-c', rootfsScript, 'container-rootfs',
+    initScript, setpriv, busybox, a.lower, a.upper, a.work, a.root, a.hostname, a.loopback ? '1' : '0',
+    ...a.cgroupProcs, '--',
+    a.workingDir, a.user ? String(a.user.uid) : '', a.user ? String(a.user.gid) : '',
+    ...a.unset, '--', a.argv0, a.path, ...a.args];
 }
 
 // #region exec-nsenter

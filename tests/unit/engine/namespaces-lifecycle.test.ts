@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNamespaceBackend } from '../../../src/engine/linux/backend.ts';
@@ -114,4 +115,22 @@ test('recover kills what a dead engine left running (an init that outlived it)',
   assert.deepEqual(await c.exited, { exitCode: 137, signal: 'SIGKILL' });
   assert.deepEqual(anyExists(cgroupDirs(spec.id)), []);
   assert.deepEqual(processesMentioning(spec.dir), []);
+});
+
+test('recover also sweeps container cgroups no record names: empty and older than a minute only', { skip: skip || (!cgroupLayout().pids && 'no writable pids cgroup here') }, async (t) => {
+  const e = engine(t);
+  const parent = cgroupLayout().pids!.dir;
+  const [old, fresh, busy] = [0, 1, 2].map(() => join(parent, randomBytes(32).toString('hex'))) as [string, string, string];
+  for (const d of [old, fresh, busy]) mkdirSync(d, { recursive: true });
+  const sleeper = spawn('sleep', ['1000'], { stdio: 'ignore' });
+  t.after(() => { sleeper.kill('SIGKILL'); for (const d of [old, fresh, busy]) { try { rmdirSync(d); } catch { /* swept */ } } });
+  writeFileSync(join(busy, 'cgroup.procs'), String(sleeper.pid));
+  const longAgo = new Date(Date.now() - 120_000);
+  for (const d of [old, busy]) utimesSync(d, longAgo, longAgo);
+  await e.backend.recover(e.root);
+  assert.equal(existsSync(old), false, 'an old empty cgroup is removed');
+  assert.equal(existsSync(fresh), true, 'a new one may be a container starting');
+  assert.equal(existsSync(busy), true, 'one with a process is in use');
+  sleeper.kill('SIGKILL');
+  await new Promise((r) => sleeper.once('exit', r));
 });

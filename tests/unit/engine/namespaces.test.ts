@@ -137,3 +137,22 @@ test('an exec runs as the container\'s user unless told otherwise, and reads its
   c.kill('SIGKILL');
   await c.exited;
 });
+
+test('an exec with a terminal: its size, a resize, input to the shell, the exit code (docker exec -it)', { skip }, async (t) => {
+  const e = engine(t);
+  const nginx = await e.image('nginx');
+  const c = await e.backend.start(containerSpec(e, nginx, { argv: ['sleep', '1000'] }));
+  void collect(c.stdout); void collect(c.stderr);
+  const x = await e.backend.exec(c, processSpec(['bash'], { tty: true, stdin: true, consoleSize: { width: 100, height: 30 }, env: [...nginx.config.Env, 'TERM=xterm'] }));
+  assert.equal(x.stderr, undefined, 'one stream: the terminal');
+  let out = '';
+  x.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  x.stdin!.write('stty size; hostname\n');
+  await waitFor(() => out.includes('30 100\r\n'), { what: 'the first size' });
+  x.resize!({ width: 120, height: 40 });
+  x.stdin!.write('stty size; exit 4\n');
+  assert.deepEqual(await x.exited, { exitCode: 4 });
+  assert.match(out, /40 120\r\n/);
+  c.kill('SIGKILL');
+  await c.exited;
+});

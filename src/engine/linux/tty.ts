@@ -1,0 +1,52 @@
+// A process on a pseudo-terminal (node-pty): one output stream, raw bytes both ways, resizes with TIOCSWINSZ
+// (runc's console socket and containerd's ResizePty play this role for `docker exec -t`).
+import { constants as osConstants } from 'node:os';
+import { PassThrough, Writable } from 'node:stream';
+import type * as nodePty from 'node-pty';
+import type { ExitStatus } from '../backend.ts';
+import type { TerminalSize } from '../../exec/executor.ts';
+
+// node-pty is a native addon, loaded with the first terminal: a machine where it does not build still runs every
+// process without one, and a terminal there fails saying why.
+let loaded: Promise<typeof nodePty> | undefined;
+function loadNodePty(): Promise<typeof nodePty> {
+  loaded ??= import('node-pty');
+  return loaded.catch((err: Error) => { throw new Error(`a terminal needs node-pty, which does not load here: ${err.message}`); });
+}
+
+export interface PtyProcess {
+  pid: number;                    // the process node-pty started (the session leader)
+  stdin: Writable;
+  stdout: PassThrough;
+  exit: Promise<ExitStatus>;      // once it has exited and its output has been read from the terminal
+  resize(size: TerminalSize): void;
+}
+
+// A VT100's size until the client says otherwise (a shell at 0x0 wraps every character).
+const defaultSize: TerminalSize = { width: 80, height: 24 };
+
+export async function spawnOnPty(argv: string[], env: Record<string, string>, size?: TerminalSize): Promise<PtyProcess> {
+  const pty = await loadNodePty();
+  const s = size ?? defaultSize;
+  const term = pty.spawn(argv[0]!, argv.slice(1), {
+    name: env.TERM ?? 'xterm', cols: Math.max(1, s.width), rows: Math.max(1, s.height), cwd: '/', env, encoding: null,
+  });
+  const stdout = new PassThrough();
+  // With encoding null node-pty hands over Buffers (its typings say string).
+  term.onData((d: string | Buffer) => stdout.write(typeof d === 'string' ? Buffer.from(d, 'utf8') : d));
+  const exit = new Promise<ExitStatus>((resolve) => term.onExit(({ exitCode, signal }) => {
+    // node-pty reports the exit after it has read the terminal's last output: it is all in stdout now.
+    stdout.end();
+    const name = signal ? Object.entries(osConstants.signals).find(([, n]) => n === signal)?.[0] as NodeJS.Signals | undefined : undefined;
+    resolve(signal ? { exitCode: 128 + signal, ...(name ? { signal: name } : {}) } : { exitCode });
+  }));
+  const stdin = new Writable({
+    write(chunk: Buffer, _enc, done) { try { term.write(chunk); } catch { /* exited */ } done(); },
+    // End of input on a terminal is its EOF character (^D), as a client closing stdin means to a shell reading it.
+    final(done) { try { term.write('\x04'); } catch { /* exited */ } done(); },
+  });
+  return {
+    pid: term.pid, stdin, stdout, exit,
+    resize: (z) => { try { term.resize(Math.max(1, z.width), Math.max(1, z.height)); } catch { /* exited */ } },
+  };
+}
