@@ -178,6 +178,9 @@ export class Daemon {
     const image = this.opts.images.get(rec.Image);
     if (!image) throw noSuchImage(rec.Config.Image);
     const hc = rec.HostConfig;
+    // moby initializeNetworking: a container in another's network namespace takes its hostname (and /etc/hostname),
+    // so a pod's containers all answer with the pod's name, as their sandbox does.
+    if (hc.NetworkMode.startsWith('container:')) rec.Config.Hostname = this.get(hc.NetworkMode.slice('container:'.length)).rec.Config.Hostname;
     const spec: ContainerSpec = {
       id: rec.ID, name: rec.Name.slice(1), hostname: rec.Config.Hostname, dir: c.dir,
       argv: [rec.Path, ...rec.Args], env: rec.Config.Env, workingDir: rec.Config.WorkingDir || '/', user: rec.Config.User,

@@ -28,12 +28,26 @@ export interface ExecInstance {
   pid: number;
   started: boolean;
   proc?: BackendProcess;
+  canRemove?: boolean;         // ended and seen so by one collection: the next one forgets it
 }
+
+// moby execCommandGC: every 5 minutes, execs that have ended are marked, and those marked the time before are
+// forgotten, so an exit code stays readable for at least 5 minutes and a container exec'd all day holds no history.
+const EXEC_GC_INTERVAL_MS = 5 * 60_000;
 
 // #region exec-create-start-inspect
 export class ExecStore {
   private execs = new Map<string, ExecInstance>();
-  constructor(private readonly daemon: Daemon) {}
+  constructor(private readonly daemon: Daemon, gcIntervalMs = EXEC_GC_INTERVAL_MS) {
+    setInterval(() => this.gc(), gcIntervalMs).unref();
+  }
+
+  gc(): void {
+    for (const [id, e] of this.execs) {
+      if (e.canRemove) this.execs.delete(id);
+      else if (e.started && !e.running) e.canRemove = true;
+    }
+  }
 
   // POST /containers/{id}/exec. The router refuses an empty Cmd before it looks for the container, as moby's does.
   create(ref: string, body: Record<string, unknown>): { Id: string } {
@@ -104,7 +118,7 @@ export class ExecStore {
     return {
       ID: e.id, Running: e.running, ExitCode: e.exitCode, ContainerID: e.containerId, Pid: e.pid,
       OpenStdin: e.config.AttachStdin, OpenStdout: e.config.AttachStdout, OpenStderr: e.config.AttachStderr,
-      CanRemove: false, DetachKeys: e.config.DetachKeys,
+      CanRemove: e.canRemove ?? false, DetachKeys: e.config.DetachKeys,
       ProcessConfig: { tty: e.config.Tty, entrypoint: e.config.Cmd[0], arguments: e.config.Cmd.slice(1), privileged: e.config.Privileged, user: e.config.User },
     };
   }
