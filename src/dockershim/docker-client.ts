@@ -78,7 +78,6 @@ export class DockerClient {
     return messages;
   }
 
-  // #region hijack
   // POST with `Connection: Upgrade` and `Upgrade: tcp`: the engine answers `101 UPGRADED` and the connection
   // stops being HTTP (moby client/hijack.go postHijacked). No timeout: an exec runs as long as it runs.
   hijack(path: string, body: unknown): Promise<HijackedResponse> {
@@ -99,7 +98,6 @@ export class DockerClient {
       req.end(payload);
     });
   }
-  // #endregion hijack
 
   private versioned(path: string): string {
     return this.version ? `/v${this.version}${path}` : path;

@@ -44,7 +44,6 @@ export async function startDockerService(ctx: ShimContext): Promise<ShimRuntimeP
   return { runtime: { docker, service, hop }, service };
 }
 
-// #region dockershim-streaming
 export async function startDockerStreaming(ctx: { name: string; runtime: Dockershim; log: (line: string) => void; flags?: Record<string, string | undefined> }): Promise<ShimStreaming> {
   // No ContainerBoundExecutor here: a container's pid namespace ends its execs when the engine stops it.
   const executor = new NativeExecHandler(ctx.runtime.docker, { hop: ctx.runtime.hop, inspectIntervalMs: 250, log: ctx.log });
@@ -57,4 +56,3 @@ export async function startDockerStreaming(ctx: { name: string; runtime: Dockers
   ctx.log(`streaming server listening on ${url}`);
   return server;
 }
-// #endregion dockershim-streaming

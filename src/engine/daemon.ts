@@ -87,7 +87,6 @@ export class Daemon {
     return matches[0];
   }
 
-  // #region create
   create(nameParam: string | null, body: Record<string, unknown>): { Id: string; Warnings: string[] } {
     const hc = (body.HostConfig ?? {}) as Record<string, unknown>;
     if (body.Tty && !this.opts.ttys) throw notImplemented(TTY_NOT_IMPLEMENTED);
@@ -153,7 +152,6 @@ export class Daemon {
     this.opts.log(`container ${id.slice(0, 12)} (${name}) created from ${imageRef}: ${JSON.stringify(argv)}`);
     return { Id: id, Warnings: [] };
   }
-  // #endregion create
 
   // The container whose namespaces "container:<ref>" names: it must be running.
   private joined(mode: string): ContainerProcess | undefined {

@@ -119,7 +119,6 @@ export function containerRoutes(router: Router<Handler>, daemon: Daemon, execs: 
     return undefined;
   }));
 
-  // #region attach
   // docker run (not -d) attaches before it starts the container: output from the first byte, then the connection
   // closes when the container's output has ended. With stdin, the client's bytes go to the container's stdin.
   router.add('POST', '/containers/{name}/attach', {
@@ -150,14 +149,12 @@ export function containerRoutes(router: Router<Handler>, daemon: Daemon, execs: 
       }
     },
   });
-  // #endregion attach
 
   router.add('POST', '/containers/{name}/exec', plain(async ({ req, params }, res) => {
     const body = parseJSONBody(await readBody(req));
     writeJSON(res, 201, execs.create(params.name, body));
   }));
 
-  // #region exec-start
   router.add('POST', '/exec/{id}/start', {
     hijack: async ({ params, version }, conn) => {
       const start = parseJSONBody(conn.body);
@@ -183,7 +180,6 @@ export function containerRoutes(router: Router<Handler>, daemon: Daemon, execs: 
       await pumpExec(conn.socket, proc, { tty, stdout: e.config.AttachStdout, stderr: e.config.AttachStderr, rest: conn.rest });
     },
   });
-  // #endregion exec-start
 
   router.add('GET', '/exec/{id}/json', plain(({ params }) => execs.inspect(params.id)));
   router.add('POST', '/exec/{id}/resize', plain(({ params, url }, res) => {

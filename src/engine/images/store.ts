@@ -15,7 +15,6 @@ export interface ImageStoreOptions {
 // A name this engine knows, "nginx:latest" or "nginx@sha256:…" (familiar form, as repositories.json has them).
 interface Named { ref: Reference; image: BuiltImage }
 
-// #region image-store
 export function createImageStore(opts: ImageStoreOptions = {}): ImageStore {
   const cacheDir = opts.cacheDir ?? defaultCacheDir();
   const file = opts.root ? join(opts.root, 'repositories.json') : undefined;
@@ -120,4 +119,3 @@ export function createImageStore(opts: ImageStoreOptions = {}): ImageStore {
     },
   };
 }
-// #endregion image-store

@@ -33,7 +33,6 @@ interface ContainerRecord {
 // The init's second tie to the engine: the kernel clears a parent-death signal when a process changes user (an
 // init running as nobody) or runs a set-user-ID program, so a small shell reads a pipe only the engine holds
 // open and, at its end (the engine is gone, however it died), kills the init. Stopped when the init exits.
-// #region watchdog
 const watchdogScript = 'read _ignored; kill -KILL "$1"';
 
 function startWatchdog(initPid: number): ChildProcess {
@@ -45,7 +44,6 @@ function startWatchdog(initPid: number): ChildProcess {
   (w.stdin as unknown as { unref?: () => void } | null)?.unref?.();   // the engine's pipe end must not keep it alive
   return w;
 }
-// #endregion watchdog
 
 class NamespaceContainer implements ContainerProcess {
   constructor(
@@ -140,7 +138,6 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
     rmSync(file, { force: true });
   };
 
-  // #region start-container
   async function start(spec: ContainerSpec): Promise<ContainerProcess> {
     if (spec.tty) throw new Error(ttyRefusal);
     if (!/^[0-9a-f]{64}$/.test(spec.id)) throw new Error(`invalid container id ${JSON.stringify(spec.id)}`);
@@ -217,9 +214,7 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
     void exit.then(() => { c.running = false; watchdog.kill('SIGKILL'); });
     return c;
   }
-  // #endregion start-container
 
-  // #region exec-in-container
   async function exec(container: ContainerProcess, spec: ProcessSpec): Promise<BackendProcess> {
     if (!(container instanceof NamespaceContainer)) throw new Error('exec: not a container of this backend');
     if (!container.running) throw new Error('cannot exec in a stopped container');
@@ -249,7 +244,6 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
       kill: (signal) => { try { process.kill(pid > 0 ? pid : child.pid!, signal); } catch { /* exited */ } },
     };
   }
-  // #endregion exec-in-container
 
   // docker exec -t: the same command line on a pseudo-terminal; what runs inside finds it as its stdin, stdout,
   // stderr and controlling terminal (nsenter's child stays in the session the terminal belongs to).
