@@ -1,13 +1,13 @@
 // Exec in a container through the engine's exec API: create, start hijacked, copy, inspect for the exit code
 // (cri-dockerd core/exec.go NativeExecHandler.ExecInContainer, and dockerService.ExecSync).
 import type { Socket } from 'node:net';
-import type { Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { deadlineExceeded } from '../cri/grpc-status.ts';
 import { StdDemuxer } from '../engine/stdcopy.ts';
 import { ExecError, type ExecResult, type ExecStreams, type ExecTarget, type Executor } from '../exec/executor.ts';
+import { CappedBuffer, MAX_EXEC_SYNC_OUTPUT } from '../shim/exec-sync.ts';
 import type { Libdocker } from './libdocker.ts';
 
-export const MAX_EXEC_SYNC_OUTPUT = 16 * 1024 * 1024;   // CVE-2022-1708: ExecSync's output is capped
 const INSPECT_TRIES = 5;
 
 export interface NativeExecOptions {
@@ -143,27 +143,12 @@ export class NativeExecHandler implements Executor {
   }
 }
 
-// Keeps the first `cap` bytes and drops the rest (ioutils.LimitWriter), so a chatty command cannot grow the shim.
-class CappedSink {
-  private chunks: Buffer[] = [];
-  private size = 0;
-  constructor(private readonly cap: number) {}
-  push(chunk: Buffer): void {
-    if (this.size >= this.cap) return;
-    const part = chunk.subarray(0, this.cap - this.size);
-    this.chunks.push(part);
-    this.size += part.length;
-  }
-  get value(): Buffer { return Buffer.concat(this.chunks, this.size); }
-}
-
 // ExecSync: the same handler with capped buffers, no stdin, no tty; a timeout becomes DEADLINE_EXCEEDED
 // (the kubelet's remote runtime expects that code), and the exec is ended with its connection.
 export async function execSyncThroughEngine(handler: Executor, containerId: string, cmd: string[], timeoutSeconds: number, cap = MAX_EXEC_SYNC_OUTPUT): Promise<{ stdout: Buffer; stderr: Buffer; exitCode: number }> {
-  const { Writable } = await import('node:stream');
-  const out = new CappedSink(cap);
-  const err = new CappedSink(cap);
-  const sink = (s: CappedSink) => new Writable({ write(chunk: Buffer, _enc, cb) { s.push(chunk); cb(); } });
+  const out = new CappedBuffer(cap);
+  const err = new CappedBuffer(cap);
+  const sink = (s: CappedBuffer) => new Writable({ write(chunk: Buffer, _enc, cb) { s.push(chunk); cb(); } });
   const ac = new AbortController();
   let timedOut = false;
   const timer = timeoutSeconds > 0 ? setTimeout(() => { timedOut = true; ac.abort(); }, timeoutSeconds * 1000) : undefined;

@@ -8,8 +8,8 @@ export const MAX_EXEC_SYNC_OUTPUT = 16 * 1024 * 1024;
 
 export interface ExecSyncResult { stdout: Buffer; stderr: Buffer; exitCode: number }
 
-// Keeps the first `cap` bytes and drops the rest, so a chatty command cannot grow the shim's memory.
-class CappedBuffer {
+// Keeps the first `cap` bytes and drops the rest (ioutils.LimitWriter), so a chatty command cannot grow the shim's memory.
+export class CappedBuffer {
   private chunks: Buffer[] = [];
   private size = 0;
   constructor(private readonly cap: number) {}
