@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { startComponent, stopProcessTree, descendants } from '../../../src/workbook/supervisor.ts';
 import { repoRoot, substitute, findChapter } from '../../../src/workbook/checkpoint.ts';
 import { waitFor } from '../../../src/util/wait.ts';
+import { plannedChapters } from '../../../book.config.ts';
+
+const [next, after] = plannedChapters;
 
 const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
 const spec = (name: string) => ({ name, entry: 'tests/fixtures/component.ts', probe: 'http' as const });
@@ -54,13 +57,13 @@ test('chapters are found by number or slug, and an unknown one lists them', () =
   assert.equal(findChapter('1').slug, 'pods');
   assert.equal(findChapter(2).slug, 'exec-subresource');
   assert.equal(findChapter('pods').number, 1);
-  assert.throws(() => findChapter('99'), /no chapter "99"[\s\S]*pods[\s\S]*planned, not written yet: 6 engine, 7 tty/);
+  assert.throws(() => findChapter('99'), new RegExp(`no chapter "99"[\\s\\S]*pods[\\s\\S]*planned, not written yet: ${next!.number} ${next!.slug}, ${after!.number} ${after!.slug}`));
 });
 
 test('a planned chapter is named as planned, by number or slug, not as missing', () => {
-  for (const ref of ['6', 'engine']) {
+  for (const ref of [String(next!.number), next!.slug]) {
     assert.throws(() => findChapter(ref), (err: Error) => {
-      assert.match(err.message, /^chapter 6 \(engine\) is planned, not written yet; the chapters written so far are:\n {2}0 {2}map\n/);
+      assert.match(err.message, new RegExp(`^chapter ${next!.number} \\(${next!.slug}\\) is planned, not written yet; the chapters written so far are:\\n {2}0 {2}map\\n`));
       assert.doesNotMatch(err.message, /no chapter/);
       return true;
     });
