@@ -81,7 +81,8 @@ export async function benchChain(chain: Chain, sizes: Sizes, log: (line: string)
   const chapter = findChapter(chain.chapter);
   const ch = `ch${chain.chapter}`;
   const rows: Row[] = [];
-  const cp = await startCheckpoint(chapter.slug);
+  // BENCH_LOG=1: the components' log lines on stderr (with WORKBOOK_NODE_ARGS=--trace-gc, say).
+  const cp = await startCheckpoint(chapter.slug, process.env.BENCH_LOG === '1' ? { log: (line) => console.error(line) } : {});
   try {
     const api = cp.announcements.apiserver!.url!;
     const client = new RESTClient({ server: api });

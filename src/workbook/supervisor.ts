@@ -34,7 +34,9 @@ export async function startComponent(spec: ComponentSpec, opts: SpawnOptions): P
   // A predecessor killed before it could withdraw left its announcement: this one must write its own.
   rmSync(announcePath(opts.stateDir, spec.name), { force: true });
   const program = opts.script ? ['--enable-source-maps', opts.script] : ['--import', 'tsx', spec.entry];
-  const argv = [...program, `--name=${spec.name}`, `--state-dir=${opts.stateDir}`, ...opts.args];
+  // WORKBOOK_NODE_ARGS: extra node flags for every component (NODE_OPTIONS refuses some, e.g. --cpu-prof for a profile).
+  const nodeArgs = (process.env.WORKBOOK_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const argv = [...nodeArgs, ...program, `--name=${spec.name}`, `--state-dir=${opts.stateDir}`, ...opts.args];
   const child = spawn(process.execPath, argv, {
     cwd: opts.repoRoot,
     env: { ...process.env, ...opts.env, ...spec.env, [LIFELINE_ENV]: '3' },
