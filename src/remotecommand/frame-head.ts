@@ -5,7 +5,6 @@
 
 export const Opcode = { continuation: 0x0, text: 0x1, binary: 0x2, close: 0x8, ping: 0x9, pong: 0xa } as const;
 
-// #region frame-head
 // The header for a payload of `payloadLength` bytes, followed by `prefix` (its first bytes, already counted in
 // payloadLength): 2 bytes, plus 2 or 8 bytes of extended length from 126 and 65,536 bytes on. A server never masks.
 export function frameHead(opcode: number, payloadLength: number, prefix: Uint8Array = new Uint8Array()): Buffer {
@@ -19,4 +18,3 @@ export function frameHead(opcode: number, payloadLength: number, prefix: Uint8Ar
   head.set(prefix, 2 + extra);
   return head;
 }
-// #endregion frame-head

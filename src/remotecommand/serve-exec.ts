@@ -110,7 +110,6 @@ function refusal(req: IncomingMessage, o: ServeExecOptions): Status | undefined 
 }
 // #endregion refuse
 
-// #region send-parts
 // One binary message from its parts, written past ws on the socket ws owns: the frame's header with the first part
 // (the channel byte) in one small buffer, then the payload as it is, corked into one writev. Sound because ws writes
 // each frame at once and in order here (no permessage-deflate, no Blobs: its Sender never queues), and its
@@ -125,7 +124,6 @@ function sendParts(ws: WebSocket, socket: Duplex, [first, rest]: MessageParts, d
   socket.write(rest, cb);
   socket.uncork();
 }
-// #endregion send-parts
 
 // #region serve-exec
 // Owns the socket from here on. Resolves when the session is over and the socket is closed;
