@@ -30,6 +30,14 @@ export const caseNames = ['stdout', 'sessions', 'stdin', 'true', 'after'] as con
 export type CaseName = typeof caseNames[number];
 
 const MiB = 2 ** 20;
+
+// A full collection in the bench's own process (npm run bench runs node --expose-gc), before each throughput case.
+// Why: the client that measures is an instrument. After it opened 1,000 sessions at once, V8's collector kept a
+// state (a young generation grown to 32 MiB, limits set during the burst) in which streaming 1 GiB through ws cost
+// the client ~1.3-2 s of CPU per GiB instead of 0.6-0.9, 25 full collections per 512 MiB instead of 1: that read as
+// the chain slowing down after many sessions, though heap snapshots of the API server before and after 1,000
+// sessions and 1,000 GETs showed nothing retained. One gc() restores the client; the components are untouched.
+const collectGarbage = () => (globalThis as { gc?: () => void }).gc?.();
 const spawnTrue = () => new Promise<void>((ok, fail) => spawn('true', { stdio: 'ignore' }).once('exit', () => ok()).once('error', fail));
 
 interface Open { seconds: number; close(): Promise<void> }
@@ -103,6 +111,7 @@ export async function benchChain(chain: Chain, sizes: Sizes, log: (line: string)
       let sessions = 0;
       const throughput = (metric: string, bytes: number, time: (s: Side, b: number) => Promise<number>, target: number) => async () => {
         log(`${ch}: ${metric}`);
+        collectGarbage();
         const r = await paired(sizes.reps, () => time(raw, bytes), () => time(ours, bytes));
         sessions += sizes.reps;
         const mibs = (s: number) => bytes / MiB / s;
