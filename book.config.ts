@@ -135,6 +135,7 @@ export const chapters: Chapter[] = [
       'src/remotecommand/codec.ts',
       'src/remotecommand/status.ts',
       'src/remotecommand/session.ts',
+      'src/remotecommand/frame-head.ts',
       'src/remotecommand/serve-exec.ts',
       'src/remotecommand/websocket-client.ts',
       'src/remotecommand/print-frames.ts',

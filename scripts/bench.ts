@@ -1,14 +1,14 @@
-// npm run bench [-- --quick] [--reps=N] [--json FILE] [FILTER...]: the exec path on each chain checkpoint against baselines
+// npm run bench [-- --quick] [--reps=N] [--only=CASE,...] [--json FILE] [FILTER...]: the exec path on each chain checkpoint against baselines
 // measured in the same run (a raw TCP relay chain with as many hops, spawning directly, chapter 1's start), so the
 // ratios mean something on any machine. Numbers to read, never asserted (DESIGN.md §6). Cases: scripts/bench/.
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { benchChain, chains, type Sizes } from './bench/chain.ts';
+import { benchChain, caseNames, chains, type CaseName, type Sizes } from './bench/chain.ts';
 import { benchCodecs } from './bench/codec.ts';
 import { timeChapterStart } from './bench/startup.ts';
 import { formatTable, median, type Row } from './bench/stats.ts';
 
-const usage = 'usage: npm run bench -- [--quick] [--reps=N] [--json FILE] [FILTER...]   (FILTER: ch2, ch3, ch5, startup, codec)';
+const usage = `usage: npm run bench -- [--quick] [--reps=N] [--only=CASE,...] [--json FILE] [FILTER...]   (FILTER: ch2, ch3, ch5, startup, codec;\n  CASE, a chain's cases in the order they run: ${caseNames.join(', ')}; 'after' counts only the sessions of the cases run)`;
 
 // Full: the issue's sizes, medians of 5 (sessions: of 3, so that a run stays near 10 minutes on 2 cores).
 // On 2 cores shared with other work a full run took 15 minutes; --reps=3 shortens it.
@@ -21,6 +21,7 @@ async function main(argv: string[]): Promise<number> {
   let isQuick = false;
   let json: string | undefined;
   let reps: number | undefined;
+  let only: Set<CaseName> | undefined;
   const filters: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -32,6 +33,13 @@ async function main(argv: string[]): Promise<number> {
       if (!Number.isInteger(n) || n < 1) { console.error(`bench: --reps wants a whole number >= 1\n${usage}`); return 2; }
       reps = n;
     }
+    else if (a.startsWith('--only=')) {
+      const names = a.slice(7).split(',').filter(Boolean);
+      const bad = names.filter((n) => !(caseNames as readonly string[]).includes(n));
+      if (bad.length || !names.length) { console.error(`bench: no chain case ${bad.join(', ') || '(none given)'}\n${usage}`); return 2; }
+      only = new Set(names as CaseName[]);
+    }
+    else if (a === '--help' || a === '-h') { console.log(usage); return 0; }
     else if (a.startsWith('-')) { console.error(`bench: unknown flag ${a}\n${usage}`); return 2; }
     else filters.push(a);
   }
@@ -50,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
   };
 
   if (wanted('codec')) await attempt('codec', async () => benchCodecs(sizes.reps, isQuick ? 20 : 300));
-  for (const chain of chains) if (wanted(`ch${chain.chapter}`)) await attempt(`ch${chain.chapter}`, () => benchChain(chain, sizes, log));
+  for (const chain of chains) if (wanted(`ch${chain.chapter}`)) await attempt(`ch${chain.chapter}`, () => benchChain(chain, sizes, log, only));
   if (wanted('startup')) {
     await attempt('startup', async () => {
       const out: Row[] = [];

@@ -25,7 +25,19 @@ export const chains: Chain[] = [
 
 export interface Sizes { stdoutBytes: number; stdinBytes: number; reps: number; latencyRuns: number; sessions: number; sessionReps: number }
 
+// The cases of one chain, in the order they run; --only=... runs some of them (a quicker before/after).
+export const caseNames = ['stdout', 'sessions', 'stdin', 'true', 'after'] as const;
+export type CaseName = typeof caseNames[number];
+
 const MiB = 2 ** 20;
+
+// A full collection in the bench's own process (npm run bench runs node --expose-gc), before each throughput case.
+// Why: the client that measures is an instrument. After it opened 1,000 sessions at once, V8's collector kept a
+// state (a young generation grown to 32 MiB, limits set during the burst) in which streaming 1 GiB through ws cost
+// the client ~1.3-2 s of CPU per GiB instead of 0.6-0.9, 25 full collections per 512 MiB instead of 1: that read as
+// the chain slowing down after many sessions, though heap snapshots of the API server before and after 1,000
+// sessions and 1,000 GETs showed nothing retained. One gc() restores the client; the components are untouched.
+const collectGarbage = () => (globalThis as { gc?: () => void }).gc?.();
 const spawnTrue = () => new Promise<void>((ok, fail) => spawn('true', { stdio: 'ignore' }).once('exit', () => ok()).once('error', fail));
 
 interface Open { seconds: number; close(): Promise<void> }
@@ -72,11 +84,13 @@ async function paired(reps: number, base: () => Promise<number>, ours: () => Pro
   return { base: b, ours: o };
 }
 
-export async function benchChain(chain: Chain, sizes: Sizes, log: (line: string) => void): Promise<Row[]> {
+export async function benchChain(chain: Chain, sizes: Sizes, log: (line: string) => void, only?: ReadonlySet<CaseName>): Promise<Row[]> {
+  const runs = (c: CaseName) => !only || only.has(c);
   const chapter = findChapter(chain.chapter);
   const ch = `ch${chain.chapter}`;
   const rows: Row[] = [];
-  const cp = await startCheckpoint(chapter.slug);
+  // BENCH_LOG=1: the components' log lines on stderr (with WORKBOOK_NODE_ARGS=--trace-gc, say).
+  const cp = await startCheckpoint(chapter.slug, process.env.BENCH_LOG === '1' ? { log: (line) => console.error(line) } : {});
   try {
     const api = cp.announcements.apiserver!.url!;
     const client = new RESTClient({ server: api });
@@ -97,6 +111,7 @@ export async function benchChain(chain: Chain, sizes: Sizes, log: (line: string)
       let sessions = 0;
       const throughput = (metric: string, bytes: number, time: (s: Side, b: number) => Promise<number>, target: number) => async () => {
         log(`${ch}: ${metric}`);
+        collectGarbage();
         const r = await paired(sizes.reps, () => time(raw, bytes), () => time(ours, bytes));
         sessions += sizes.reps;
         const mibs = (s: number) => bytes / MiB / s;
@@ -108,62 +123,66 @@ export async function benchChain(chain: Chain, sizes: Sizes, log: (line: string)
       // The order matters: stdout on the fresh checkpoint first; then the sessions, whose memory is read while the
       // components' heaps hold little garbage (RSS also falls when a component collects what earlier cases left,
       // which would read as a negative cost); stdin and `true`; last stdout again, after all those sessions.
-      await throughput(`stdout ${size(sizes.stdoutBytes)}, fresh`, sizes.stdoutBytes, timeStdout, 0.8)();
+      if (runs('stdout')) await throughput(`stdout ${size(sizes.stdoutBytes)}, fresh`, sizes.stdoutBytes, timeStdout, 0.8)();
 
-      log(`${ch}: ${sizes.sessions} concurrent sessions x${sizes.sessionReps}`);
-      const open = { base: [] as number[], ours: [] as number[] };
-      const memOurs: number[][] = [];
-      const memBase: number[][] = [];
-      const perSession = (ids: number[], before: number[]) => ids.map((pid, i) => (rssKiB(pid) - before[i]!) / sizes.sessions);
-      for (let i = 0; i < sizes.sessionReps; i++) {
-        let before = relays.relayPids.map(rssKiB);
-        const b = await openRawSessions(relays.port, sizes.sessions);
-        if (i === 0) memBase.push(perSession(relays.relayPids, before));
-        await b.close();
-        open.base.push(b.seconds);
-        before = pids.map(rssKiB);
-        const o = await openExecSessions(podTarget(api, 'bench', 'bench'), sizes.sessions);
-        if (i === 0) memOurs.push(perSession(pids, before));
-        await o.close();
-        open.ours.push(o.seconds);
-        sessions += sizes.sessions;
-      }
-      const openRatio = median(open.ours.map((s, i) => s / open.base[i]!));
-      rows.push({ checkpoint: ch, metric: `${sizes.sessions} concurrent sessions: all open (vs raw chain to cat)`, unit: 's',
-        ours: median(open.ours), baseline: median(open.base), ratio: openRatio, n: sizes.sessionReps, target: 'ratio <= 2', meets: openRatio <= 2 });
-      // Memory: each component's RSS growth with all sessions open, per session, against the relays' median growth,
-      // from the first round only: a process keeps the pages its first sessions used, so later rounds read near 0.
-      // A collection of earlier cases' garbage during the round still lowers it (noise, sometimes below 0).
-      const relayKiB = median(memBase.map((m) => median(m)));
-      hops.forEach((hop, h) => {
-        const kib = median(memOurs.map((m) => m[h]!));
-        rows.push({ checkpoint: ch, metric: `memory per session at ${sizes.sessions}: ${hop.replace(/-node-\d+$/, '')} (vs a relay)`, unit: 'KiB',
-          ours: kib, baseline: relayKiB, ratio: kib / relayKiB, n: 1, target: 'ours <= 64 KiB', meets: kib <= 64 });
-      });
-
-      await throughput(`stdin ${size(sizes.stdinBytes)}`, sizes.stdinBytes, timeStdin, 0.6)();
-
-      log(`${ch}: exec -- true x${sizes.latencyRuns}`);
-      const lb: number[] = [];
-      const lo: number[] = [];
-      const execTrue = execSide(podTarget(api, 'bench', 'bench'));
-      for (let i = 0; i < sizes.latencyRuns; i++) {
-        let t0 = performance.now();
-        await spawnTrue();
-        lb.push(performance.now() - t0);
-        t0 = performance.now();
-        await execTrue.run(['true'], { stdout: counter().stream });
-        lo.push(performance.now() - t0);
-      }
-      sessions += sizes.latencyRuns;
-      for (const [p, target] of [[50, 3], [99, 5]] as const) {
-        const o = percentile(lo, p);
-        const b = percentile(lb, p);
-        rows.push({ checkpoint: ch, metric: `exec -- true, p${p} (vs spawn true)`, unit: 'ms', ours: o, baseline: b, ratio: o / b, n: sizes.latencyRuns,
-          ...(chain.chapter === 5 ? { target: `ratio <= ${target}`, meets: o / b <= target } : {}) });
+      if (runs('sessions')) {
+        log(`${ch}: ${sizes.sessions} concurrent sessions x${sizes.sessionReps}`);
+        const open = { base: [] as number[], ours: [] as number[] };
+        const memOurs: number[][] = [];
+        const memBase: number[][] = [];
+        const perSession = (ids: number[], before: number[]) => ids.map((pid, i) => (rssKiB(pid) - before[i]!) / sizes.sessions);
+        for (let i = 0; i < sizes.sessionReps; i++) {
+          let before = relays.relayPids.map(rssKiB);
+          const b = await openRawSessions(relays.port, sizes.sessions);
+          if (i === 0) memBase.push(perSession(relays.relayPids, before));
+          await b.close();
+          open.base.push(b.seconds);
+          before = pids.map(rssKiB);
+          const o = await openExecSessions(podTarget(api, 'bench', 'bench'), sizes.sessions);
+          if (i === 0) memOurs.push(perSession(pids, before));
+          await o.close();
+          open.ours.push(o.seconds);
+          sessions += sizes.sessions;
+        }
+        const openRatio = median(open.ours.map((s, i) => s / open.base[i]!));
+        rows.push({ checkpoint: ch, metric: `${sizes.sessions} concurrent sessions: all open (vs raw chain to cat)`, unit: 's',
+          ours: median(open.ours), baseline: median(open.base), ratio: openRatio, n: sizes.sessionReps, target: 'ratio <= 2', meets: openRatio <= 2 });
+        // Memory: each component's RSS growth with all sessions open, per session, against the relays' median growth,
+        // from the first round only: a process keeps the pages its first sessions used, so later rounds read near 0.
+        // A collection of earlier cases' garbage during the round still lowers it (noise, sometimes below 0).
+        const relayKiB = median(memBase.map((m) => median(m)));
+        hops.forEach((hop, h) => {
+          const kib = median(memOurs.map((m) => m[h]!));
+          rows.push({ checkpoint: ch, metric: `memory per session at ${sizes.sessions}: ${hop.replace(/-node-\d+$/, '')} (vs a relay)`, unit: 'KiB',
+            ours: kib, baseline: relayKiB, ratio: kib / relayKiB, n: 1, target: 'ours <= 64 KiB', meets: kib <= 64 });
+        });
       }
 
-      await throughput(`stdout ${size(sizes.stdoutBytes)}, after ${sessions} sessions`, sizes.stdoutBytes, timeStdout, 0.8)();
+      if (runs('stdin')) await throughput(`stdin ${size(sizes.stdinBytes)}`, sizes.stdinBytes, timeStdin, 0.6)();
+
+      if (runs('true')) {
+        log(`${ch}: exec -- true x${sizes.latencyRuns}`);
+        const lb: number[] = [];
+        const lo: number[] = [];
+        const execTrue = execSide(podTarget(api, 'bench', 'bench'));
+        for (let i = 0; i < sizes.latencyRuns; i++) {
+          let t0 = performance.now();
+          await spawnTrue();
+          lb.push(performance.now() - t0);
+          t0 = performance.now();
+          await execTrue.run(['true'], { stdout: counter().stream });
+          lo.push(performance.now() - t0);
+        }
+        sessions += sizes.latencyRuns;
+        for (const [p, target] of [[50, 3], [99, 5]] as const) {
+          const o = percentile(lo, p);
+          const b = percentile(lb, p);
+          rows.push({ checkpoint: ch, metric: `exec -- true, p${p} (vs spawn true)`, unit: 'ms', ours: o, baseline: b, ratio: o / b, n: sizes.latencyRuns,
+            ...(chain.chapter === 5 ? { target: `ratio <= ${target}`, meets: o / b <= target } : {}) });
+        }
+      }
+
+      if (runs('after')) await throughput(`stdout ${size(sizes.stdoutBytes)}, after ${sessions} sessions`, sizes.stdoutBytes, timeStdout, 0.8)();
     } finally {
       await relays.stop();
     }

@@ -2,7 +2,9 @@
 // and end, and frames it may add itself (RFC 6455 §5.2; the byte pipe of apimachinery upgradeaware.go never looks).
 // Bytes in, state and bytes out: no sockets, no timers.
 
-export const Opcode = { continuation: 0x0, text: 0x1, binary: 0x2, close: 0x8, ping: 0x9, pong: 0xa } as const;
+import { frameHead, Opcode } from '../remotecommand/frame-head.ts';
+
+export { Opcode };
 
 // Follows one direction of a WebSocket stream without buffering it: push() every chunk as it is relayed,
 // then ask whether the stream stands between two frames (a frame added there is well formed) and whether
@@ -57,12 +59,7 @@ function parseHeader(h: readonly number[]): { opcode: number; payloadLength: big
 
 // One unmasked, final frame, as a server sends it (a server never masks, §5.1).
 export function encodeFrame(opcode: number, payload: Uint8Array): Buffer {
-  const n = payload.byteLength;
-  let head: Buffer;
-  if (n < 126) head = Buffer.from([0x80 | opcode, n]);
-  else if (n < 0x10000) { head = Buffer.alloc(4); head[0] = 0x80 | opcode; head[1] = 126; head.writeUInt16BE(n, 2); }
-  else { head = Buffer.alloc(10); head[0] = 0x80 | opcode; head[1] = 127; head.writeBigUInt64BE(BigInt(n), 2); }
-  return Buffer.concat([head, payload]);
+  return Buffer.concat([frameHead(opcode, payload.byteLength), payload]);
 }
 
 export function encodeBinaryFrame(payload: Uint8Array): Buffer { return encodeFrame(Opcode.binary, payload); }

@@ -29,6 +29,14 @@ export function encodeMessage(protocol: ProtocolInfo, channel: number, payload: 
   return out;
 }
 
+// The same message as the pieces to write one after the other, for a transport that frames them without joining
+// them (serve-exec.ts): the channel byte, then the payload itself, uncopied. Base64 protocols: the one text message.
+export type MessageParts = readonly [channel: Uint8Array, payload: Uint8Array];
+export function encodeMessageParts(protocol: ProtocolInfo, channel: number, payload: Uint8Array): MessageParts | string {
+  if (protocol.base64) return encodeMessage(protocol, channel, payload) as string;
+  return [Uint8Array.of(channel), payload];
+}
+
 // v5 only: "I will send no more on this channel" (client-go sends [255, 0] at stdin EOF).
 export function encodeCloseSignal(channel: number): Uint8Array {
   return Uint8Array.of(Channel.close, channel);

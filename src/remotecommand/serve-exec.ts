@@ -6,6 +6,8 @@ import type { Status } from '../api/status.ts';
 import type { ExecTarget, Executor } from '../exec/executor.ts';
 import { parseProtocolHeader, selectProtocol, supportedProtocolNames } from './protocols.ts';
 import { ExecSession, type StreamOptions } from './session.ts';
+import type { MessageParts } from './codec.ts';
+import { frameHead, Opcode } from './frame-head.ts';
 import { writeStatusAndClose } from '../util/raw-response.ts';
 import { internalErrorStatus } from './status.ts';
 
@@ -108,6 +110,21 @@ function refusal(req: IncomingMessage, o: ServeExecOptions): Status | undefined 
 }
 // #endregion refuse
 
+// One binary message from its parts, written past ws on the socket ws owns: the frame's header with the first part
+// (the channel byte) in one small buffer, then the payload as it is, corked into one writev. Sound because ws writes
+// each frame at once and in order here (no permessage-deflate, no Blobs: its Sender never queues), and its
+// bufferedAmount counts the socket's queue, these writes included.
+function sendParts(ws: WebSocket, socket: Duplex, [first, rest]: MessageParts, done: (err?: Error) => void): void {
+  const cb = (err?: Error | null) => done(err ?? undefined);
+  if (ws.readyState !== WebSocket.OPEN) return void process.nextTick(cb, new Error(`WebSocket is not open: readyState ${ws.readyState}`));
+  const head = frameHead(Opcode.binary, first.byteLength + rest.byteLength, first);
+  if (rest.byteLength === 0) return void socket.write(head, cb);
+  socket.cork();
+  socket.write(head);
+  socket.write(rest, cb);
+  socket.uncork();
+}
+
 // #region serve-exec
 // Owns the socket from here on. Resolves when the session is over and the socket is closed;
 // returns the Status that was sent (undefined when the client left before the end).
@@ -137,7 +154,11 @@ export async function serveExec(req: IncomingMessage, socket: Duplex, head: Buff
     socket.destroy();
   });
   const session = new ExecSession(protocol, o.options, {
-    send: (message, cb) => { idle.touch(); ws.send(message, { binary: typeof message !== 'string' }, cb); },
+    send: (message, cb) => {
+      idle.touch();
+      if (Array.isArray(message)) sendParts(ws, socket, message as MessageParts, cb);
+      else ws.send(message as Uint8Array | string, { binary: typeof message !== 'string' }, cb);
+    },
     bufferedAmount: () => ws.bufferedAmount,
     pauseInput: () => ws.pause(),
     resumeInput: () => ws.resume(),

@@ -3,15 +3,15 @@ import { PassThrough, Writable } from 'node:stream';
 import type { Status } from '../api/status.ts';
 import { ExecError, type ExecStreams, type ExecTarget, type Executor, type TerminalSize } from '../exec/executor.ts';
 import { Channel, type ProtocolInfo } from './protocols.ts';
-import { decodeMessage, encodeMessage, ProtocolError, ResizeDecoder } from './codec.ts';
+import { decodeMessage, encodeMessageParts, ProtocolError, ResizeDecoder, type MessageParts } from './codec.ts';
 import { encodeStatus, internalErrorStatus, nonZeroExitStatus, successStatus } from './status.ts';
 
 export interface StreamOptions { stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean }
 
-// What the session needs from its transport: send a message (cb once it is handed to the socket),
-// how much is queued, and flow control for what the client sends.
+// What the session needs from its transport: send a message (cb once it is handed to the socket; parts make one
+// binary message, in order), how much is queued, and flow control for what the client sends.
 export interface MessageTransport {
-  send(message: Uint8Array | string, cb: (err?: Error) => void): void;
+  send(message: Uint8Array | string | MessageParts, cb: (err?: Error) => void): void;
   bufferedAmount(): number;
   pauseInput(): void;
   resumeInput(): void;
@@ -60,7 +60,7 @@ export class ExecSession {
     if (this.greeted) return;
     this.greeted = true;
     const first = this.options.stdout ? Channel.stdout : this.options.stderr && !this.options.tty ? Channel.stderr : Channel.error;
-    this.transport.send(encodeMessage(this.protocol, first, new Uint8Array()), () => {});
+    this.transport.send(encodeMessageParts(this.protocol, first, new Uint8Array()), () => {});
   }
   // #endregion handshake
 
@@ -131,12 +131,13 @@ export class ExecSession {
     this.greet();
     const bytes = encodeStatus(this.protocol, status);
     if (!bytes) return Promise.resolve();
-    return new Promise((resolve) => this.transport.send(encodeMessage(this.protocol, Channel.error, bytes), () => resolve()));
+    return new Promise((resolve) => this.transport.send(encodeMessageParts(this.protocol, Channel.error, bytes), () => resolve()));
   }
   // #endregion run
 
   // #region output
-  // The process's output, as a Writable: each chunk becomes one message. While the socket has
+  // The process's output, as a Writable: each chunk becomes one message (the chunk itself behind its channel
+  // byte, never copied: the transport frames the two parts). While the socket has
   // more than OUTPUT_HIGH_WATER queued, the callback waits for the send, so pipeline() stops
   // reading the process (which then blocks in write): memory stays flat with a slow client.
   // A send that fails means the client is gone. The writer then swallows what follows instead of
@@ -150,7 +151,7 @@ export class ExecSession {
         if (this.lost) return cb();
         this.greet();
         const wait = this.transport.bufferedAmount() >= OUTPUT_HIGH_WATER;
-        this.transport.send(encodeMessage(this.protocol, channel, chunk), (err) => {
+        this.transport.send(encodeMessageParts(this.protocol, channel, chunk), (err) => {
           if (err && !this.lost) {
             this.lost = err;
             this.log(`output dropped from now on, the client is gone: ${err.message}`);

@@ -46,3 +46,18 @@ test('the client leaves: that session ends, and no listener stays on the contain
   assert.equal((await a.result).signal, 'SIGKILL');
   assert.equal(getEventListeners(container.signal, 'abort').length, 0);
 });
+
+test('many sessions at once on one container: no MaxListenersExceededWarning (one listener each is the design)', async () => {
+  const warnings: Error[] = [];
+  const onWarning = (w: Error) => warnings.push(w);
+  process.on('warning', onWarning);
+  try {
+    const container = new AbortController();
+    const executor = new ContainerBoundExecutor({ execInContainer: () => new Promise(() => {}) }, () => container.signal);
+    for (let i = 0; i < 20; i++) void executor.execInContainer({ container: '/', cmd: ['x'] }, { tty: false }, new AbortController().signal);
+    assert.equal(getEventListeners(container.signal, 'abort').length, 20);
+    // Node emits the warning on the next tick.
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message), []);
+  } finally { process.off('warning', onWarning); }
+});

@@ -14,7 +14,8 @@ function fakeTransport(buffered = () => 0) {
   const pending: ((err?: Error) => void)[] = [];
   let paused = 0;
   const t: MessageTransport = {
-    send: (m, cb) => { sent.push(m); pending.push(cb); },
+    // Parts make one message: joined here, as the bytes on the wire would be.
+    send: (m, cb) => { sent.push(typeof m === 'string' || m instanceof Uint8Array ? m : Buffer.concat(m)); pending.push(cb); },
     bufferedAmount: buffered,
     pauseInput: () => { paused++; },
     resumeInput: () => { paused--; },
