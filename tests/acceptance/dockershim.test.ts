@@ -14,7 +14,7 @@ import { waitFor } from '../../src/util/wait.ts';
 import { execScenarios } from './exec-scenarios.ts';
 import { run, useCheckpoint, type CriContext, type Run } from './cri-common.ts';
 
-execScenarios('engine', { missingCommand: 'exit-126', tty: 'refused' });
+execScenarios('engine', { missingCommand: 'exit-126' });
 
 const dockerCLI = ['/usr/bin/docker', '/usr/local/bin/docker'].find((p) => existsSync(p));
 

@@ -212,7 +212,7 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
 
     let cons: Console | undefined;
     if (spec.tty) {
-      try { cons = giveConsole(initPid, child, spec); } catch (err) {
+      try { cons = giveConsole(initPid, child, spec, user.uid); } catch (err) {
         child.kill('SIGKILL');
         killIfSame(initPid, record.initStart);
         watchdog.kill('SIGKILL');
@@ -252,7 +252,7 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
     const workingDir = spec.workingDir || container.spec.workingDir || '/';
     lookPathIn(layers, spec.argv[0] ?? '', env, workingDir);   // runc's "executable file not found" before anything runs
     const argv = execCommand(container.pid, { workingDir, user, cgroupProcs: procsFiles(container.cgroups), env, argv: spec.argv });
-    if (spec.tty) return execOnTerminal(container, argv, env, spec);
+    if (spec.tty) return execOnTerminal(container, argv, env, spec, user.uid);
     const child = spawn(argv[0]!, argv.slice(1), { env: envObject(env), detached: true, stdio: [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     child.on('error', (err) => log(`exec in ${container.spec.id.slice(0, 12)}: ${err.message}`));
     child.stdin?.on('error', () => {});
@@ -277,9 +277,9 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
   // docker exec -t: the same command line with a terminal of the container's devpts as its stdin, stdout and stderr;
   // setsid --ctty makes it the session's controlling terminal (Ctrl-C is a SIGINT to the foreground job, and
   // `tty` inside prints /dev/pts/N). nsenter's child stays in that session.
-  async function execOnTerminal(container: NamespaceContainer, argv: string[], env: string[], spec: ProcessSpec): Promise<BackendProcess> {
+  async function execOnTerminal(container: NamespaceContainer, argv: string[], env: string[], spec: ProcessSpec, uid: number): Promise<BackendProcess> {
     if (!tools.setsid) throw new Error('a terminal needs util-linux setsid');
-    const term = openConsole(container.pid, spec.consoleSize);
+    const term = openConsole(container.pid, spec.consoleSize, uid);
     const fd = term.slave;
     const child = spawn(tools.setsid, ['--ctty', ...argv], { env: envObject(env), stdio: [fd, fd, fd] });
     child.on('error', (err) => log(`exec in ${container.spec.id.slice(0, 12)}: ${err.message}`));
@@ -300,8 +300,8 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
   // A container whose own process has a terminal: once the init has its root (it said "S"), its console is made in
   // its devpts and the init is told N on its stdin; it makes /dev/pts/N its stdin, stdout, stderr and controlling
   // terminal before it becomes the container's process (runc's init does the same with the console socket).
-  function giveConsole(initPid: number, child: ChildProcess, spec: ContainerSpec): Console {
-    const term = openConsole(initPid, spec.consoleSize);
+  function giveConsole(initPid: number, child: ChildProcess, spec: ContainerSpec, uid: number): Console {
+    const term = openConsole(initPid, spec.consoleSize, uid);
     child.stdin!.on('error', () => {});
     child.stdin!.end(`${term.index}\n`);
     return term;

@@ -3,7 +3,7 @@
 // caller, which holds it as containerd's shim does). Node cannot receive a descriptor over a socket, so the engine
 // opens the container's ptmx from the host, through /proc/<init pid>/root, and holds the master itself.
 import { spawnSync } from 'node:child_process';
-import { closeSync, constants as fsConstants, fstatSync, openSync, write } from 'node:fs';
+import { closeSync, constants as fsConstants, fchownSync, fstatSync, openSync, write } from 'node:fs';
 import { createRequire } from 'node:module';
 import { PassThrough, Writable } from 'node:stream';
 import { ReadStream } from 'node:tty';
@@ -41,7 +41,7 @@ export interface Console {
 const defaultSize: TerminalSize = { width: 80, height: 24 };
 
 // #region container-console
-export function openConsole(initPid: number, size?: TerminalSize): Console {
+export function openConsole(initPid: number, size?: TerminalSize, owner?: number): Console {
   const pts = `/proc/${initPid}/root/dev/pts`;
   const master = openSync(`${pts}/ptmx`, fsConstants.O_RDWR | fsConstants.O_NOCTTY);
   let slave = -1;
@@ -55,6 +55,8 @@ export function openConsole(initPid: number, size?: TerminalSize): Console {
     slave = openSync(`${pts}/${index}`, fsConstants.O_RDWR | fsConstants.O_NOCTTY);
     const s = fstatSync(slave);
     if (!s.isCharacterDevice() || major(s.rdev) < 136 || major(s.rdev) > 143) throw new Error(`${pts}/${index} is not a terminal`);
+    // The process's user owns its terminal (it may open `tty`'s name again, as `ls > $(tty)` does); gid stays tty's.
+    if (owner !== undefined && owner !== 0) fchownSync(slave, owner, -1);
     const z = size ?? defaultSize;
     nativePty().resize(master, Math.max(1, z.width), Math.max(1, z.height));
     return attach(master, slave, index);

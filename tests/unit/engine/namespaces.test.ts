@@ -156,3 +156,24 @@ test('an exec with a terminal: its size, a resize, input to the shell, the exit 
   c.kill('SIGKILL');
   await c.exited;
 });
+
+test('terminals come from the container\'s own devpts: its process on /dev/pts/0, an exec on the next, a user\'s too', { skip }, async (t) => {
+  const e = engine(t);
+  const busybox = await e.image('busybox');
+  const c = await e.backend.start(containerSpec(e, busybox, { argv: ['sh'], tty: true, stdin: true, consoleSize: { width: 90, height: 25 } }));
+  assert.equal(c.stderr, undefined, 'one stream: the terminal');
+  let out = '';
+  c.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  c.stdin!.write('tty; stty size\n');
+  await waitFor(() => /\/dev\/pts\/0\r\n25 90\r\n/.test(out), { what: 'the container\'s console' });
+  const x = await e.backend.exec(c, processSpec(['sh', '-c', 'tty; ls /dev/pts | tr "\\n" " "; echo; exit 7'], { tty: true }));
+  const xout = await collect(x.stdout);
+  assert.deepEqual(await x.exited, { exitCode: 7 });
+  assert.match(xout, /^\/dev\/pts\/1\r\n0 1 ptmx \r\n$/);
+  const u = await e.backend.exec(c, processSpec(['sh', '-c', 'id -u; tty; test -w "$(tty)" && echo writable'], { tty: true, user: 'nobody' }));
+  assert.match(await collect(u.stdout), /^65534\r\n\/dev\/pts\/\d+\r\nwritable\r\n$/);
+  c.resize!({ width: 50, height: 10 });
+  c.stdin!.write('stty size; exit 3\n');
+  assert.deepEqual(await c.exited, { exitCode: 3 });
+  assert.match(out, /10 50\r\n/);
+});
