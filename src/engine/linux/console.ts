@@ -72,10 +72,11 @@ function attach(master: number, slave: number, index: number): Console {
   const reader = new ReadStream(master);
   let fresh = false;
   let closed = false;
+  let draining = false;   // the process has exited: what is left (one pty buffer at most) is read without pausing
   const releaseSlave = () => { if (slave >= 0) { try { closeSync(slave); } catch { /* closed */ } slave = -1; } };
   // EIO is how a master reads its end: the last holder of the slave side has closed it.
   const end = () => { if (closed) return; closed = true; releaseSlave(); stdout.end(); reader.destroy(); };
-  reader.on('data', (d: Buffer) => { fresh = true; if (!stdout.write(d)) { reader.pause(); stdout.once('drain', () => reader.resume()); } });
+  reader.on('data', (d: Buffer) => { fresh = true; if (!stdout.write(d) && !draining) { reader.pause(); stdout.once('drain', () => reader.resume()); } });
   reader.on('error', end);
   reader.on('end', end);
   reader.on('close', end);
@@ -106,6 +107,7 @@ function attach(master: number, slave: number, index: number): Console {
     finish: () => new Promise<void>((resolve) => {
       stdout.once('end', resolve);
       if (closed) return resolve();
+      draining = true;
       reader.resume();
       fresh = true;
       const check = () => {

@@ -177,3 +177,24 @@ test('terminals come from the container\'s own devpts: its process on /dev/pts/0
   assert.deepEqual(await c.exited, { exitCode: 3 });
   assert.match(out, /10 50\r\n/);
 });
+
+test('a terminal\'s output is read to its end after its process has exited, however late the reader comes', { skip }, async (t) => {
+  const e = engine(t);
+  const c = await e.backend.start(containerSpec(e, await e.image('busybox'), { argv: ['sleep', '1000'] }));
+  void collect(c.stdout); void collect(c.stderr);
+  const x = await e.backend.exec(c, processSpec(['sh', '-c', 'i=0; while [ $i -lt 4000 ]; do echo line-$i; i=$((i+1)); done'], { tty: true }));
+  // Nobody reads until the process is gone: its last lines wait in the terminal, which the engine still holds.
+  const gone = () => { try { process.kill(x.pid, 0); return false; } catch { return true; } };
+  let early = 0;
+  x.stdout.once('data', (d: Buffer) => { early = d.length; x.stdout.pause(); });
+  await waitFor(gone, { what: 'the exec to exit' });
+  const late = collect(x.stdout);
+  x.stdout.resume();
+  const rest = await late;
+  assert.deepEqual(await x.exited, { exitCode: 0 });
+  const lines = rest.split('\r\n').filter(Boolean);
+  assert.ok(early > 0);
+  assert.equal(lines.at(-1), 'line-3999', `the last line arrived (read ${early} bytes early, ${rest.length} late)`);
+  c.kill('SIGKILL');
+  await c.exited;
+});
