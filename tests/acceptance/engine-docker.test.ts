@@ -297,7 +297,9 @@ test('exec start without Upgrade (200, raw-stream body), resize checks, a contai
   assert.match(twice.body, new RegExp(`Error: Exec command ${exec.Id} has already run`));
   const tty = await raw('POST', '/containers/create', { Image: 'busybox', Cmd: ['sh'], Tty: true, HostConfig: { ConsoleSize: [30, 100] } });
   assert.equal(tty.status, 201);
-  await d('rm', JSON.parse(tty.body).Id);
+  const ttyId = JSON.parse(tty.body).Id as string;
+  assert.deepEqual(JSON.parse((await raw('GET', `/containers/${ttyId}/json`)).body).HostConfig.ConsoleSize, [30, 100]);
+  await d('rm', ttyId);
   await d('rm', '-f', name);
 });
 
