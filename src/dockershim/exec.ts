@@ -31,8 +31,8 @@ function writeWithBackpressure(to: Writable, chunk: Buffer, from: Socket): void 
 }
 
 export class NativeExecHandler implements Executor {
-  // The engine refuses Tty=true until chapter 7; serveExec refuses it first, with a Status.
-  readonly supportsTTY = false;
+  // Terminals: the engine gives the exec one (Tty), its size follows the resize channel.
+  readonly supportsTTY = true;
 
   constructor(private readonly docker: Libdocker, private readonly opts: NativeExecOptions) {}
 
@@ -43,11 +43,19 @@ export class NativeExecHandler implements Executor {
     const container = await this.docker.inspectContainer(target.container).catch((err: Error) => { throw new ExecError(err.message, hop); });
     if (!container.State.Running) throw new ExecError(`container not running (${container.Id})`, hop);
 
+    // 0. With a terminal, its first size: kubectl sends it right after the upgrade, before any keystroke
+    // (kubernetes#47990); waiting briefly for it lets the process start at that size (ConsoleSize), not 80x24.
+    const sizes = streams.tty && streams.resize ? streams.resize[Symbol.asyncIterator]() : undefined;
+    const first = sizes ? await firstSize(sizes) : undefined;
+    const consoleSize = first ? { ConsoleSize: [first.height, first.width] as [number, number] } : {};
+    signal.throwIfAborted();
+
     // 1. POST /containers/{id}/exec: the process is described, not started. Attach* say which streams it gets.
     let execId: string;
     try {
       execId = await this.docker.createExec(container.Id, {
         Cmd: target.cmd, AttachStdin: !!streams.stdin, AttachStdout: !!streams.stdout, AttachStderr: !!streams.stderr, Tty: streams.tty,
+        ...consoleSize,
       });
     } catch (err) {
       throw new ExecError(`failed to exec in container - Exec setup failed - ${(err as Error).message}`, hop);
@@ -55,7 +63,7 @@ export class NativeExecHandler implements Executor {
     signal.throwIfAborted();
 
     // 2. POST /exec/{id}/start with Upgrade: tcp: the engine starts the process and the connection becomes its streams.
-    const { socket: conn, head } = await this.docker.startExec(execId, { Detach: false, Tty: streams.tty })
+    const { socket: conn, head } = await this.docker.startExec(execId, { Detach: false, Tty: streams.tty, ...consoleSize })
       .catch((err: Error) => { throw new ExecError(err.message, hop); });
     // The session ended (client gone, pod deleted): close the hijacked connection. That alone ends nothing in
     // dockerd (since 1.12 its router starts execs with context.Background()): the inspect loop below ends it.
@@ -63,8 +71,8 @@ export class NativeExecHandler implements Executor {
     signal.addEventListener('abort', abort, { once: true });
     conn.on('error', () => { /* a reset engine ends the copy; the inspect below reports why */ });
 
-    // 3. Resize events (chapter 7), once started; a 0 size is skipped as kubecontainer.HandleResizing does.
-    if (streams.tty && streams.resize) void this.forwardResize(execId, streams.resize, signal);
+    // 3. Resize events, once started; a 0 size is skipped as kubecontainer.HandleResizing does.
+    if (sizes) void this.forwardResize(execId, { [Symbol.asyncIterator]: () => sizes }, signal);
 
     // 4. Copy: the engine's output to stdout/stderr (demultiplexed unless a tty), stdin to the engine, then CloseWrite.
     try {
@@ -111,7 +119,14 @@ export class NativeExecHandler implements Executor {
 
   private async forwardResize(execId: string, resize: AsyncIterable<{ width: number; height: number }>, signal: AbortSignal): Promise<void> {
     try {
-      for await (const size of resize) {
+      const it = resize[Symbol.asyncIterator]();
+      const late = pending.get(it);
+      pending.delete(it);
+      const all = async function* () {
+        if (late) { const r = await late; if (r.done) return; yield r.value; }
+        for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+      };
+      for await (const size of all()) {
         if (signal.aborted) return;
         if (size.width < 1 || size.height < 1) continue;
         await this.docker.resizeExecTTY(execId, size.height, size.width).catch((err: Error) => this.opts.log?.(`resize exec ${execId.slice(0, 12)}: ${err.message}`));
@@ -142,6 +157,20 @@ export class NativeExecHandler implements Executor {
     }
   }
 }
+
+// How long an exec with a terminal waits for the client's first size (the executors of chapters 2-5 wait as long).
+const FIRST_SIZE_WAIT_MS = 250;
+
+async function firstSize(sizes: AsyncIterator<{ width: number; height: number }>): Promise<{ width: number; height: number } | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const next = sizes.next();
+  const r = await Promise.race([next, new Promise<undefined>((res) => { timer = setTimeout(() => res(undefined), FIRST_SIZE_WAIT_MS); })]);
+  clearTimeout(timer);
+  if (r === undefined) { pending.set(sizes, next); return undefined; }
+  return r.done || r.value.width < 1 || r.value.height < 1 ? undefined : r.value;
+}
+// A first size that had not come in time is still the first of the resizes to forward.
+const pending = new WeakMap<object, Promise<IteratorResult<{ width: number; height: number }>>>();
 
 // ExecSync: the same handler with capped buffers, no stdin, no tty; a timeout becomes DEADLINE_EXCEEDED
 // (the kubelet's remote runtime expects that code), and the exec is ended with its connection.

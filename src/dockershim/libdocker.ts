@@ -47,7 +47,7 @@ export interface ContainerSummary {
   Labels: Record<string, string>;
 }
 
-export interface ExecConfig { Cmd: string[]; AttachStdin: boolean; AttachStdout: boolean; AttachStderr: boolean; Tty: boolean }
+export interface ExecConfig { Cmd: string[]; AttachStdin: boolean; AttachStdout: boolean; AttachStderr: boolean; Tty: boolean; ConsoleSize?: [number, number] }
 export interface ExecInspect { ID: string; Running: boolean; ExitCode: number | null; Pid: number; ContainerID: string }
 
 export interface ImageSummary { Id: string; RepoTags: string[] | null; RepoDigests: string[] | null; Size: number; Created: number }
@@ -88,7 +88,7 @@ export class Libdocker {
     const res = await this.client.call<{ Id: string }>('POST', `/containers/${enc(containerId)}/exec`, { body: config });
     return res.Id;
   }
-  startExec(execId: string, opts: { Detach: boolean; Tty: boolean }): Promise<HijackedResponse> {
+  startExec(execId: string, opts: { Detach: boolean; Tty: boolean; ConsoleSize?: [number, number] }): Promise<HijackedResponse> {
     return this.client.hijack(`/exec/${enc(execId)}/start`, opts);
   }
   resizeExecTTY(execId: string, height: number, width: number): Promise<void> {

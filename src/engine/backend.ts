@@ -10,7 +10,7 @@ export interface ProcessSpec {
   env: string[];                  // "KEY=value", the image's Env with the request's on top
   workingDir: string;             // a path inside the container ("/" by default)
   user: string;                   // "", "user", "user:group", "uid" or "uid:gid"
-  tty: boolean;                   // a pseudo-terminal (chapter 7); false: separate stdout and stderr pipes
+  tty: boolean;                   // a pseudo-terminal (stdout carries both streams); false: separate stdout and stderr pipes
   stdin: boolean;                 // keep a stdin pipe (OpenStdin / AttachStdin); false: stdin is /dev/null
   consoleSize?: TerminalSize;     // the first size of the terminal, with tty
 }

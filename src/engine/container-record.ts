@@ -30,6 +30,7 @@ export interface HostConfig {
   UTSMode: string;
   NetworkMode: string;
   AutoRemove: boolean;
+  ConsoleSize?: [number, number];   // [height, width]: the terminal's first size (docker run -t sends it)
 }
 
 export type StateStatus = 'created' | 'running' | 'exited' | 'removing' | 'dead';

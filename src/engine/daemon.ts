@@ -11,7 +11,7 @@ import { Events } from './events.ts';
 import { drained } from './exec-stream.ts';
 import { JsonLog } from './json-log.ts';
 import { containerDir, loadRecords, newState, saveRecord, type ContainerConfig, type ContainerRecord, type HostConfig } from './container-record.ts';
-import { conflict, containerNotRunning, EngineError, invalidParameter, noSuchContainer, noSuchImage, notImplemented, notModified } from './errors.ts';
+import { conflict, containerNotRunning, EngineError, invalidParameter, noSuchContainer, noSuchImage, notModified } from './errors.ts';
 import { generateName, validateName } from './names.ts';
 import { parseSignal } from './signals.ts';
 import { familiarString, InvalidReferenceError, parseNormalizedNamed, withDefaultTag } from './images/reference.ts';
@@ -41,11 +41,15 @@ export interface DaemonOptions {
   backend: ContainerBackend;
   images: ImageStore;
   log: (line: string) => void;
-  ttys?: boolean;                 // the one switch for terminals: off until chapter 7
 }
 
-// Chapter 7 gives containers and execs a terminal; until then the engine says so instead of pretending.
-export const TTY_NOT_IMPLEMENTED = 'this engine cannot allocate a terminal yet (Tty: true): ttys arrive in chapter 7 of the workbook';
+// HostConfig.ConsoleSize / an exec's ConsoleSize: [height, width], the terminal's first size (API 1.42+).
+export function consoleSizeOf(v: unknown): { height: number; width: number } | undefined {
+  if (!Array.isArray(v) || v.length !== 2) return undefined;
+  const [h, w] = v.map(Number);
+  if (!Number.isInteger(h) || !Number.isInteger(w) || h! <= 0 || w! <= 0 || h! > 0xffff || w! > 0xffff) return undefined;
+  return { height: h!, width: w! };
+}
 
 const list = (v: unknown): string[] | null => (v == null ? null : typeof v === 'string' ? [v] : Array.isArray(v) ? v.map(String) : null);
 const now = () => new Date().toISOString();
@@ -89,7 +93,6 @@ export class Daemon {
 
   create(nameParam: string | null, body: Record<string, unknown>): { Id: string; Warnings: string[] } {
     const hc = (body.HostConfig ?? {}) as Record<string, unknown>;
-    if (body.Tty && !this.opts.ttys) throw notImplemented(TTY_NOT_IMPLEMENTED);
     const imageRef = typeof body.Image === 'string' ? body.Image : '';
     if (!imageRef) throw invalidParameter('config cannot be empty in order to create a container');
     const image = this.opts.images.get(imageRef);
@@ -138,6 +141,7 @@ export class Daemon {
       UTSMode: (hc.UTSMode as string) || '',
       NetworkMode: (hc.NetworkMode as string) || 'default',
       AutoRemove: Boolean(hc.AutoRemove),
+      ...(consoleSizeOf(hc.ConsoleSize) ? { ConsoleSize: [consoleSizeOf(hc.ConsoleSize)!.height, consoleSizeOf(hc.ConsoleSize)!.width] } : {}),
     };
     const dir = containerDir(this.opts.root, id);
     const rec: ContainerRecord = {
@@ -183,6 +187,7 @@ export class Daemon {
       id: rec.ID, name: rec.Name.slice(1), hostname: rec.Config.Hostname, dir: c.dir,
       argv: [rec.Path, ...rec.Args], env: rec.Config.Env, workingDir: rec.Config.WorkingDir || '/', user: rec.Config.User,
       tty: rec.Config.Tty, stdin: rec.Config.OpenStdin,
+      ...(rec.Config.Tty && hc.ConsoleSize ? { consoleSize: { height: hc.ConsoleSize[0], width: hc.ConsoleSize[1] } } : {}),
       image: { id: image.id, rootfs: image.rootfs },
       joinNamespacesOf: this.joined(hc.NetworkMode) ?? this.joined(hc.IpcMode) ?? this.joined(hc.UTSMode),
       limits: { ...(hc.Memory > 0 ? { memoryBytes: hc.Memory } : {}), ...(hc.PidsLimit && hc.PidsLimit > 0 ? { pidsMax: hc.PidsLimit } : {}) },

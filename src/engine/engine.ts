@@ -19,7 +19,6 @@ export interface EngineOptions {
   backend: ContainerBackend;
   images: ImageStore;
   log?: (line: string) => void;
-  ttys?: boolean;                  // chapter 7 turns terminals on
 }
 
 export interface Engine {
@@ -36,7 +35,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const root = join(opts.stateDir, opts.name);
   mkdirSync(root, { recursive: true });
-  const daemon = new Daemon({ root, backend: opts.backend, images: opts.images, log, ttys: opts.ttys });
+  const daemon = new Daemon({ root, backend: opts.backend, images: opts.images, log });
   await daemon.restore();
   const execs = new ExecStore(daemon);
   const router = new Router<Handler>();

@@ -3,6 +3,7 @@
 import { finished, type Duplex, type Readable, type Writable } from 'node:stream';
 import { encodeFrame, StdType } from './stdcopy.ts';
 import type { OutputSink } from './daemon.ts';
+import { EscapeProxy } from './escape-proxy.ts';
 
 // An output sink on a hijacked connection: frames (or raw bytes, with a terminal), with the socket's backpressure.
 export function socketSink(socket: Duplex, tty: boolean, want: { stdout: boolean; stderr: boolean }): OutputSink {
@@ -28,8 +29,11 @@ export const drained = (s: Readable | undefined): Promise<void> => (s ? new Prom
 // closes our side. Stdin: bytes after the request body, then the socket's; the client's half-close (CloseWrite)
 // ends the process's stdin. A client that goes away stops the copy and ends stdin; the process goes on, blocked
 // once its output pipe is full, as under dockerd, until it ends or its container stops.
+// With a terminal (attach.go's copyEscapable): stdin passes through the detach keys, and the keys, or the end of
+// the client's input, end the connection while the process goes on (its stdin is never closed: a terminal's input
+// has no end but ^D); what it writes after that is read and dropped.
 export function pumpExec(socket: Duplex, proc: { stdin?: Writable; stdout: Readable; stderr?: Readable; exited: Promise<unknown> },
-  opts: { tty: boolean; stdout: boolean; stderr: boolean; rest: Buffer }): Promise<void> {
+  opts: { tty: boolean; stdout: boolean; stderr: boolean; rest: Buffer; detachKeys?: Buffer }): Promise<void> {
   const sink = socketSink(socket, opts.tty, { stdout: opts.stdout, stderr: opts.stderr });
   const sources = [['stdout', proc.stdout], ['stderr', proc.stderr]] as ['stdout' | 'stderr', Readable | undefined][];
   let blocked = 0;
@@ -39,24 +43,43 @@ export function pumpExec(socket: Duplex, proc: { stdin?: Writable; stdout: Reada
       if (!sink.write(stream, chunk)) { blocked++; for (const [, s] of sources) s?.pause(); sink.onDrain(resume); }
     });
   }
+  let detach: () => void = () => {};
+  const detached = new Promise<void>((resolve) => { detach = resolve; });
   const stdin = proc.stdin;
-  if (stdin) {
+  if (stdin && opts.tty) {
+    stdin.on('error', () => { /* the process exited */ });
+    const proxy = new EscapeProxy(opts.detachKeys);
+    const feed = (chunk: Buffer) => {
+      const { data, detach: leave } = proxy.push(chunk);
+      if (data.length && !stdin.write(data)) { socket.pause(); stdin.once('drain', () => socket.resume()); }
+      if (leave) detach();
+    };
+    if (opts.rest.length) feed(opts.rest);
+    socket.on('data', feed);
+    socket.once('end', () => detach());
+  } else if (stdin) {
     stdin.on('error', () => { /* the process closed its stdin or exited */ });
     if (opts.rest.length) stdin.write(opts.rest);
     socket.pipe(stdin); // ends stdin at the client's FIN
   } else {
     socket.on('data', () => { /* no stdin attached: drop what the client sends */ });
-    socket.resume();
   }
   socket.resume();
+  // Stop copying to this client: the process's output is read and dropped from now on, so it never blocks on it.
+  const letGo = () => {
+    for (const [, s] of sources) { s?.removeAllListeners('data'); s?.on('data', () => {}); s?.resume(); }
+  };
   const gone = () => {
+    if (opts.tty) { letGo(); return; }
     for (const [, s] of sources) { s?.removeAllListeners('data'); s?.pause(); }
     stdin?.end();
   };
   socket.once('close', gone);
   // The exit code is recorded when `exited` resolves (ExecStore), so it is there before the client sees our end.
-  return Promise.all([proc.exited, drained(proc.stdout), drained(proc.stderr)]).then(() => {
+  const ended = Promise.all([proc.exited, drained(proc.stdout), drained(proc.stderr)]).then(() => 'ended' as const);
+  return Promise.race([ended, detached.then(() => 'detached' as const)]).then((why) => {
     socket.off('close', gone);
+    if (why === 'detached') { letGo(); socket.removeAllListeners('data'); socket.on('data', () => {}); }
     sink.end();
   });
 }

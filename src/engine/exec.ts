@@ -3,8 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import type { BackendProcess } from './backend.ts';
 import type { Daemon } from './daemon.ts';
-import { TTY_NOT_IMPLEMENTED } from './daemon.ts';
-import { conflict, containerNotRunning, invalidParameter, noSuchExec, notImplemented } from './errors.ts';
+import { consoleSizeOf } from './daemon.ts';
+import { conflict, containerNotRunning, invalidParameter, noSuchExec } from './errors.ts';
+import type { TerminalSize } from '../exec/executor.ts';
 
 export interface ExecConfig {
   Cmd: string[];
@@ -17,6 +18,7 @@ export interface ExecConfig {
   WorkingDir: string;
   Privileged: boolean;
   DetachKeys: string;
+  ConsoleSize?: TerminalSize;  // the terminal's first size, from the create request or the start's (which wins)
 }
 
 export interface ExecInstance {
@@ -55,7 +57,6 @@ export class ExecStore {
     if (cmd.length === 0) throw invalidParameter('No exec command specified');
     const c = this.daemon.get(ref);
     if (!c.proc) throw containerNotRunning(c.rec.ID);
-    if (body.Tty && !this.daemon.opts.ttys) throw notImplemented(TTY_NOT_IMPLEMENTED);
     const id = randomBytes(32).toString('hex');
     this.execs.set(id, {
       id, containerId: c.rec.ID, running: false, exitCode: null, pid: 0, started: false,
@@ -64,6 +65,7 @@ export class ExecStore {
         AttachStderr: Boolean(body.AttachStderr), Env: Array.isArray(body.Env) ? body.Env.map(String) : [],
         User: typeof body.User === 'string' ? body.User : '', WorkingDir: typeof body.WorkingDir === 'string' ? body.WorkingDir : '',
         Privileged: Boolean(body.Privileged), DetachKeys: typeof body.DetachKeys === 'string' ? body.DetachKeys : '',
+        ...(consoleSizeOf(body.ConsoleSize) ? { ConsoleSize: consoleSizeOf(body.ConsoleSize) } : {}),
       },
     });
     this.daemon.event(c, `exec_create: ${cmd.join(' ')}`, { execID: id });
@@ -79,8 +81,9 @@ export class ExecStore {
 
   // ContainerExecStart: run the process in the container's namespaces. A failure marks the exec as having run with
   // 126, the code `docker exec` exits with when the command could not be started.
-  async start(id: string): Promise<BackendProcess> {
+  async start(id: string, consoleSize?: TerminalSize): Promise<BackendProcess> {
     const e = this.get(id);
+    if (consoleSize) e.config.ConsoleSize = consoleSize;
     if (e.running) throw conflict(`Error: Exec command ${id} is already running`);
     if (e.started) throw conflict(`Error: Exec command ${id} has already run`);
     e.started = true;
@@ -92,6 +95,7 @@ export class ExecStore {
       e.proc = await this.daemon.opts.backend.exec(c.proc, {
         argv: e.config.Cmd, env: [...env.values()], workingDir: e.config.WorkingDir || c.rec.Config.WorkingDir || '/',
         user: e.config.User || c.rec.Config.User, tty: e.config.Tty, stdin: e.config.AttachStdin,
+        ...(e.config.Tty && e.config.ConsoleSize ? { consoleSize: e.config.ConsoleSize } : {}),
       });
     } catch (err) {
       e.exitCode = 126;

@@ -8,6 +8,8 @@ import type { ChildProcess } from 'node:child_process';
 import { ContainerSessions, killRecordedSessions } from '../exec/process-groups.ts';
 import { exitCodeOf, spawnBound } from '../shim/spawn.ts';
 import type { BackendProcess, ContainerBackend, ContainerProcess, ContainerSpec, ExitStatus, ProcessSpec } from './backend.ts';
+import { lookPath } from '../exec/pty.ts';
+import { spawnOnPty } from './pty-process.ts';
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -37,7 +39,6 @@ export class ProcessBackend implements ContainerBackend {
   }
 
   private async spawn(host: HostContainer, spec: ProcessSpec, init: boolean): Promise<BackendProcess> {
-    if (spec.tty) throw new Error('the process backend has no terminals yet (chapter 7)');
     const cwd = resolve(host.rootfs, `.${spec.workingDir || '/'}`);
     if (cwd !== host.rootfs && !cwd.startsWith(host.rootfs + sep)) throw new Error(`working directory "${spec.workingDir}" escapes the container`);
     mkdirSync(cwd, { recursive: true });
@@ -51,6 +52,7 @@ export class ProcessBackend implements ContainerBackend {
     env.PATH = [...dirs.map((d) => join(host.image, d)), ...dirs].join(':');
     // An absolute command is the image's file where the image has it (pause's /pause): else no pod could start here.
     const argv0 = spec.argv[0]?.startsWith('/') && existsSync(join(host.image, spec.argv[0])) ? join(host.image, spec.argv[0]) : spec.argv[0]!;
+    if (spec.tty) return this.spawnOnTerminal(host, [argv0, ...spec.argv.slice(1)], env, cwd, spec, init);
     const child: ChildProcess = spawnBound([argv0, ...spec.argv.slice(1)], { cwd, env, detached: true, stdio: [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     await new Promise<void>((ok, fail) => { child.once('spawn', ok); child.once('error', fail); });
     host.sessions.add(child.pid!);
@@ -72,6 +74,21 @@ export class ProcessBackend implements ContainerBackend {
       stderr: child.stderr!,
       exited,
       kill: (signal) => { try { process.kill(child.pid!, signal); } catch { /* gone */ } },
+    };
+  }
+
+  // A terminal: node-pty's, from the host's devpts (no container here to have one of its own).
+  private async spawnOnTerminal(host: HostContainer, argv: string[], env: Record<string, string>, cwd: string, spec: ProcessSpec, init: boolean): Promise<BackendProcess> {
+    const file = lookPath(argv[0]!, env, cwd);
+    if (!file) throw new Error(`exec: "${argv[0]}": executable file not found in $PATH`);
+    const term = await spawnOnPty([file, ...argv.slice(1)], env, spec.consoleSize, cwd);
+    host.sessions.add(term.pid);
+    let gone = false;
+    const exited = term.exit.then((st) => { gone = true; if (init) host.sessions.end(); return st; });
+    return {
+      pid: term.pid, stdout: term.stdout, exited, resize: term.resize,
+      ...(spec.stdin ? { stdin: term.stdin } : {}),
+      kill: (signal) => { if (!gone) try { process.kill(term.pid, signal); } catch { /* gone */ } },
     };
   }
 

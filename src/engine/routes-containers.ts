@@ -13,6 +13,8 @@ import { parseTimestamp, type LogEntry } from './json-log.ts';
 import { inspectOf, summaryOf } from './container-record.ts';
 import type { Router } from './router.ts';
 import { encodeFrame, StdType } from './stdcopy.ts';
+import { consoleSizeOf } from './daemon.ts';
+import { detachKeysOf, EscapeProxy } from './escape-proxy.ts';
 
 const noContent = (res: ServerResponse) => { res.writeHead(204, commonHeaders()); res.end(); return undefined; };
 const emptyOK = (res: ServerResponse) => { res.writeHead(200, { ...commonHeaders(), 'Content-Length': 0 }); res.end(); return undefined; };
@@ -137,7 +139,17 @@ export function containerRoutes(router: Router<Handler>, daemon: Daemon, execs: 
         socket.pause();
         await daemon.started(c);
         const stdin = c.proc?.stdin;
-        if (stdin) {
+        if (stdin && tty) {
+          // A terminal's input passes the detach keys (default ctrl-p ctrl-q, or ?detachKeys=); they, or the end of
+          // the client's input, end this connection and the container goes on (attach.go's copyEscapable).
+          stdin.on('error', () => {});
+          const proxy = new EscapeProxy(detachKeysOf(url.searchParams.get('detachKeys') ?? undefined));
+          const leave = () => { c.sinks.delete(sink); socket.removeAllListeners('data'); socket.on('data', () => {}); sink.end(); };
+          const feed = (d: Buffer) => { const r = proxy.push(d); if (r.data.length) stdin.write(r.data); if (r.detach) leave(); };
+          if (conn.rest.length) feed(conn.rest);
+          socket.on('data', feed);
+          socket.once('end', leave);
+        } else if (stdin) {
           stdin.on('error', () => {});
           if (conn.rest.length) stdin.write(conn.rest);
           socket.on('data', (d) => stdin.write(d));
@@ -160,7 +172,7 @@ export function containerRoutes(router: Router<Handler>, daemon: Daemon, execs: 
       const start = parseJSONBody(conn.body);
       const e = execs.get(params.id); // 404 before the connection is taken over
       if (start.Detach) {
-        const proc = await execs.start(params.id);
+        const proc = await execs.start(params.id, consoleSizeOf(start.ConsoleSize));
         proc.stdout.resume(); proc.stderr?.resume();
         conn.socket.end(`HTTP/1.1 200 OK\r\n${Object.entries(commonHeaders()).map(([k, v]) => `${k}: ${v}\r\n`).join('')}Content-Length: 0\r\n\r\n`);
         return;
@@ -170,14 +182,15 @@ export function containerRoutes(router: Router<Handler>, daemon: Daemon, execs: 
       conn.wrote = true;
       let proc;
       try {
-        proc = await execs.start(params.id);
+        proc = await execs.start(params.id, consoleSizeOf(start.ConsoleSize));
       } catch (err) {
         // After the hijack an error can only travel in the stream: on stdout, as dockerd writes it.
         const text = Buffer.from(`${(err as Error).message}\r\n`);
         conn.socket.end(tty ? text : encodeFrame(StdType.stdout, text));
         return;
       }
-      await pumpExec(conn.socket, proc, { tty, stdout: e.config.AttachStdout, stderr: e.config.AttachStderr, rest: conn.rest });
+      await pumpExec(conn.socket, proc, { tty, stdout: e.config.AttachStdout, stderr: e.config.AttachStderr, rest: conn.rest,
+        detachKeys: detachKeysOf(e.config.DetachKeys) });
     },
   });
 

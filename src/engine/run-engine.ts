@@ -12,7 +12,6 @@ import { join } from 'node:path';
 export interface EngineWiring {
   // The isolating backend (src/engine/linux/), or why it cannot run here: `auto` falls back to host processes.
   namespaces?: (ctx: { root: string; log: (line: string) => void }) => Promise<{ backend: ContainerBackend } | { unavailable: string }>;
-  ttys?: boolean;
 }
 
 export async function chooseBackend(isolation: string, wiring: EngineWiring, ctx: { root: string; log: (line: string) => void }): Promise<ContainerBackend> {
@@ -38,7 +37,7 @@ export async function runEngine(wiring: EngineWiring = {}, argv = process.argv.s
   const backend = await chooseBackend(flags.isolation ?? 'auto', wiring, { root: join(stateDir, name), log });
   log(`engine ${name}: container backend ${backend.kind}: ${backend.description}`);
   const images = createImageStore({ root: join(stateDir, name) });
-  const engine = await startEngine({ name, stateDir, socket: flags.socket, backend, images, log, ttys: wiring.ttys });
+  const engine = await startEngine({ name, stateDir, socket: flags.socket, backend, images, log });
   onShutdown(() => withdraw(stateDir, name));
   onShutdown(() => engine.close());
   announce(stateDir, { name, socket: engine.socket, isolation: backend.kind });

@@ -14,7 +14,7 @@ import { waitFor } from '../../src/util/wait.ts';
 import { execScenarios } from './exec-scenarios.ts';
 import { run, useCheckpoint, type CriContext, type Run } from './cri-common.ts';
 
-execScenarios('engine', { missingCommand: 'exit-126', tty: 'refused' });
+execScenarios('engine', { missingCommand: 'exit-126' });
 
 const dockerCLI = ['/usr/bin/docker', '/usr/local/bin/docker'].find((p) => existsSync(p));
 
@@ -78,6 +78,24 @@ describe('chapter 6 (engine): the shim as dockershim', () => {
     assert.ok(rows.length >= 2 && rows.length <= 6, r.stdout);
     assert.match(rows[0]!, /^\s*1\s/);
     assert.ok(rows.some((l) => / ps$/.test(l.trim())), r.stdout);
+  });
+
+  test('a pod container with tty: true runs on a terminal of its own (Config.Tty; pid 1 on the container\'s /dev/pts/0)', async (t) => {
+    if (!ctx.kubectl) return t.skip('the real kubectl is not on PATH');
+    if (!dockerCLI) return t.skip('the docker CLI is not installed');
+    // sh with a terminal and no input waits at its prompt: without one it would read EOF and exit.
+    await ctx.createPod('ds-tty', { nodeName: 'node-1' }, { image: 'busybox', command: ['sh'], tty: true, stdin: true });
+    const pod = await ctx.phase('ds-tty', 'Running');
+    const id = pod.status!.containerStatuses![0]!.containerID!.slice('docker://'.length);
+    const tty = await docker(ctx, 'node-1', ['inspect', '--format', '{{.Config.Tty}} {{.Config.OpenStdin}}', id]);
+    assert.equal(tty.stdout.trim(), 'true true');
+    const fd0 = await ctx.k('exec', 'ds-tty', '--', 'sh', '-c', 'readlink /proc/1/fd/0; readlink /proc/1/fd/1');
+    assert.equal(fd0.code, 0, fd0.stderr);
+    if (isolated(ctx)) assert.equal(fd0.stdout, '/dev/pts/0\n/dev/pts/0\n');
+    else assert.match(fd0.stdout, /^(\/dev\/pts\/\d+)\n\1\n$/);
+    // What the terminal showed is the container's log (one stream, raw: no frames with a terminal).
+    const logs = await docker(ctx, 'node-1', ['logs', id]);
+    assert.match(logs.stdout, /built-in shell \(ash\)\r\n/, 'the shell\'s banner, as the terminal showed it (CRLF)');
   });
 
   test('one container exec\'d three ways: the docker CLI, CRI gRPC (crictl), and kubectl see the same files', async (t) => {

@@ -47,3 +47,12 @@ test('what a container and its execs start in the background ends with the conta
   await waitFor(() => pids.every((p) => !alive(p)), { what: 'the background processes to end' });
   await d('rm', 'bg');
 });
+
+test('terminals over host processes: exec -t and run -t get a pty (node-pty), 80x24 until sized, exit codes', { skip }, async () => {
+  await d('run', '-d', '--name', 'host-tty', 'busybox', 'sleep', '1000');
+  const x = await d('exec', '-t', 'host-tty', 'sh', '-c', 'test -t 0 && test -t 1 && echo tty; stty size; echo err >&2; exit 6');
+  assert.deepEqual([x.code, x.stdout, x.stderr], [6, 'tty\r\n24 80\r\nerr\r\n', '']);
+  const r = await d('run', '-t', '--rm', 'busybox', 'sh', '-c', 'test -t 0 && echo tty; exit 4');
+  assert.deepEqual([r.code, r.stdout], [4, 'tty\r\n']);
+  await d('rm', '-f', 'host-tty');
+});

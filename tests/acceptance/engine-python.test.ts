@@ -1,4 +1,4 @@
-// The engine against the python docker SDK (7.x, unmodified): containers.run, exec_run with and without demux.
+// The engine against the python docker SDK (7.x, unmodified): containers.run, exec_run with and without demux, and tty.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -21,6 +21,8 @@ r = c.exec_run(['sh', '-c', 'echo out; echo err >&2; exit 2'])
 out['exec'] = [r.exit_code, r.output.decode()]
 r = c.exec_run(['sh', '-c', 'echo out; echo err >&2; exit 3'], demux=True)
 out['demux'] = [r.exit_code, r.output[0].decode(), r.output[1].decode()]
+r = c.exec_run(['sh', '-c', 'tty; echo err >&2; exit 4'], tty=True)
+out['tty'] = [r.exit_code, r.output.decode()]
 c.reload()
 out['status'] = c.status
 c.kill()
@@ -37,7 +39,7 @@ json.dump(out, sys.stdout)
 before(async () => { if (!skip) engine = await startTestEngine(); });
 after(async () => { await engine?.stop(); });
 
-test('containers.run, list by label, exec_run (plain and demux=True), kill, wait, remove', { skip }, async () => {
+test('containers.run, list by label, exec_run (plain, demux=True, tty=True), kill, wait, remove', { skip }, async () => {
   const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
     const p = spawn('python3', ['-c', SCRIPT], { env: { ...process.env, DOCKER_HOST: engine.dockerHost }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '', stderr = '';
@@ -54,6 +56,9 @@ test('containers.run, list by label, exec_run (plain and demux=True), kill, wait
   assert.equal(out.exec[0], 2);
   assert.deepEqual(out.exec[1].split('\n').sort(), ['', 'err', 'out']);
   assert.deepEqual(out.demux, [3, 'out\n', 'err\n']);
+  // tty=True: one raw stream, both outputs in it, with the terminal's CRLF
+  assert.equal(out.tty[0], 4);
+  assert.match(out.tty[1], /^\/dev\/pts\/\d+\r\nerr\r\n$/);
   assert.equal(out.status, 'running');
   assert.equal(out.wait, 137);
   assert.equal(out.gone, true);

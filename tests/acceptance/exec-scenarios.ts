@@ -15,7 +15,7 @@ import type { Status } from '../../src/api/status.ts';
 import { ttyScenarios } from './tty-scenarios.ts';
 
 export interface ExecScenarioOptions {
-  // Terminals are served from chapter 2 on (tty-scenarios.ts); chapter 6's engine refuses them until chapter 7.
+  // Terminals are served from chapter 2 on (tty-scenarios.ts); 'refused' is for a runtime without them.
   tty?: 'served' | 'refused';
   // A command that is not there: the runtime fails the call (an InternalError Status), or, as Docker's exec does
   // (chapter 6 on), the exec starts, the engine writes the OCI runtime's error to its stdout and exits 126.

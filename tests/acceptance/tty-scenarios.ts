@@ -51,9 +51,10 @@ async function expect(term: Terminal, re: RegExp, what: string, from = 0): Promi
   });
 }
 
-// A person types once the prompt is there (dash's prompt as root is "# "): keys typed earlier reach the local
-// terminal while it is still cooked, before kubectl has made it raw.
-const prompt = (term: Terminal, what: string) => expect(term, /# $/, `${what}: the remote prompt`);
+// A person types once the prompt is there (dash's prompt as root is "# "; busybox ash's, in chapter 6's containers,
+// is followed by ESC[6n, its question about the cursor's place, which a terminal window answers and node-pty's
+// does not): keys typed earlier reach the local terminal while it is still cooked, before kubectl has made it raw.
+const prompt = (term: Terminal, what: string) => expect(term, /# (\x1b\[6n)?$/, `${what}: the remote prompt`);
 
 // After the client: its exit code, the terminal unchanged, and cooked (echo, line editing, signals from keys).
 async function endsCooked(term: Terminal, rc: number): Promise<void> {

@@ -13,8 +13,9 @@ import { writeEtcFiles } from './etc-files.ts';
 import { execCommand, initCommand, shellAdded, tools } from './init-script.ts';
 import { childrenOf, killIfSame, sameProcess, startTime } from './procfs.ts';
 import { lookPathIn } from './rootfs-path.ts';
-import { spawnOnPty } from './tty.ts';
+import { openConsole, type Console } from './console.ts';
 import { resolveUser } from './user.ts';
+import type { TerminalSize } from '../../exec/executor.ts';
 
 export interface NamespaceBackendOptions {
   root: string;               // the daemon's folder: our records are in <root>/namespaces/
@@ -57,6 +58,7 @@ class NamespaceContainer implements ContainerProcess {
     readonly ownNet: boolean,
     readonly stdin?: ContainerProcess['stdin'],
     readonly stderr?: Readable,
+    readonly resize?: (size: TerminalSize) => void,
   ) {}
   running = true;
   kill(signal: NodeJS.Signals): void {
@@ -65,8 +67,6 @@ class NamespaceContainer implements ContainerProcess {
     try { process.kill(this.pid, signal); } catch { /* exited already */ }
   }
 }
-
-const ttyRefusal = 'a container whose own process has a terminal (Tty) is not supported by the namespaces backend yet (chapter 7); execs with one are';
 
 // A child's output, held for the daemon from the first byte. Node resumes (and so throws away) the output of a
 // child that has exited if nobody reads it yet, and a quick `echo hi` is over before the daemon attaches.
@@ -139,7 +139,6 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
   };
 
   async function start(spec: ContainerSpec): Promise<ContainerProcess> {
-    if (spec.tty) throw new Error(ttyRefusal);
     if (!/^[0-9a-f]{64}$/.test(spec.id)) throw new Error(`invalid container id ${JSON.stringify(spec.id)}`);
     const upper = join(spec.dir, 'upper');
     const work = join(spec.dir, 'work');
@@ -164,10 +163,12 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
       cgroupProcs: procsFiles(cgroups), unset: shellAdded(env),
       argv0: spec.argv[0]!, path, args: spec.argv.slice(1),
       ...(joined ? { join: { pid: joined.pid, net: joined.ownNet } } : {}),
+      tty: spec.tty,
     });
+    // With a terminal, stdin is the line on which the init learns which /dev/pts/N is its console.
     const child = spawn(argv[0]!, argv.slice(1), {
       env: envObject(env), detached: true,
-      stdio: [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+      stdio: [spec.stdin || spec.tty ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
     });
     const record: ContainerRecord = { id: spec.id, pid: child.pid ?? -1, pidStart: child.pid ? startTime(child.pid) : undefined, cgroups };
     saveRecord(record);
@@ -206,8 +207,29 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
     record.watchdogStart = watchdog.pid ? startTime(watchdog.pid) : undefined;
     saveRecord(record);
 
+    let cons: Console | undefined;
+    if (spec.tty) {
+      try { cons = giveConsole(initPid, child, spec, user.uid); } catch (err) {
+        child.kill('SIGKILL');
+        killIfSame(initPid, record.initStart);
+        watchdog.kill('SIGKILL');
+        await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('close', r)));
+        await clean(opts.root, spec.id);
+        throw err;
+      }
+    }
     const { exit, exited } = track(child, [stdout.captured, stderr.captured], (s) => (s.exitCode === 137 && oomKilled(cgroups) ? { ...s, oomKilled: true } : s));
     const namespaces = ['pid', 'mnt', ...(joined ? [] : ['uts', 'ipc']), ...(newNet ? ['net'] : [])];
+    if (cons) {
+      // The pipes carry nothing once the init has its terminal; the terminal carries both streams.
+      stdout.out.resume(); stderr.out.resume();
+      const done = exit.then(() => cons.finish());
+      const c = new NamespaceContainer(initPid, namespaces, cons.stdout, Promise.all([exited, done]).then(([s]) => s), exit, spec, cgroups,
+        joined ? joined.ownNet : newNet, spec.stdin ? cons.stdin : undefined, undefined, cons.resize);
+      containers.set(spec.id, c);
+      void exit.then(() => { c.running = false; watchdog.kill('SIGKILL'); });
+      return c;
+    }
     const c = new NamespaceContainer(initPid, namespaces, stdout.out, exited, exit, spec, cgroups,
       joined ? joined.ownNet : newNet, child.stdin ?? undefined, stderr.out);
     containers.set(spec.id, c);
@@ -225,7 +247,7 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
     const workingDir = spec.workingDir || container.spec.workingDir || '/';
     lookPathIn(layers, spec.argv[0] ?? '', env, workingDir);   // runc's "executable file not found" before anything runs
     const argv = execCommand(container.pid, { workingDir, user, cgroupProcs: procsFiles(container.cgroups), env, argv: spec.argv });
-    if (spec.tty) return execOnTerminal(argv, env, spec);
+    if (spec.tty) return execOnTerminal(container, argv, env, spec, user.uid);
     const child = spawn(argv[0]!, argv.slice(1), { env: envObject(env), detached: true, stdio: [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     child.on('error', (err) => log(`exec in ${container.spec.id.slice(0, 12)}: ${err.message}`));
     child.stdin?.on('error', () => {});
@@ -245,20 +267,38 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
     };
   }
 
-  // docker exec -t: the same command line on a pseudo-terminal; what runs inside finds it as its stdin, stdout,
-  // stderr and controlling terminal (nsenter's child stays in the session the terminal belongs to).
-  async function execOnTerminal(argv: string[], env: string[], spec: ProcessSpec): Promise<BackendProcess> {
-    const term = await spawnOnPty(argv, envObject(env), spec.consoleSize);
+  // #region tty-exec
+  // docker exec -t: the same command line with a terminal of the container's devpts as its stdin, stdout and stderr;
+  // setsid --ctty makes it the session's controlling terminal (Ctrl-C is a SIGINT to the foreground job, and
+  // `tty` inside prints /dev/pts/N). nsenter's child stays in that session.
+  async function execOnTerminal(container: NamespaceContainer, argv: string[], env: string[], spec: ProcessSpec, uid: number): Promise<BackendProcess> {
+    if (!tools.setsid) throw new Error('a terminal needs util-linux setsid');
+    const term = openConsole(container.pid, spec.consoleSize, uid);
+    const fd = term.slave;
+    const child = spawn(tools.setsid, ['--ctty', ...argv], { env: envObject(env), stdio: [fd, fd, fd] });
+    child.on('error', (err) => log(`exec in ${container.spec.id.slice(0, 12)}: ${err.message}`));
+    const { exit } = track(child, []);
     let gone = false;
-    void term.exit.then(() => { gone = true; });
-    const pid = await waitFor(() => (gone ? -1 : childrenOf(term.pid)[0]), { timeoutMs: 5_000, intervalMs: 2, what: 'the exec\'s process' })
+    const done = exit.then(async (st) => { gone = true; await term.finish(); return st; });
+    const pid = await waitFor(() => (gone ? -1 : childrenOf(child.pid!)[0]), { timeoutMs: 5_000, intervalMs: 2, what: 'the exec\'s process' })
       .catch(() => -1);
-    const target = pid > 0 ? pid : term.pid;
+    const target = pid > 0 ? pid : child.pid!;
     return {
-      pid: target, stdout: term.stdout, exited: term.exit, resize: term.resize,
+      pid: target, stdout: term.stdout, exited: done, resize: term.resize,
       ...(spec.stdin ? { stdin: term.stdin } : {}),
       kill: (signal) => { if (!gone) { try { process.kill(target, signal); } catch { /* exited */ } } },
     };
+  }
+  // #endregion tty-exec
+
+  // A container whose own process has a terminal: once the init has its root (it said "S"), its console is made in
+  // its devpts and the init is told N on its stdin; it makes /dev/pts/N its stdin, stdout, stderr and controlling
+  // terminal before it becomes the container's process (runc's init does the same with the console socket).
+  function giveConsole(initPid: number, child: ChildProcess, spec: ContainerSpec, uid: number): Console {
+    const term = openConsole(initPid, spec.consoleSize, uid);
+    child.stdin!.on('error', () => {});
+    child.stdin!.end(`${term.index}\n`);
+    return term;
   }
 
   const notes = [...layout.notes];

@@ -8,6 +8,7 @@ export const tools = {
   busybox: hostBusybox(),     // static: its shell runs on after pivot_root, when no host file is reachable
   setpriv: ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p)),
   nsenter: ['/usr/bin/nsenter', '/bin/nsenter'].find((p) => existsSync(p)),
+  setsid: ['/usr/bin/setsid', '/bin/setsid'].find((p) => existsSync(p)),
 };
 
 // #region namespace-setup
@@ -51,8 +52,8 @@ export const initScript = `
 _wb_fail() { echo "E $*" >&3; exit 127; }
 # Our pid as the host numbers it: the host's /proc is still mounted here, and /proc/self resolves in its namespace.
 cd -P /proc/self && _wb_hostpid=\${PWD##*/} && cd / || _wb_fail "cannot read /proc/self"
-_wb_root=$1 _wb_wd=$2 _wb_uid=$3 _wb_gid=$4
-shift 4
+_wb_root=$1 _wb_wd=$2 _wb_uid=$3 _wb_gid=$4 _wb_tty=$5
+shift 5
 mount -t proc -o nosuid,nodev,noexec proc "$_wb_root/proc" || _wb_fail "cannot mount /proc"
 # pivot_root(".", "."): the old root ends up stacked on the new one, and a lazy unmount lets go of the host's files.
 cd "$_wb_root" && pivot_root . . && umount -l . && cd / || _wb_fail "cannot pivot_root into $_wb_root"
@@ -65,6 +66,13 @@ shift 2
 echo "S $_wb_hostpid" >&3
 exec 3>&- 2>&4 4>&-
 # Variables of this script are not exported (unless the container's environment had such names: hence _wb_).
+if [ "$_wb_tty" = 1 ]; then
+  # A terminal: the engine makes it in our devpts and says which on stdin; it becomes stdin, stdout, stderr and,
+  # in a session of its own, the controlling terminal (setsid -c), as runc's init does with its console.
+  read -r _wb_pts && exec 0<>"/dev/pts/$_wb_pts" 1>&0 2>&0 || exit 127
+  if [ -n "$_wb_uid" ]; then exec setsid -c nsenter -S "$_wb_uid" -G "$_wb_gid" -- "$_wb_path" "$@"; fi
+  exec setsid -c "$_wb_path" "$@"
+fi
 if [ -n "$_wb_uid" ]; then exec nsenter -S "$_wb_uid" -G "$_wb_gid" -- "$_wb_path" "$@"; fi
 exec -a "$_wb_argv0" "$_wb_path" "$@"
 `;
@@ -81,6 +89,7 @@ export interface InitArgs {
   argv0: string; path: string; args: string[];
   join?: { pid: number; net: boolean };  // enter this init's ipc, uts (and net) first
   newNet: boolean;
+  tty?: boolean;              // the process gets a terminal of the container's devpts, named on the init's stdin
 }
 
 // setpriv --pdeathsig binds each link to the one before: the engine dies, busybox unshare (which the first script
@@ -97,7 +106,7 @@ export function initCommand(a: InitArgs): string[] {
     busybox, 'sh', '-c', rootfsScript, 'container-rootfs',
     initScript, setpriv, busybox, a.lower, a.upper, a.work, a.root, a.hostname, a.loopback ? '1' : '0',
     ...a.cgroupProcs, '--',
-    a.workingDir, a.user ? String(a.user.uid) : '', a.user ? String(a.user.gid) : '',
+    a.workingDir, a.user ? String(a.user.uid) : '', a.user ? String(a.user.gid) : '', a.tty ? '1' : '0',
     ...a.unset, '--', a.argv0, a.path, ...a.args];
 }
 

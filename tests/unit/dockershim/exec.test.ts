@@ -125,17 +125,35 @@ test('ExecSync: output capped, exit code, and a timeout that is DEADLINE_EXCEEDE
   await waitFor(() => [...engine.execs.values()].every((e) => !e.running), { what: 'the timed-out exec to be killed' });
 });
 
-test('resize events are forwarded to POST /exec/{id}/resize once started, and a 0 size is skipped', async (t) => {
+test('the first size goes as ConsoleSize, later ones to POST /exec/{id}/resize once started, a 0 size skipped', async (t) => {
+  const { engine, handler } = await setup(t);
+  const stdin = new PassThrough();
+  const sizes = new PassThrough({ objectMode: true });
+  for (const s of [{ width: 80, height: 24 }, { width: 0, height: 0 }, { width: 100, height: 30 }]) sizes.write(s);
+  const done = handler.execInContainer({ container: engine.containerId, cmd: ['cat'] },
+    { stdin, stdout: collector().stream, tty: true, resize: sizes }, new AbortController().signal);
+  const resizes = () => engine.requests.filter((r) => r.includes('/resize')).map((r) => r.replace(/[0-9a-f]{64}/, '<id>'));
+  await waitFor(() => resizes().length === 1, { what: 'one resize call' });
+  sizes.end();
+  stdin.end();
+  await done;
+  assert.deepEqual([...engine.execs.values()].map((e) => e.consoleSize), [[24, 80]]);
+  assert.deepEqual(resizes(), ['POST /v1.46/exec/<id>/resize?h=30&w=100']);
+});
+
+test('a first size that comes late (no terminal on the client\'s side yet) is a resize like the others', async (t) => {
   const { engine, handler } = await setup(t);
   const stdin = new PassThrough();
   const sizes = new PassThrough({ objectMode: true });
   const done = handler.execInContainer({ container: engine.containerId, cmd: ['cat'] },
     { stdin, stdout: collector().stream, tty: true, resize: sizes }, new AbortController().signal);
-  for (const s of [{ width: 80, height: 24 }, { width: 0, height: 0 }, { width: 100, height: 30 }]) sizes.write(s);
+  await waitFor(() => engine.requests.some((r) => r.endsWith('/start')), { what: 'the exec to start' });
+  sizes.write({ width: 90, height: 20 });
   const resizes = () => engine.requests.filter((r) => r.includes('/resize')).map((r) => r.replace(/[0-9a-f]{64}/, '<id>'));
-  await waitFor(() => resizes().length === 2, { what: 'two resize calls' });
+  await waitFor(() => resizes().length === 1, { what: 'the late size as a resize' });
   sizes.end();
   stdin.end();
   await done;
-  assert.deepEqual(resizes(), ['POST /v1.46/exec/<id>/resize?h=24&w=80', 'POST /v1.46/exec/<id>/resize?h=30&w=100']);
+  assert.deepEqual([...engine.execs.values()].map((e) => e.consoleSize), [undefined]);
+  assert.deepEqual(resizes(), ['POST /v1.46/exec/<id>/resize?h=20&w=90']);
 });

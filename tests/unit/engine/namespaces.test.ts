@@ -156,3 +156,45 @@ test('an exec with a terminal: its size, a resize, input to the shell, the exit 
   c.kill('SIGKILL');
   await c.exited;
 });
+
+test('terminals come from the container\'s own devpts: its process on /dev/pts/0, an exec on the next, a user\'s too', { skip }, async (t) => {
+  const e = engine(t);
+  const busybox = await e.image('busybox');
+  const c = await e.backend.start(containerSpec(e, busybox, { argv: ['sh'], tty: true, stdin: true, consoleSize: { width: 90, height: 25 } }));
+  assert.equal(c.stderr, undefined, 'one stream: the terminal');
+  let out = '';
+  c.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  c.stdin!.write('tty; stty size\n');
+  await waitFor(() => /\/dev\/pts\/0\r\n25 90\r\n/.test(out), { what: 'the container\'s console' });
+  const x = await e.backend.exec(c, processSpec(['sh', '-c', 'tty; ls /dev/pts | tr "\\n" " "; echo; exit 7'], { tty: true }));
+  const xout = await collect(x.stdout);
+  assert.deepEqual(await x.exited, { exitCode: 7 });
+  assert.match(xout, /^\/dev\/pts\/1\r\n0 1 ptmx \r\n$/);
+  const u = await e.backend.exec(c, processSpec(['sh', '-c', 'id -u; tty; test -w "$(tty)" && echo writable'], { tty: true, user: 'nobody' }));
+  assert.match(await collect(u.stdout), /^65534\r\n\/dev\/pts\/\d+\r\nwritable\r\n$/);
+  c.resize!({ width: 50, height: 10 });
+  c.stdin!.write('stty size; exit 3\n');
+  assert.deepEqual(await c.exited, { exitCode: 3 });
+  assert.match(out, /10 50\r\n/);
+});
+
+test('a terminal\'s output is read to its end after its process has exited, however late the reader comes', { skip }, async (t) => {
+  const e = engine(t);
+  const c = await e.backend.start(containerSpec(e, await e.image('busybox'), { argv: ['sleep', '1000'] }));
+  void collect(c.stdout); void collect(c.stderr);
+  const x = await e.backend.exec(c, processSpec(['sh', '-c', 'i=0; while [ $i -lt 4000 ]; do echo line-$i; i=$((i+1)); done'], { tty: true }));
+  // Nobody reads until the process is gone: its last lines wait in the terminal, which the engine still holds.
+  const gone = () => { try { process.kill(x.pid, 0); return false; } catch { return true; } };
+  let early = 0;
+  x.stdout.once('data', (d: Buffer) => { early = d.length; x.stdout.pause(); });
+  await waitFor(gone, { what: 'the exec to exit' });
+  const late = collect(x.stdout);
+  x.stdout.resume();
+  const rest = await late;
+  assert.deepEqual(await x.exited, { exitCode: 0 });
+  const lines = rest.split('\r\n').filter(Boolean);
+  assert.ok(early > 0);
+  assert.equal(lines.at(-1), 'line-3999', `the last line arrived (read ${early} bytes early, ${rest.length} late)`);
+  c.kill('SIGKILL');
+  await c.exited;
+});

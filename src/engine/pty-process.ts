@@ -1,10 +1,10 @@
-// A process on a pseudo-terminal (node-pty): one output stream, raw bytes both ways, resizes with TIOCSWINSZ
-// (runc's console socket and containerd's ResizePty play this role for `docker exec -t`).
+// A host process on a pseudo-terminal (node-pty), for the process backend: one output stream, raw bytes both ways,
+// resizes with TIOCSWINSZ (the namespaces backend's terminals come from the container's own devpts: linux/console.ts).
 import { constants as osConstants } from 'node:os';
 import { PassThrough, Writable } from 'node:stream';
 import type * as nodePty from 'node-pty';
-import type { ExitStatus } from '../backend.ts';
-import type { TerminalSize } from '../../exec/executor.ts';
+import type { ExitStatus } from './backend.ts';
+import type { TerminalSize } from '../exec/executor.ts';
 
 // node-pty is a native addon, loaded with the first terminal: a machine where it does not build still runs every
 // process without one, and a terminal there fails saying why.
@@ -25,11 +25,11 @@ export interface PtyProcess {
 // A VT100's size until the client says otherwise (a shell at 0x0 wraps every character).
 const defaultSize: TerminalSize = { width: 80, height: 24 };
 
-export async function spawnOnPty(argv: string[], env: Record<string, string>, size?: TerminalSize): Promise<PtyProcess> {
+export async function spawnOnPty(argv: string[], env: Record<string, string>, size?: TerminalSize, cwd = '/'): Promise<PtyProcess> {
   const pty = await loadNodePty();
   const s = size ?? defaultSize;
   const term = pty.spawn(argv[0]!, argv.slice(1), {
-    name: env.TERM ?? 'xterm', cols: Math.max(1, s.width), rows: Math.max(1, s.height), cwd: '/', env, encoding: null,
+    name: env.TERM ?? 'xterm', cols: Math.max(1, s.width), rows: Math.max(1, s.height), cwd, env, encoding: null,
   });
   const stdout = new PassThrough();
   // With encoding null node-pty hands over Buffers (its typings say string).
@@ -41,9 +41,9 @@ export async function spawnOnPty(argv: string[], env: Record<string, string>, si
     resolve(signal ? { exitCode: 128 + signal, ...(name ? { signal: name } : {}) } : { exitCode });
   }));
   const stdin = new Writable({
+    // No final(): a terminal has no end of input; dockerd does not close a tty's stdin when its client's ends.
     write(chunk: Buffer, _enc, done) { try { term.write(chunk); } catch { /* exited */ } done(); },
     // End of input on a terminal is its EOF character (^D), as a client closing stdin means to a shell reading it.
-    final(done) { try { term.write('\x04'); } catch { /* exited */ } done(); },
   });
   return {
     pid: term.pid, stdin, stdout, exit,
