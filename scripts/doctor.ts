@@ -155,6 +155,13 @@ export const checks: Check[] = [
     },
   },
   {
+    name: 'tmux', neededBy: REQUIRED, // chapter 7's walk types into a real terminal, which tmux plays
+    run: async () => {
+      const p = await which('tmux');
+      return p ? { ok: true, detail: (await exec(p, ['-V'])).out || p } : { ok: false, detail: 'not on PATH', fix: 'apt-get install tmux' };
+    },
+  },
+  {
     name: 'node-pty built', neededBy: REQUIRED, // kubectl exec -t, from chapter 2 on
     run: async () => {
       const r = await exec(process.execPath, ['-e', "require('node-pty')"], 10_000);
