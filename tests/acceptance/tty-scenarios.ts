@@ -158,6 +158,21 @@ export function ttyScenarios(slug: string, ctx: { cp(): RunningCheckpoint; pod: 
     }
   });
 
+  // The issue's full-screen program: busybox vi draws its status line on the terminal's last row. Had the first size
+  // come late, its first screen would end on row 24 (the default) and be redrawn after a SIGWINCH.
+  test('kubectl exec -it -- busybox vi: a full-screen program draws at the right size the first time', async (t) => {
+    const pty = await needPty(t);
+    if (!pty) return;
+    for (const client of clients(ctx.kubectl())) {
+      const term = open(pty, ctx.cp(), [...client.argv, '--kubeconfig', ctx.cp().kubeconfig, 'exec', '-it', ctx.pod, '--', 'busybox', 'vi'], t, { cols: 117, rows: 33 });
+      await expect(term, /\x1b\[K- No file/, `${client.name}: vi's first screen`);
+      const first = /\x1b\[(\d+);1H\x1b\[K- No file/.exec(term.output());
+      assert.equal(first?.[1], '33', `${client.name}: vi's status line on the last of 33 rows, the first time`);
+      term.write(':q!\r');
+      await endsCooked(term, 0);
+    }
+  });
+
   test('kubectl exec -it with stdin not a terminal: the real warning, and the command runs without a TTY', async (t) => {
     const { spawnSync } = await import('node:child_process');
     // Not kubectl 1.30: its client-go drops output that comes before its streams are registered ("Unknown stream
