@@ -42,6 +42,9 @@ export interface BackendProcess {
   stdout: Readable;
   stderr?: Readable;
   exited: Promise<ExitStatus>;    // resolves once the process is gone AND stdout/stderr have ended
+  // Resolves as soon as the process is gone, its output perhaps still unread (containerd's exit event): what an
+  // exec's Running and ExitCode follow, so an abandoned exec whose output nobody reads still ends. Absent: `exited`.
+  gone?: Promise<ExitStatus>;
   kill(signal: NodeJS.Signals): void;
   resize?(size: TerminalSize): void;   // tty only
 }

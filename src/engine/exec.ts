@@ -104,9 +104,10 @@ export class ExecStore {
     e.running = true;
     e.pid = e.proc.pid;
     this.daemon.event(c, `exec_start: ${e.config.Cmd.join(' ')}`, { execID: id });
-    // The exit code is recorded here, when the process has ended and its output has been read, before the stream
-    // that carries that output is closed: a client inspects as soon as it sees the end of the stream.
-    void e.proc.exited.then((st) => {
+    // The exit code is recorded here, as soon as the process has ended (its output may still be on its way), so it is
+    // there before the stream that carries that output is closed: a client inspects as soon as it sees the end of the
+    // stream. An exec whose client left and whose output nobody reads still ends, with its container.
+    void (e.proc.gone ?? e.proc.exited).then((st) => {
       e.exitCode = st.exitCode;
       e.running = false;
       e.pid = 0;

@@ -57,22 +57,22 @@ export class ProcessBackend implements ContainerBackend {
     await new Promise<void>((ok, fail) => { child.once('spawn', ok); child.once('error', fail); });
     host.sessions.add(child.pid!);
     for (const s of [child.stdin, child.stdout, child.stderr]) s?.on('error', () => { /* EPIPE from a process that left */ });
-    const exited = new Promise<ExitStatus>((done) => {
-      let status: ExitStatus | undefined;
+    const gone = new Promise<ExitStatus>((done) => {
       child.once('exit', (code, signal) => {
-        status = { exitCode: exitCodeOf(code, signal), ...(signal ? { signal } : {}) };
         // As when a pid namespace's init dies: whatever the container or an exec in it started ends with it,
         // and with it every pipe they held open.
         if (init) host.sessions.end();
+        done({ exitCode: exitCodeOf(code, signal), ...(signal ? { signal } : {}) });
       });
-      child.once('close', () => done(status!));
     });
+    const exited = new Promise<void>((r) => child.once('close', () => r())).then(() => gone);
     return {
       pid: child.pid!,
       stdin: child.stdin ?? undefined,
       stdout: child.stdout!,
       stderr: child.stderr!,
       exited,
+      gone,
       kill: (signal) => { try { process.kill(child.pid!, signal); } catch { /* gone */ } },
     };
   }

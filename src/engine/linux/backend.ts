@@ -261,7 +261,7 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
       .catch(() => -1);
     return {
       pid: pid > 0 ? pid : child.pid!,
-      stdout: stdout.out, stderr: stderr.out, exited,
+      stdout: stdout.out, stderr: stderr.out, exited, gone: exit,
       ...(child.stdin ? { stdin: child.stdin } : {}),
       kill: (signal) => { try { process.kill(pid > 0 ? pid : child.pid!, signal); } catch { /* exited */ } },
     };
@@ -284,7 +284,7 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
       .catch(() => -1);
     const target = pid > 0 ? pid : child.pid!;
     return {
-      pid: target, stdout: term.stdout, exited: done, resize: term.resize,
+      pid: target, stdout: term.stdout, exited: done, gone: exit, resize: term.resize,
       ...(spec.stdin ? { stdin: term.stdin } : {}),
       kill: (signal) => { if (!gone) { try { process.kill(target, signal); } catch { /* exited */ } } },
     };
