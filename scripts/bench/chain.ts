@@ -13,6 +13,7 @@ import type { Pod } from '../../src/api/types.ts';
 import { counter, execSide, podTarget, rawSide, timeStdin, timeStdout, type Side, type Target } from './clients.ts';
 import { rawExec, startRelayChain } from './relay.ts';
 import { rssKiB } from './rss.ts';
+import { cpuSnapshot, profileSelf } from './cpu.ts';
 import { median, percentile, type Row } from './stats.ts';
 
 // A chain checkpoint and the components an exec passes through (a later chapter's checkpoint is one more line).
@@ -112,7 +113,20 @@ export async function benchChain(chain: Chain, sizes: Sizes, log: (line: string)
       const throughput = (metric: string, bytes: number, time: (s: Side, b: number) => Promise<number>, target: number) => async () => {
         log(`${ch}: ${metric}`);
         collectGarbage();
-        const r = await paired(sizes.reps, () => time(raw, bytes), () => time(ours, bytes));
+        // BENCH_CPU=1: each run's wall time, CPU and minor faults per process (the bench's client too), on stderr:
+        // which process pays for a slow run. BENCH_PROF=PREFIX: a CPU profile of the bench's own client per run of ours.
+        const measured = (side: 'raw' | 'ours', procs: Record<string, number>, run: () => Promise<number>) => async () => {
+          if (process.env.BENCH_CPU !== '1' && !process.env.BENCH_PROF) return run();
+          const cpu = cpuSnapshot(procs);
+          const prof = side === 'ours' && process.env.BENCH_PROF ? await profileSelf() : undefined;
+          const s = await run();
+          if (prof) await prof(`${process.env.BENCH_PROF}-${ch}-${Date.now()}.cpuprofile`);
+          if (process.env.BENCH_CPU === '1') log(`${ch}: ${metric}: ${side} ${s.toFixed(2)}s wall; ${cpu()}`);
+          return s;
+        };
+        const ourProcs = Object.fromEntries(hops.map((h, i) => [h, pids[i]!]));
+        const rawProcs = Object.fromEntries(relays.pids.map((p, i) => [i === relays.pids.length - 1 ? 'endpoint' : `relay${i + 1}`, p]));
+        const r = await paired(sizes.reps, measured('raw', rawProcs, () => time(raw, bytes)), measured('ours', ourProcs, () => time(ours, bytes)));
         sessions += sizes.reps;
         const mibs = (s: number) => bytes / MiB / s;
         const ratio = median(r.ours.map((s, i) => r.base[i]! / s));
