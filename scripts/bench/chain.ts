@@ -38,12 +38,11 @@ const MiB = 2 ** 20;
 // the client ~1.3-2 s of CPU per GiB instead of 0.6-0.9, 25 full collections per 512 MiB instead of 1: that read as
 // the chain slowing down after many sessions, though heap snapshots of the API server before and after 1,000
 // sessions and 1,000 GETs showed nothing retained. One gc() restores the client for stdout; the components are untouched.
-// It does not for stdin (BENCH_CPU=1, medians, 2 shared cores): after the 1,000 sessions every process that ends a
-// WebSocket and streams stdin pays twice to three times the CPU per 512 MiB (ch2: client 0.48 -> 1.09 s, API server
-// 0.58 -> 0.93 s; ch5: client 0.39 -> 1.21 s, shim 0.67 -> 2.16 s), the byte relays little or nothing. In each, V8
-// runs a full collection every ~45 ms (ch2 API server: 19-24 per 512 MiB instead of 1-2; old generation 8 of 32 MiB):
-// 15-25 MiB of ArrayBuffers outlive each scavenge and only a mark-compact frees them. Not the semi-spaces, memory
-// reducer, pretenuring, marking triggers, glibc trimming or the kernel's TCP metrics (each changed alone, no effect).
+// It did not for stdin (BENCH_CPU=1, medians, 2 shared cores): after the 1,000 sessions every process that ends a
+// WebSocket and streams stdin paid two to three times the CPU per 512 MiB (ch2: client 0.48 -> 1.09 s, API server
+// 0.58 -> 0.93 s; ch5: client 0.39 -> 1.21 s, shim 0.67 -> 2.16 s), the byte relays little or nothing: a mark-compact
+// every ~45 ms (19-24 per 512 MiB instead of 1-2), incremental marking restarting itself (workbook/supervisor.ts).
+// Components and this process (package.json) now run with --no-incremental-marking.
 const collectGarbage = () => (globalThis as { gc?: () => void }).gc?.();
 const spawnTrue = () => new Promise<void>((ok, fail) => spawn('true', { stdio: 'ignore' }).once('exit', () => ok()).once('error', fail));
 
