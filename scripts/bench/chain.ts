@@ -13,6 +13,7 @@ import type { Pod } from '../../src/api/types.ts';
 import { counter, execSide, podTarget, rawSide, timeStdin, timeStdout, type Side, type Target } from './clients.ts';
 import { rawExec, startRelayChain } from './relay.ts';
 import { rssKiB } from './rss.ts';
+import { cpuSnapshot, profileSelf } from './cpu.ts';
 import { median, percentile, type Row } from './stats.ts';
 
 // A chain checkpoint and the components an exec passes through (a later chapter's checkpoint is one more line).
@@ -36,7 +37,12 @@ const MiB = 2 ** 20;
 // state (a young generation grown to 32 MiB, limits set during the burst) in which streaming 1 GiB through ws cost
 // the client ~1.3-2 s of CPU per GiB instead of 0.6-0.9, 25 full collections per 512 MiB instead of 1: that read as
 // the chain slowing down after many sessions, though heap snapshots of the API server before and after 1,000
-// sessions and 1,000 GETs showed nothing retained. One gc() restores the client; the components are untouched.
+// sessions and 1,000 GETs showed nothing retained. One gc() restores the client for stdout; the components are untouched.
+// It did not for stdin (BENCH_CPU=1, medians, 2 shared cores): after the 1,000 sessions every process that ends a
+// WebSocket and streams stdin paid two to three times the CPU per 512 MiB (ch2: client 0.48 -> 1.09 s, API server
+// 0.58 -> 0.93 s; ch5: client 0.39 -> 1.21 s, shim 0.67 -> 2.16 s), the byte relays little or nothing: a mark-compact
+// every ~45 ms (19-24 per 512 MiB instead of 1-2), incremental marking restarting itself (workbook/supervisor.ts).
+// Components and this process (package.json) now run with --no-incremental-marking.
 const collectGarbage = () => (globalThis as { gc?: () => void }).gc?.();
 const spawnTrue = () => new Promise<void>((ok, fail) => spawn('true', { stdio: 'ignore' }).once('exit', () => ok()).once('error', fail));
 
@@ -112,7 +118,20 @@ export async function benchChain(chain: Chain, sizes: Sizes, log: (line: string)
       const throughput = (metric: string, bytes: number, time: (s: Side, b: number) => Promise<number>, target: number) => async () => {
         log(`${ch}: ${metric}`);
         collectGarbage();
-        const r = await paired(sizes.reps, () => time(raw, bytes), () => time(ours, bytes));
+        // BENCH_CPU=1: each run's wall time, CPU and minor faults per process (the bench's client too), on stderr:
+        // which process pays for a slow run. BENCH_PROF=PREFIX: a CPU profile of the bench's own client per run of ours.
+        const measured = (side: 'raw' | 'ours', procs: Record<string, number>, run: () => Promise<number>) => async () => {
+          if (process.env.BENCH_CPU !== '1' && !process.env.BENCH_PROF) return run();
+          const cpu = cpuSnapshot(procs);
+          const prof = side === 'ours' && process.env.BENCH_PROF ? await profileSelf() : undefined;
+          const s = await run();
+          if (prof) await prof(`${process.env.BENCH_PROF}-${ch}-${Date.now()}.cpuprofile`);
+          if (process.env.BENCH_CPU === '1') log(`${ch}: ${metric}: ${side} ${s.toFixed(2)}s wall; ${cpu()}`);
+          return s;
+        };
+        const ourProcs = Object.fromEntries(hops.map((h, i) => [h, pids[i]!]));
+        const rawProcs = Object.fromEntries(relays.pids.map((p, i) => [i === relays.pids.length - 1 ? 'endpoint' : `relay${i + 1}`, p]));
+        const r = await paired(sizes.reps, measured('raw', rawProcs, () => time(raw, bytes)), measured('ours', ourProcs, () => time(ours, bytes)));
         sessions += sizes.reps;
         const mibs = (s: number) => bytes / MiB / s;
         const ratio = median(r.ours.map((s, i) => r.base[i]! / s));

@@ -38,7 +38,13 @@ export interface SpawnOptions {
 // most 4 MiB (1,000 sessions at once grew them to 16 MiB each, which cost ~20 KiB per session of memory and brought
 // the marking back: stdout after 1,000 sessions 0.70-0.78 of the raw chain, 0.88-0.91 with the cap).
 // Measured on chapter 5's stdout, fresh: 0.65 -> 0.95.
-const COMPONENT_NODE_ARGS = ['--initial-old-space-size=32', '--max-semi-space-size=4'];
+// And no incremental marking: after 1,000 sessions at once (the heap grown to ~70 MiB, then collected), a process
+// streaming through a WebSocket fell into a loop: marking started again right after each mark-compact, buffers
+// allocated while marking is on outlive the scavenges that would have freed them, and that external memory starts
+// the next marking: a mark-compact every ~45 ms (20-24 per 512 MiB of stdin instead of 1-2), the shim's CPU per
+// 512 MiB of stdin 0.7 -> 2.2 s. Marking at once, in the pause, on heaps of 8-70 MiB: ch5 after 1,000 sessions,
+// stdin 0.43 -> 0.80 of the raw chain, stdout 0.73 -> 1.25 (per process: shim 2.0 -> 1.0 s, kubelet 1.0 -> 0.5 s).
+const COMPONENT_NODE_ARGS = ['--initial-old-space-size=32', '--max-semi-space-size=4', '--no-incremental-marking'];
 
 export async function startComponent(spec: ComponentSpec, opts: SpawnOptions): Promise<ComponentProcess> {
   // A predecessor killed before it could withdraw left its announcement: this one must write its own.
