@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import { dockerCLI, docker, startTestEngine, type TestEngine } from '../fixtures/engine.ts';
+import { dockerCLI, docker, engineRequest, startTestEngine, type TestEngine } from '../fixtures/engine.ts';
 import { waitFor } from '../../src/util/wait.ts';
 
 const skip = dockerCLI ? false : 'the docker CLI is not installed';
@@ -12,18 +12,7 @@ let engine: TestEngine;
 const d = (...args: string[]) => docker(engine, args);
 const uniq = (prefix: string) => `${prefix}-${randomBytes(3).toString('hex')}`;
 
-// A request on the engine's socket, as a client without the CLI sends it.
-function raw(method: string, path: string, body?: unknown): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath: engine.socket, method, path, headers: body ? { 'Content-Type': 'application/json' } : {} }, (res) => {
-      let text = '';
-      res.on('data', (c) => { text += c; });
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
-    });
-    req.on('error', reject);
-    req.end(body ? JSON.stringify(body) : undefined);
-  });
-}
+const raw = (method: string, path: string, body?: unknown) => engineRequest(engine, method, path, body);
 
 before(async () => {
   if (skip) return;

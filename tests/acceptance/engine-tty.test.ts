@@ -4,12 +4,11 @@
 import { test, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { request } from 'node:http';
 import { readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dockerCLI, docker, startTestEngine, type TestEngine } from '../fixtures/engine.ts';
+import { dockerCLI, docker, engineRequest, startTestEngine, type TestEngine } from '../fixtures/engine.ts';
 import { waitFor } from '../../src/util/wait.ts';
 
 type Pty = typeof import('node-pty');
@@ -145,17 +144,7 @@ test('a terminal on the raw API: raw-stream content type, no frames, exec resize
   await d('rm', '-f', name);
 });
 
-function call(method: string, path: string, body?: unknown): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath: engine.socket, method, path, headers: body ? { 'Content-Type': 'application/json' } : {} }, (res) => {
-      let text = '';
-      res.on('data', (c) => { text += c; });
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
-    });
-    req.on('error', reject);
-    req.end(body ? JSON.stringify(body) : undefined);
-  });
-}
+const call = (method: string, path: string, body?: unknown) => engineRequest(engine, method, path, body);
 
 // The engine's own escape proxy (a client that does not detach by itself, as the CLI does): the keys end the
 // connection, the process goes on; held keys that turn out to be input reach it.
