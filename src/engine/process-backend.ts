@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { ContainerSessions, killRecordedSessions } from '../exec/process-groups.ts';
 import { exitCodeOf, spawnBound } from '../shim/spawn.ts';
 import type { BackendProcess, ContainerBackend, ContainerProcess, ContainerSpec, ExitStatus, ProcessSpec } from './backend.ts';
-import { lookPath } from '../exec/pty.ts';
+import { lookPath } from '../exec/look-path.ts';
 import { spawnOnPty } from './pty-process.ts';
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';

@@ -5,7 +5,8 @@ import { constants as osConstants } from 'node:os';
 import { pipeline } from 'node:stream/promises';
 import type { Readable, Writable } from 'node:stream';
 import { ExecError, type ExecResult, type ExecStreams, type ExecTarget, type Executor } from './executor.ts';
-import { execOnPty, lookPath } from './pty.ts';
+import { lookPath } from './look-path.ts';
+import { execOnPty } from './pty.ts';
 
 export interface LocalExecutorOptions {
   env?: NodeJS.ProcessEnv;  // the process environment (default: an empty PATH-only environment)

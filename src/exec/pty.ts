@@ -1,10 +1,10 @@
 // Runs one command on a pseudo-terminal (node-pty): one merged output stream, raw bytes both ways, each resize applied
 // with TIOCSWINSZ (runc's console socket and containerd's ResizePty play this role; docker's exec with Tty: true).
-import { accessSync, closeSync, constants as fsConstants, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, constants as fsConstants, openSync, readdirSync, readFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type * as nodePty from 'node-pty';
+import { lookPath } from './look-path.ts';
 import { ExecError, type ExecResult, type ExecStreams, type TerminalSize } from './executor.ts';
 
 export interface PtyCommand {
@@ -173,12 +173,4 @@ function pumpInput(term: nodePty.IPty, input: Readable): () => void {
     input.removeListener('data', onData);
     input.removeListener('end', onEnd);
   };
-}
-
-// Where execvp(3) would find `file` (node-pty's child prints its failure instead of reporting it).
-export function lookPath(file: string, env: Record<string, string | undefined>, cwd: string): string | undefined {
-  const runnable = (p: string) => { try { accessSync(p, fsConstants.X_OK); return statSync(p).isFile(); } catch { return false; } };
-  if (file.includes('/')) { const p = resolve(cwd, file); return runnable(p) ? p : undefined; }
-  for (const dir of (env.PATH ?? '').split(':')) if (dir && runnable(join(dir, file))) return join(dir, file);
-  return undefined;
 }

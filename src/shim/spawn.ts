@@ -2,9 +2,11 @@
 // so a missing command is "executable file not found in $PATH"), and bound to the shim's life with a
 // parent-death signal, so a shim that is killed leaves no container or exec process behind.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { lookPath } from '../exec/look-path.ts';
 import { constants as osConstants } from 'node:os';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
+
+export { lookPath };
 
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
 
@@ -12,30 +14,6 @@ export class ExecutableNotFound extends Error {
   constructor(readonly file: string) {
     super(`exec: "${file}": executable file not found in $PATH`);
   }
-}
-
-// A regular file we may execute. Looked up on every exec, on the shim's event loop: a missing candidate (most PATH
-// entries) is a stat answered without an exception, and access(2) runs only on a file that has an execute bit.
-function executable(path: string): boolean {
-  let st;
-  try { st = statSync(path, { throwIfNoEntry: false }); } catch { return false; } // ENOTDIR, EACCES: not here
-  if (!st?.isFile() || (st.mode & 0o111) === 0) return false;
-  try { accessSync(path, constants.X_OK); return true; } catch { return false; }
-}
-
-// exec.LookPath: a name with a slash is used as it is (relative to the working directory), anything else
-// is searched on PATH. Undefined when there is no such executable.
-export function lookPath(file: string, env: Record<string, string | undefined>, cwd: string): string | undefined {
-  if (file.includes('/')) {
-    const p = isAbsolute(file) ? file : resolve(cwd, file);
-    return executable(p) ? p : undefined;
-  }
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const p = join(dir, file);
-    if (executable(p)) return p;
-  }
-  return undefined;
 }
 
 // The command line that runs `path` bound to its parent: it gets SIGKILL if the process that spawned it dies (prctl
