@@ -32,10 +32,16 @@ export async function spawnOnPty(argv: string[], env: Record<string, string>, si
     name: env.TERM ?? 'xterm', cols: Math.max(1, s.width), rows: Math.max(1, s.height), cwd, env, encoding: null,
   });
   const stdout = new PassThrough();
-  // With encoding null node-pty hands over Buffers (its typings say string).
-  term.onData((d: string | Buffer) => stdout.write(typeof d === 'string' ? Buffer.from(d, 'utf8') : d));
+  // With encoding null node-pty hands over Buffers (its typings say string). A reader that falls behind pauses the
+  // terminal, so a chatty program blocks on it instead of growing the engine's memory.
+  term.onData((d: string | Buffer) => {
+    if (!stdout.write(typeof d === 'string' ? Buffer.from(d, 'utf8') : d)) {
+      term.pause();
+      stdout.once('drain', () => term.resume());
+    }
+  });
   const exit = new Promise<ExitStatus>((resolve) => term.onExit(({ exitCode, signal }) => {
-    // node-pty reports the exit after it has read the terminal's last output: it is all in stdout now.
+    // node-pty reports the exit once it has stopped reading; what the program wrote last may be lost (see exec/pty.ts).
     stdout.end();
     const name = signal ? Object.entries(osConstants.signals).find(([, n]) => n === signal)?.[0] as NodeJS.Signals | undefined : undefined;
     resolve(signal ? { exitCode: 128 + signal, ...(name ? { signal: name } : {}) } : { exitCode });
