@@ -141,6 +141,7 @@ export const chapters: Chapter[] = [
       'src/remotecommand/print-frames.ts',
       'src/exec/local.ts',
       'src/exec/look-path.ts',
+      'src/exec/first-size.ts',
       'src/exec/pty.ts',
       'src/exec/bound-executor.ts',
       'src/apiserver/exec/local.ts',

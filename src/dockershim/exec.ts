@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { deadlineExceeded } from '../cri/grpc-status.ts';
 import { StdDemuxer } from '../engine/stdcopy.ts';
+import { awaitFirstSize } from '../exec/first-size.ts';
 import { ExecError, type ExecResult, type ExecStreams, type ExecTarget, type Executor } from '../exec/executor.ts';
 import { CappedBuffer, MAX_EXEC_SYNC_OUTPUT } from '../shim/exec-sync.ts';
 import type { Libdocker } from './libdocker.ts';
@@ -45,9 +46,8 @@ export class NativeExecHandler implements Executor {
 
     // 0. With a terminal, its first size: kubectl sends it right after the upgrade, before any keystroke
     // (kubernetes#47990); waiting briefly for it lets the process start at that size (ConsoleSize), not 80x24.
-    const sizes = streams.tty && streams.resize ? streams.resize[Symbol.asyncIterator]() : undefined;
-    const first = sizes ? await firstSize(sizes) : undefined;
-    const consoleSize = first ? { ConsoleSize: [first.height, first.width] as [number, number] } : {};
+    const { first, rest } = await awaitFirstSize(streams.tty ? streams.resize : undefined);
+    const consoleSize = first && first.width >= 1 && first.height >= 1 ? { ConsoleSize: [first.height, first.width] as [number, number] } : {};
     signal.throwIfAborted();
 
     // 1. POST /containers/{id}/exec: the process is described, not started. Attach* say which streams it gets.
@@ -72,7 +72,7 @@ export class NativeExecHandler implements Executor {
     conn.on('error', () => { /* a reset engine ends the copy; the inspect below reports why */ });
 
     // 3. Resize events, once started; a 0 size is skipped as kubecontainer.HandleResizing does.
-    if (sizes) void this.forwardResize(execId, { [Symbol.asyncIterator]: () => sizes }, signal);
+    if (streams.tty && streams.resize) void this.forwardResize(execId, rest, signal);
 
     // 4. Copy: the engine's output to stdout/stderr (demultiplexed unless a tty), stdin to the engine, then CloseWrite.
     try {
@@ -119,14 +119,7 @@ export class NativeExecHandler implements Executor {
 
   private async forwardResize(execId: string, resize: AsyncIterable<{ width: number; height: number }>, signal: AbortSignal): Promise<void> {
     try {
-      const it = resize[Symbol.asyncIterator]();
-      const late = pending.get(it);
-      pending.delete(it);
-      const all = async function* () {
-        if (late) { const r = await late; if (r.done) return; yield r.value; }
-        for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
-      };
-      for await (const size of all()) {
+      for await (const size of resize) {
         if (signal.aborted) return;
         if (size.width < 1 || size.height < 1) continue;
         await this.docker.resizeExecTTY(execId, size.height, size.width).catch((err: Error) => this.opts.log?.(`resize exec ${execId.slice(0, 12)}: ${err.message}`));
@@ -157,20 +150,6 @@ export class NativeExecHandler implements Executor {
     }
   }
 }
-
-// How long an exec with a terminal waits for the client's first size (the executors of chapters 2-5 wait as long).
-const FIRST_SIZE_WAIT_MS = 250;
-
-async function firstSize(sizes: AsyncIterator<{ width: number; height: number }>): Promise<{ width: number; height: number } | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const next = sizes.next();
-  const r = await Promise.race([next, new Promise<undefined>((res) => { timer = setTimeout(() => res(undefined), FIRST_SIZE_WAIT_MS); })]);
-  clearTimeout(timer);
-  if (r === undefined) { pending.set(sizes, next); return undefined; }
-  return r.done || r.value.width < 1 || r.value.height < 1 ? undefined : r.value;
-}
-// A first size that had not come in time is still the first of the resizes to forward.
-const pending = new WeakMap<object, Promise<IteratorResult<{ width: number; height: number }>>>();
 
 // ExecSync: the same handler with capped buffers, no stdin, no tty; a timeout becomes DEADLINE_EXCEEDED
 // (the kubelet's remote runtime expects that code), and the exec is ended with its connection.

@@ -4,6 +4,7 @@ import { closeSync, constants as fsConstants, openSync, readdirSync, readFileSyn
 import { constants as osConstants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import type * as nodePty from 'node-pty';
+import { awaitFirstSize } from './first-size.ts';
 import { lookPath } from './look-path.ts';
 import { ExecError, type ExecResult, type ExecStreams, type TerminalSize } from './executor.ts';
 
@@ -27,25 +28,14 @@ function loadNodePty(hop?: string): Promise<typeof nodePty> {
 // Before a size arrives: the size a terminal has when nobody said otherwise (runc and docker start at 0x0 and
 // let the client resize at once; a shell prompt at 0x0 wraps every character, so we start at VT100's size).
 const DEFAULT_SIZE: TerminalSize = { width: 80, height: 24 };
-// How long a terminal's command waits for the client's first size (docker's exec carries it in the start request,
-// ConsoleSize; remotecommand has only the resize channel).
-const FIRST_SIZE_WAIT_MS = 250;
 
 // #region pty-executor
 export async function execOnPty(cmd: PtyCommand, streams: ExecStreams, signal: AbortSignal): Promise<ExecResult> {
   const pty = await loadNodePty(cmd.hop);
   signal.throwIfAborted();
-  const sizes = streams.resize?.[Symbol.asyncIterator]();
-  // The first size: kubectl sends it before any keystroke (kubernetes#47990), but one round trip after the 101,
-  // when the command would already be running at 80x24: `stty size` or a full-screen program would start at the
-  // wrong size. So the command waits for it, briefly: a client that sends no size (its stdout is not a terminal)
-  // starts FIRST_SIZE_WAIT_MS late, at the default size; a size that comes later is applied as a resize.
-  let next = sizes?.next();
-  let timer: NodeJS.Timeout | undefined;
-  const first = next && await Promise.race([next, new Promise<undefined>((r) => { timer = setTimeout(() => r(undefined), FIRST_SIZE_WAIT_MS); })]);
-  clearTimeout(timer);
-  if (first) next = first.done ? undefined : sizes!.next();
-  const size = first && !first.done ? first.value : DEFAULT_SIZE;
+  // The first size before the command starts (first-size.ts): a command started at once would draw at 80x24.
+  const { first, rest } = await awaitFirstSize(streams.resize);
+  const size = first ?? DEFAULT_SIZE;
   signal.throwIfAborted();
 
   const env: Record<string, string> = {};
@@ -67,8 +57,8 @@ export async function execOnPty(cmd: PtyCommand, streams: ExecStreams, signal: A
   const stopInput = streams.stdin ? pumpInput(term, streams.stdin) : () => {};
   // Resizes until the session ends (the session ends the queue); the latest size wins.
   void (async () => {
-    for (let r = await next; r && !r.done; r = await sizes!.next()) {
-      try { term.resize(Math.max(1, r.value.width), Math.max(1, r.value.height)); } catch { /* exited meanwhile */ }
+    for await (const z of rest) {
+      try { term.resize(Math.max(1, z.width), Math.max(1, z.height)); } catch { /* exited meanwhile */ }
     }
   })().catch(() => {});
 
