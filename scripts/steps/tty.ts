@@ -33,8 +33,10 @@ observe('42, a terminal of the container\'s own /dev/pts, and 30 rows of 100 col
   + 'The echo of what was typed came from the container\'s line discipline, not from tmux: kubectl\'s terminal is raw.');
 await step('Resize the outer terminal: SIGWINCH for kubectl, channel 4, each hop, TIOCSWINSZ in the container.',
   tmux('resize-window', '-t', 'tty', '-x', '120', '-y', '40'));
-await type('stty size');
-await waitUntil('bash sees the new size', screen, (out) => /\n40 120\s*\n/.test(after(out, 'stty size')));
+// Asked until it answers with the new size: keys typed while the resize is still on its way may be redrawn away.
+await waitUntil('bash answers `stty size` with the new size',
+  tmux('send-keys', '-t', 'tty', '-l', 'stty size', ';', 'send-keys', '-t', 'tty', 'Enter', ';', 'capture-pane', '-p', '-J', '-t', 'tty'),
+  (out) => /\n40 120\s*\n/.test(out));
 
 section('Ctrl-C is a byte');
 await type('sleep 100');
