@@ -117,19 +117,26 @@ export class SpdyConnection implements StreamOwner {
   // #region close
   // httpstream/spdy Connection.Close: reset every stream (RST_STREAM CANCEL where our side had not finished), then
   // spdystream's Close: GOAWAY naming the last stream the peer opened, then the socket ends once that is written.
+  // Writes already made go out first: Go's Write returns once its frame is written, so Kubernetes writes the exit
+  // status and then calls Close; here write() only queues, so Close waits for the queues to reach the socket.
   close(): Promise<void> {
     if (this.dead || this.closing) return this.closed;
     this.closing = true;
+    void Promise.all([...this.table.values()].map((s) => s.flushed())).then(() => this.resetAndGoAway());
+    return this.closed;
+  }
+
+  private resetAndGoAway(): void {
+    if (this.dead) return;
     for (const stream of [...this.table.values()]) stream.reset();
     if (!this.goneAway) {
       this.goneAway = true;
       const lastGood = this.receivedStreamId > 2 ? this.receivedStreamId - 2 : 0;
       this.writeFrame(encodeFrame({ type: 'goAway', lastGoodStreamId: lastGood, status: GoAwayStatus.ok }));
     }
-    // spdystream closes the net.Conn outright once its streams are gone (they all are); Node ends it after the
-    // written frames have been flushed, then lets go of it.
+    // spdystream closes the net.Conn outright once its streams are gone (they all are); Node ends it once the
+    // frames written are out of its buffer, then lets go of it.
     this.socket.end(() => this.socket.destroy());
-    return this.closed;
   }
   // #endregion close
 
@@ -358,7 +365,10 @@ export class SpdyConnection implements StreamOwner {
       const idle = Date.now() - this.lastActivity;
       if (idle < timeoutMs) return this.armIdle(timeoutMs, timeoutMs - idle);
       this.opts.log?.(`spdy: idle for ${timeoutMs}ms: resetting ${this.table.size} streams and closing`);
-      void this.close();
+      // no waiting for queued writes here: a peer that has not read for the whole period would keep us forever
+      this.closing = true;
+      this.resetAndGoAway();
+      if (this.socket.writableLength > 0) this.socket.destroy();
     }, waitMs);
   }
 

@@ -25,6 +25,7 @@ export class SpdyStream extends Duplex {
   // the RST_STREAM status, either way, once the stream was reset
   resetStatus: number | undefined;
   private heldWrite: (() => void) | undefined;
+  private flushWaiters: (() => void)[] = [];
 
   constructor(
     private readonly owner: StreamOwner,
@@ -115,7 +116,8 @@ export class SpdyStream extends Duplex {
   // #region stream-write
   // One DATA frame per write, as spdystream's Write; a chunk over 2^24-1 bytes goes as several frames.
   // The callback waits for the socket, so a slow peer slows the writer (pipeline() stops reading its source).
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+  override _write(chunk: Buffer, _enc: BufferEncoding, written: (err?: Error | null) => void): void {
+    const cb = () => { written(); this.checkFlushed(); };
     this.whenReplied(() => {
       // reset, or the connection gone: dropped (a Go peer drops DATA for a stream it no longer has); acknowledged on
       // a later turn of the event loop, so a writer that loops on write() until it returns false cannot spin
@@ -141,6 +143,22 @@ export class SpdyStream extends Duplex {
   }
   // #endregion stream-write
 
+  // Resolves once every write made so far is in the socket: Go's Write returns only then, so Kubernetes code that
+  // writes and then closes the connection never loses the bytes; close() waits on this before its resets.
+  flushed(): Promise<void> {
+    if (this.writableLength === 0 || this.destroyed || this.localFinished || !this.owner.alive || (!this.initiatedLocally && !this.replied)) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.flushWaiters.push(resolve));
+  }
+
+  private checkFlushed(): void {
+    if (this.flushWaiters.length === 0 || (this.writableLength > 0 && !this.destroyed)) return;
+    const waiters = this.flushWaiters;
+    this.flushWaiters = [];
+    for (const w of waiters) w();
+  }
+
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     // destroyed before both sides finished (by its user, or after an error): spdystream's Reset
     if (this.resetStatus === undefined && !(this.localFinished && this.remoteFinished)) {
@@ -151,6 +169,7 @@ export class SpdyStream extends Duplex {
     this.owner.removeStream(this);
     this.dropHeldWrite();
     cb(err);
+    this.checkFlushed();
   }
 
   // spdystream's waitWriteReply: on a stream the peer created, nothing goes out before our SYN_REPLY.

@@ -355,3 +355,23 @@ test('a header block that does not inflate ends the connection; head bytes given
   assert.ok(logs.some((l) => /compressed payload size was incorrect/.test(l)), logs.join('\n'));
   c.destroy();
 });
+
+test('write then close at once (what a Kubernetes server does with the exit status): no byte is lost', async () => {
+  const p = await connectionPair();
+  try {
+    const body = randomBytes(4 << 20);
+    p.server.onStream = (st) => {
+      st.reply();
+      st.write('first ');
+      st.write(body); // queued behind the first write when close() is called
+      void p.server.close();
+    };
+    const s = await p.client.createStream({ streamtype: 'stdout' });
+    const got = await readAll(s);
+    assert.equal(got.subarray(0, 6).toString(), 'first ');
+    assert.ok(got.subarray(6).equals(body), `${got.length - 6} of ${body.length} bytes`);
+    await p.client.closed;
+  } finally {
+    await p.close();
+  }
+});
