@@ -12,6 +12,7 @@ import { WebSocket } from 'ws';
 import { SpdyConnection, type SpdyStream } from '../../../src/spdy/connection.ts';
 import { serveRemoteCommand } from '../../../src/remotecommand/serve-stream.ts';
 import { LocalExecutor } from '../../../src/exec/local.ts';
+import { StreamingServer } from '../../../src/streaming/server.ts';
 import { waitFor } from '../../../src/util/wait.ts';
 import type { Status } from '../../../src/api/status.ts';
 
@@ -54,8 +55,8 @@ const path = (cmd: string[], flags = 'stdout=true&stderr=true') => {
 const ALL = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io'];
 
 // The upgrade request as client-go writes it; resolves with the response head and the socket after it.
-async function upgrade(p: string, protocols: string[] | undefined, extra: string[] = []): Promise<{ status: number; head: string; body: string; socket: Socket; rest: Buffer }> {
-  const socket = connect(port, '127.0.0.1');
+async function upgrade(p: string, protocols: string[] | undefined, extra: string[] = [], to = port): Promise<{ status: number; head: string; body: string; socket: Socket; rest: Buffer }> {
+  const socket = connect(to, '127.0.0.1');
   socket.on('error', () => {});
   socket.write([`POST ${p} HTTP/1.1`, `Host: 127.0.0.1:${port}`, 'Content-Length: 0', 'Connection: Upgrade', 'Upgrade: SPDY/3.1',
     ...(protocols ?? []).map((v) => `X-Stream-Protocol-Version: ${v}`), ...extra, '', ''].join('\r\n'));
@@ -85,8 +86,8 @@ async function upgrade(p: string, protocols: string[] | undefined, extra: string
 interface Client { conn: SpdyConnection; protocol: string; head: string; streams: Record<string, SpdyStream>; text: Record<string, () => string>; ended: Record<string, Promise<void>> }
 
 // client-go's order: error, stdin, stdout, stderr (not with tty), resize (v3+ with tty), each after the previous reply.
-async function client(p: string, protocols: string[], types: string[]): Promise<Client> {
-  const u = await upgrade(p, protocols);
+async function client(p: string, protocols: string[], types: string[], to = port): Promise<Client> {
+  const u = await upgrade(p, protocols, [], to);
   assert.equal(u.status, 101, u.head + u.body);
   const conn = new SpdyConnection(u.socket, { role: 'client' }, u.rest);
   u.socket.resume();
@@ -310,4 +311,28 @@ test('serveRemoteCommand: WebSocket v4 is served, a v5-only offer is refused 403
   await once(other, 'close');
   assert.match(answer, /^HTTP\/1\.1 400 /);
   assert.equal(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).message, 'Upgrade request required');
+});
+
+test('the streaming server told to serve upstream\'s sets: a cached exec over SPDY, its StreamCreationTimeout reaching the session', async (t) => {
+  const log: string[] = [];
+  const streaming = new StreamingServer({ executor, serveStream: serveRemoteCommand, streamCreationTimeoutMs: 300, log: (l) => log.push(l) });
+  const base = await streaming.start();
+  t.after(() => streaming.close());
+  const at = Number(base.port);
+  const exec = (cmd: string[]) => new URL(streaming.getExec({ container_id: dir, cmd, stdin: false, stdout: true, stderr: false, tty: false })).pathname;
+  const c = await client(exec(['echo', 'via the cache']), ALL, ['error', 'stdout'], at);
+  await c.conn.closed;
+  assert.equal(c.protocol, 'v4.channel.k8s.io');
+  assert.equal(c.text.stdout!(), 'via the cache\n');
+  assert.equal(c.text.error!(), '{"metadata":{},"status":"Success"}');
+  const slow = await client(exec(['true']), ALL, ['error'], at);
+  await slow.conn.closed;
+  assert.equal(JSON.parse(slow.text.error!()).message, 'Internal error occurred: timed out waiting for client to create streams');
+  // v5 over WebSocket ends at the API server in upstream's shape: this server refuses it.
+  const ws = new WebSocket(`ws://127.0.0.1:${at}${exec(['true'])}`, ['v5.channel.k8s.io']);
+  ws.on('error', () => {});
+  const [, res] = await once(ws, 'unexpected-response');
+  assert.equal(res.statusCode, 403);
+  res.resume();
+  ws.terminate();
 });
