@@ -67,7 +67,10 @@ function waitForStreams(conn: SpdyConnection, version: SpdyVersion, expected: nu
       stream.on('error', (err) => log(`stream ${stream.id}: ${err.message}`));
       const type = stream.headers.streamtype ?? '';
       stream.reply();
-      if (!known.has(type)) return void log(`unexpected stream type: ${JSON.stringify(type)}`);
+      if (!known.has(type)) {
+        log(`unexpected stream type: ${JSON.stringify(type)}`);
+        return void stream.resume(); // never read: what arrives on it is dropped
+      }
       streams[type as StreamType] = stream;
       if (++received === expected) finish();
     };
@@ -140,6 +143,10 @@ export async function serveExecSpdy(req: IncomingMessage, socket: Duplex, head: 
     streams.error?.reset();
     streams.stdin?.end();
   }
+  // What the client sends on a stream we do not read (its output streams, a resize stream without a terminal) is
+  // discarded: left unread it would fill the stream's buffer and stop the connection's reading for every stream.
+  const unread: StreamType[] = ['error', 'stdout', 'stderr', ...(tty ? [] : ['resize' as const])];
+  for (const type of unread) streams[type]?.resume();
 
   // The process's streams. stdin ends with the client's FIN on the stdin stream (kubectl's stdin EOF).
   const stdinPipe = streams.stdin ? new PassThrough({ highWaterMark: 64 * 1024 }) : undefined;

@@ -196,6 +196,16 @@ test('a stream of an unknown type is replied to and not counted; one opened afte
   assert.equal(await lastResult(), undefined);
 });
 
+test('what a client sends on streams the server does not read is dropped, not left to stop the connection', async () => {
+  const c = await client(path(['sh', '-c', 'read line; echo "got $line"'], 'stdin=true&stdout=true&stderr=true'), ['v4.channel.k8s.io'], ['bogus', 'error', 'stdin', 'stdout', 'stderr']);
+  const junk = Buffer.alloc(4 << 20, 'j');
+  for (const type of ['bogus', 'stdout', 'stderr', 'error']) c.streams[type]!.write(junk);
+  c.streams.stdin!.end('hello\n');
+  await c.conn.closed;
+  assert.equal(c.text.stdout!(), 'got hello\n');
+  assert.equal(c.text.error!(), '{"metadata":{},"status":"Success"}');
+});
+
 test('a client that does not create its streams in time: upstream\'s words, told on the error stream, connection closed', async () => {
   const c = await client(path(['true'], 'stdin=true&stdout=true&createMs=300'), ['v4.channel.k8s.io'], ['error']);
   await c.conn.closed;
