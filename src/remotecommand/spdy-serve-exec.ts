@@ -124,9 +124,9 @@ export async function serveExecSpdy(req: IncomingMessage, socket: Duplex, head: 
   }
   const version = versions.get(handshake.protocol)!;
   socket.write(handshake.response);
-  // Bytes the client sent after its request (frames it did not wait to send) are read first, once onStream is set.
-  if (head.byteLength > 0) socket.unshift(head);
-  const conn = new SpdyConnection(socket, { role: 'server', idleTimeoutMs: o.idleTimeoutMs, log: (line) => log(`spdy: ${line}`) });
+  // head: frames the client sent without waiting for the 101; the connection reads them first, a tick from now,
+  // once onStream is set (waitForStreams, just below).
+  const conn = new SpdyConnection(socket, { role: 'server', idleTimeoutMs: o.idleTimeoutMs, log: (line) => log(`spdy: ${line}`) }, head);
 
   const { stdin, stdout, stderr, tty } = o.options;
   const expected = 1 + Number(stdin) + Number(stdout) + Number(stderr && !tty) + Number(tty && version.resize);
