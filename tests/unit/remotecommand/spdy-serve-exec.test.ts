@@ -55,10 +55,10 @@ const path = (cmd: string[], flags = 'stdout=true&stderr=true') => {
 const ALL = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io'];
 
 // The upgrade request as client-go writes it; resolves with the response head and the socket after it.
-async function upgrade(p: string, protocols: string[] | undefined, extra: string[] = [], to = port): Promise<{ status: number; head: string; body: string; socket: Socket; rest: Buffer }> {
+async function upgrade(p: string, protocols: string[] | undefined, extra: string[] = [], to = port, spdy = 'SPDY/3.1'): Promise<{ status: number; head: string; body: string; socket: Socket; rest: Buffer }> {
   const socket = connect(to, '127.0.0.1');
   socket.on('error', () => {});
-  socket.write([`POST ${p} HTTP/1.1`, `Host: 127.0.0.1:${port}`, 'Content-Length: 0', 'Connection: Upgrade', 'Upgrade: SPDY/3.1',
+  socket.write([`POST ${p} HTTP/1.1`, `Host: 127.0.0.1:${port}`, 'Content-Length: 0', 'Connection: Upgrade', `Upgrade: ${spdy}`,
     ...(protocols ?? []).map((v) => `X-Stream-Protocol-Version: ${v}`), ...extra, '', ''].join('\r\n'));
   let buf = Buffer.alloc(0);
   for (;;) {
@@ -224,6 +224,10 @@ test('refusals before the upgrade: 400 without X-Stream-Protocol-Version, 403 wi
   assert.equal(v5.status, 403);
   assert.deepEqual([...v5.head.matchAll(/\r\nX-Accepted-Stream-Protocol-Versions: (.*)/g)].map((m) => m[1]),
     ['v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io']);
+  // Negotiated, but not SPDY/3.1: UpgradeResponse's 400, the request's headers in Go's %#v.
+  const spdy3 = await upgrade(path(['true']), ['v4.channel.k8s.io'], [], port, 'SPDY/3');
+  assert.equal(spdy3.status, 400);
+  assert.match(spdy3.body, /^unable to upgrade: missing upgrade headers in request: http\.Header\{.*"Upgrade":\[\]string\{"SPDY\/3"\}.*\}\n$/);
   const tty = await upgrade(path(['sh'], 'stdin=true&stdout=true&tty=true&pipesOnly=1'), ALL);
   assert.equal(tty.status, 400);
   assert.equal(JSON.parse(tty.body).message, 'a terminal (tty=true, kubectl exec -t) is not served by this runtime; run the command without -t');
