@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
 import { WebSocket } from 'ws';
 import { SpdyConnection, type SpdyStream } from '../../../src/spdy/connection.ts';
+import { encodeFrame, FrameDecoder, type Frame } from '../../../src/spdy/frames.ts';
+import { HeaderCompressor } from '../../../src/spdy/header-block.ts';
 import { serveRemoteCommand } from '../../../src/remotecommand/serve-stream.ts';
 import { LocalExecutor } from '../../../src/exec/local.ts';
 import { StreamingServer } from '../../../src/streaming/server.ts';
@@ -172,6 +174,39 @@ test('stdin EOF is the client\'s FIN on the stdin stream: cat ends, its output a
   assert.equal(c.text.stdout!().length, big.length + 4);
   assert.ok(c.text.stdout!().endsWith('end\n'));
   assert.equal(c.text.error!(), '{"metadata":{},"status":"Success"}');
+});
+
+test('a client that resets its stdin stream ends stdin too (spdystream reads EOF after a reset), after what it sent', async () => {
+  const c = await client(path(['cat'], 'stdin=true&stdout=true'), ['v4.channel.k8s.io'], ['error', 'stdin', 'stdout']);
+  await new Promise<void>((r) => c.streams.stdin!.write('before the reset\n', () => r()));
+  c.streams.stdin!.reset();
+  await c.conn.closed;
+  assert.equal(c.text.stdout!(), 'before the reset\n');
+  assert.equal(c.text.error!(), '{"metadata":{},"status":"Success"}');
+});
+
+test('streams opened in the same write as the request, before the 101 (the head the server read with it) are served', async () => {
+  const compressor = new HeaderCompressor();
+  const syn = (streamId: number, streamtype: string) =>
+    encodeFrame({ type: 'synStream', streamId, associatedId: 0, priority: 0, slot: 0, flags: 0, headerBlock: compressor.compress({ streamtype }) });
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => {});
+  const request = [`POST ${path(['echo', 'early'], 'stdout=true')} HTTP/1.1`, 'Host: x', 'Connection: Upgrade', 'Upgrade: SPDY/3.1',
+    'X-Stream-Protocol-Version: v4.channel.k8s.io', 'Content-Length: 0', '', ''].join('\r\n');
+  socket.write(Buffer.concat([Buffer.from(request), syn(1, 'error'), syn(3, 'stdout')]));
+  const chunks: Buffer[] = [];
+  socket.on('data', (c: Buffer) => chunks.push(c));
+  await once(socket, 'close');
+  const all = Buffer.concat(chunks);
+  const end = all.indexOf('\r\n\r\n');
+  assert.match(all.subarray(0, end).toString(), /^HTTP\/1\.1 101 /);
+  const frames: Frame[] = new FrameDecoder().push(all.subarray(end + 4));
+  const data = (id: number) => Buffer.concat(frames.flatMap((f) => (f.type === 'data' && f.streamId === id ? [f.data] : []))).toString();
+  assert.deepEqual(frames.filter((f) => f.type === 'synReply').map((f) => (f as { streamId: number }).streamId), [1, 3]);
+  assert.equal(data(3), 'early\n');
+  assert.equal(data(1), '{"metadata":{},"status":"Success"}');
+  assert.equal(frames.at(-1)?.type, 'goAway', 'Close: the streams reset, then GOAWAY');
+  assert.ok(frames.some((f) => f.type === 'rstStream' && f.streamId === 3));
 });
 
 test('tty on v4: no stderr stream, a resize stream; the first size reaches the terminal', async () => {
