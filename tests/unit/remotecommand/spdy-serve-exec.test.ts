@@ -251,6 +251,15 @@ test('a client that does not create its streams in time: upstream\'s words, told
   assert.ok(serverLog.includes('timed out waiting for client to create streams'));
 });
 
+test('a client that leaves while creating its streams: the server stops waiting at once, runs nothing', async () => {
+  const marker = uniqueSleep();
+  const c = await client(path(['sh', '-c', `exec ${marker}`], 'stdin=true&stdout=true'), ['v4.channel.k8s.io'], ['error']);
+  c.conn.destroy();
+  assert.equal(await lastResult(), undefined);
+  assert.ok(serverLog.includes('the client closed the connection while creating streams'), serverLog.slice(-5).join('\n'));
+  assert.deepEqual(pidsWith(marker), []);
+});
+
 test('refusals before the upgrade: 400 without X-Stream-Protocol-Version, 403 with the accepted list, 400 for tty on a runtime without terminals', async () => {
   const none = await upgrade(path(['true']), undefined);
   assert.equal(none.status, 400);
