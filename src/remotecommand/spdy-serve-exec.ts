@@ -10,7 +10,7 @@ import { ResizeDecoder } from './codec.ts';
 import { ttyRefusal, type ServeExecOptions } from './serve-exec.ts';
 import { execStatus, SizeQueue } from './session.ts';
 import { SPDY_PROTOCOLS, spdyHandshake } from './spdy-handshake.ts';
-import { internalErrorStatus } from './status.ts';
+import { encodeStatus, internalErrorStatus } from './status.ts';
 
 export interface ServeExecSpdyOptions extends ServeExecOptions {
   // StreamCreationTimeout: how long the client has, after the 101, to open every stream it asked for.
@@ -183,11 +183,11 @@ export async function serveExecSpdy(req: IncomingMessage, socket: Duplex, head: 
 
 // #region write-status
 // v4: the JSON Status, Success included. v2/v3 (and v1, whose error stream is already reset): the message
-// text, and only on failure.
+// text, and only on failure (encodeStatus, as on the WebSocket's channel 3).
 function writeStatus(stream: SpdyStream, version: SpdyVersion, status: Status): Promise<void> {
-  const bytes = version.statusJson ? JSON.stringify(status) : status.status === 'Success' ? '' : status.message ?? 'unknown error';
-  if (bytes === '' || stream.destroyed) return Promise.resolve();
-  return new Promise((resolve) => stream.write(Buffer.from(bytes), () => resolve()));
+  const bytes = encodeStatus(version, status);
+  if (!bytes || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => stream.write(bytes, () => resolve()));
 }
 // #endregion write-status
 
