@@ -126,7 +126,11 @@ export async function serveExecSpdy(req: IncomingMessage, socket: Duplex, head: 
   socket.write(handshake.response);
   // head: frames the client sent without waiting for the 101; the connection reads them first, a tick from now,
   // once onStream is set (waitForStreams, just below).
-  const conn = new SpdyConnection(socket, { role: 'server', idleTimeoutMs: o.idleTimeoutMs, log: (line) => log(`spdy: ${line}`) }, head);
+  // Once the Status is written, a client that hangs up before our resets and GOAWAY reach it is the normal end
+  // (kubectl exits as soon as it has read the Status): that socket error is not logged.
+  let closing = false;
+  const connLog = (line: string) => { if (!(closing && /socket error: .*(EPIPE|ECONNRESET)/.test(line))) log(line); };
+  const conn = new SpdyConnection(socket, { role: 'server', idleTimeoutMs: o.idleTimeoutMs, log: connLog }, head);
 
   const { stdin, stdout, stderr, tty } = o.options;
   const expected = 1 + Number(stdin) + Number(stdout) + Number(stderr && !tty) + Number(tty && version.resize);
@@ -175,6 +179,7 @@ export async function serveExecSpdy(req: IncomingMessage, socket: Duplex, head: 
     sizes.end();
   }
   if (gone.signal.aborted) { await conn.closed; return undefined; }
+  closing = true;
   if (streams.error && !version.v1) await writeStatus(streams.error, version, status);
   await closeConnection(conn);
   return status;
