@@ -13,6 +13,9 @@ export interface SpdyConnectionOptions {
   pingIntervalMs?: number; // client-go: 5000; absent or 0: never ping
   idleTimeoutMs?: number; // reset by every frame read or written; on expiry reset all streams and close
   log?: (line: string) => void;
+  // Every frame read ('recv') or written ('send'), with the headers of a SYN_STREAM, SYN_REPLY or HEADERS
+  // (chapter 8's steps print a real session with describeFrame). Called synchronously: keep it cheap.
+  onFrame?: (direction: 'recv' | 'send', frame: Frame, headers?: SpdyHeaders) => void;
 }
 
 // client-go's createStreamResponseTimeout
@@ -90,7 +93,7 @@ export class SpdyConnection implements StreamOwner {
         reject(new Error(`Timeout occurred: no SYN_REPLY for stream ${id} in ${timeoutMs}ms`));
       }, timeoutMs);
       this.waiters.set(id, { resolve, reject, timer });
-      this.writeFrame(encodeFrame({ type: 'synStream', streamId: id, associatedId: 0, priority: 0, slot: 0, flags: 0, headerBlock: this.compressor.compress(headers) }));
+      this.sendFrame({ type: 'synStream', streamId: id, associatedId: 0, priority: 0, slot: 0, flags: 0, headerBlock: this.compressor.compress(headers) }, headers);
     });
   }
   // #endregion create-stream
@@ -103,7 +106,7 @@ export class SpdyConnection implements StreamOwner {
     this.pingId = id > 0x7ffffffe ? id - 0x7ffffffe : id + 2;
     return new Promise((resolve, reject) => {
       this.pings.set(id, { start: performance.now(), resolve, reject });
-      this.writeFrame(encodeFrame({ type: 'ping', id }));
+      this.sendFrame({ type: 'ping', id });
     });
   }
 
@@ -132,7 +135,7 @@ export class SpdyConnection implements StreamOwner {
     if (!this.goneAway) {
       this.goneAway = true;
       const lastGood = this.receivedStreamId > 2 ? this.receivedStreamId - 2 : 0;
-      this.writeFrame(encodeFrame({ type: 'goAway', lastGoodStreamId: lastGood, status: GoAwayStatus.ok }));
+      this.sendFrame({ type: 'goAway', lastGoodStreamId: lastGood, status: GoAwayStatus.ok });
     }
     // spdystream closes the net.Conn outright once its streams are gone (they all are); Node ends it once the
     // frames written are out of its buffer, then lets go of it.
@@ -188,12 +191,17 @@ export class SpdyConnection implements StreamOwner {
 
   // #region handle-frame
   private handleFrame(f: Frame): void {
-    if (this.opts.log && process.env.SPDY_DEBUG) this.opts.log(`spdy: <- ${describeFrame(f)}`);
+    // the shared inflate context must see every block, even of a stream refused below
+    let headers: SpdyHeaders = {};
+    if (f.type === 'synStream' || f.type === 'synReply' || f.type === 'headers') {
+      headers = this.decompressor.decompress(f.headerBlock, f.streamId);
+      this.opts.onFrame?.('recv', f, headers);
+      checkHeaders(f.type, f.streamId, headers);
+    } else {
+      this.opts.onFrame?.('recv', f);
+    }
     switch (f.type) {
       case 'synStream': {
-        // the shared inflate context must see every block, even of a stream refused below
-        const headers = this.decompressor.decompress(f.headerBlock, f.streamId);
-        checkHeaders('synStream', f.streamId, headers);
         if (this.goneAway) return; // spdystream: after GOAWAY, new streams are ignored
         // ids only go up (spdystream's validateStreamId; it does not check parity)
         if (f.streamId > MAX_STREAM_ID || f.streamId < this.receivedStreamId) {
@@ -215,8 +223,6 @@ export class SpdyConnection implements StreamOwner {
         return;
       }
       case 'synReply': {
-        const headers = this.decompressor.decompress(f.headerBlock, f.streamId);
-        checkHeaders('synReply', f.streamId, headers);
         const stream = this.table.get(f.streamId);
         if (!stream || !stream.initiatedLocally || stream.replied) return;
         stream.replied = true;
@@ -230,8 +236,6 @@ export class SpdyConnection implements StreamOwner {
         return;
       }
       case 'headers': {
-        const headers = this.decompressor.decompress(f.headerBlock, f.streamId);
-        checkHeaders('headers', f.streamId, headers);
         const stream = this.table.get(f.streamId);
         if (!stream || !stream.replied) return;
         stream.emit('headers', headers);
@@ -264,7 +268,7 @@ export class SpdyConnection implements StreamOwner {
         // #region ping-echo
         // the peer's ping (the other parity): echoed unchanged; ours coming back completes ping()
         if ((f.id & 1) !== (this.pingId & 1)) {
-          this.writeFrame(encodeFrame(f));
+          this.sendFrame(f);
         } else {
           const p = this.pings.get(f.id);
           if (p) {
@@ -324,15 +328,17 @@ export class SpdyConnection implements StreamOwner {
 
   // --- writing ---
 
-  writeFrame(frame: Buffer): void {
+  private sendFrame(frame: Frame, headers?: SpdyHeaders): void {
     if (this.dead || this.socket.destroyed || this.socket.writableEnded) return;
     this.touch();
-    this.socket.write(frame);
+    this.socket.write(encodeFrame(frame));
+    this.opts.onFrame?.('send', frame, headers);
   }
 
   writeData(head: Buffer, payload: Buffer | undefined, cb: (err?: Error | null) => void): void {
     if (this.dead || this.socket.destroyed || this.socket.writableEnded) return cb();
     this.touch();
+    this.opts.onFrame?.('send', { type: 'data', streamId: head.readUInt32BE(0), flags: head[4], data: payload ?? Buffer.alloc(0) });
     // Written errors surface on the socket ('error' → teardown); the stream's writer just goes on.
     const done = () => cb();
     if (!payload || payload.length === 0) {
@@ -346,11 +352,11 @@ export class SpdyConnection implements StreamOwner {
   }
 
   sendReply(stream: SpdyStream, headers: SpdyHeaders): void {
-    this.writeFrame(encodeFrame({ type: 'synReply', streamId: stream.id, flags: 0, headerBlock: this.compressor.compress(headers) }));
+    this.sendFrame({ type: 'synReply', streamId: stream.id, flags: 0, headerBlock: this.compressor.compress(headers) }, headers);
   }
 
   sendReset(streamId: number, status: number): void {
-    this.writeFrame(encodeFrame({ type: 'rstStream', streamId, status }));
+    this.sendFrame({ type: 'rstStream', streamId, status });
   }
 
   // --- idle timeout (spdystream's idleAwareFramer): any frame read or written counts as activity ---

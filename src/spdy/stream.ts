@@ -6,7 +6,6 @@ import type { SpdyHeaders } from './header-block.ts';
 // What a stream needs from its Connection (connection.ts implements it; kept here so stream.ts imports no connection).
 export interface StreamOwner {
   readonly alive: boolean;
-  writeFrame(frame: Buffer): void;
   // DATA: the head and the payload as two writes in one cork (no copy); cb once the socket has taken them
   writeData(head: Buffer, payload: Buffer | undefined, cb: (err?: Error | null) => void): void;
   sendReply(stream: SpdyStream, headers: SpdyHeaders): void;

@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { SpdyConnection, type SpdyStream } from '../../../src/spdy/connection.ts';
 import { RstStatus } from '../../../src/spdy/frames.ts';
 import { waitFor } from '../../../src/util/wait.ts';
+import { describeFrame } from '../../../src/spdy/describe.ts';
 import { connectionPair, tcpPair, RawPeer, readAll } from './fixture.ts';
 
 const deadline = { timeoutMs: 30_000 };
@@ -371,6 +372,29 @@ test('write then close at once (what a Kubernetes server does with the exit stat
     assert.equal(got.subarray(0, 6).toString(), 'first ');
     assert.ok(got.subarray(6).equals(body), `${got.length - 6} of ${body.length} bytes`);
     await p.client.closed;
+  } finally {
+    await p.close();
+  }
+});
+
+test('onFrame: every frame read and written, with headers, in order (what chapter 8 prints)', async () => {
+  const lines: string[] = [];
+  const p = await connectionPair({ onFrame: (dir, f, h) => lines.push(`${dir === 'send' ? '->' : '<-'} ${describeFrame(f, h)}`) });
+  try {
+    p.server.onStream = (st) => { st.reply(); st.resume(); st.end('hi'); };
+    const s = await p.client.createStream({ streamtype: 'error' });
+    assert.equal((await readAll(s)).toString(), 'hi');
+    await p.client.ping();
+    await p.client.close();
+    assert.deepEqual(lines.filter((l) => !l.includes('PING')), [
+      '-> SYN_STREAM id=1 streamtype=error',
+      '<- SYN_REPLY id=1',
+      '<- DATA id=1 len=2',
+      '<- DATA id=1 len=0 FIN',
+      '-> RST_STREAM id=1 status=CANCEL',
+      '-> GOAWAY last=0 status=OK',
+    ]);
+    assert.deepEqual(lines.filter((l) => l.includes('PING')), ['-> PING id=1', '<- PING id=1']);
   } finally {
     await p.close();
   }
