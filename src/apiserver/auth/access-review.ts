@@ -3,8 +3,10 @@
 // localsubjectaccessreview,selfsubjectrulesreview}/rest.go, pkg/apis/authorization/validation).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { badRequest, invalid, methodNotAllowed } from '../../api/status.ts';
+import { ProtobufError } from '../../api/protobuf.ts';
 import type { StatusCause } from '../../api/status.ts';
-import { decodeBody, writeJSON } from '../handlers/http.ts';
+import { decodeBody, mediaType, readBody, writeJSON } from '../handlers/http.ts';
+import { decodeReviewProtobuf } from './review-protobuf.ts';
 import type { RequestContext, UserInfo } from '../request-context.ts';
 import type { ResourceHandler } from '../server.ts';
 import type { Attributes, Authorizer } from './authorizer.ts';
@@ -72,13 +74,27 @@ function reviewResource(kind: string, resource: string, namespaced: boolean, ans
     async serve(req: IncomingMessage, res: ServerResponse, target) {
       // Only create is routed; anything else is a route that does not exist for this resource.
       if (req.method !== 'POST' || target.name !== undefined) throw methodNotAllowed();
-      const body = await decodeBody(req, kind, apiVersion) as unknown as Review;
+      const body = await decodeReview(req, kind);
       body.spec ??= {};
       if (namespaced) body.metadata.namespace = target.namespace;
       const status = await answer(body, target);
       writeJSON(res, 201, { kind, apiVersion, ...body, metadata: { ...body.metadata, creationTimestamp: null }, status });
     },
   };
+}
+
+// kubectl's typed client sends protobuf (kubectl auth can-i); curl and client libraries send JSON or YAML.
+async function decodeReview(req: IncomingMessage, kind: string): Promise<Review> {
+  if (mediaType(req) !== 'application/vnd.kubernetes.protobuf') return await decodeBody(req, kind, apiVersion) as unknown as Review;
+  let obj;
+  try { obj = decodeReviewProtobuf(await readBody(req)); } catch (err) {
+    if (!(err instanceof ProtobufError) && !(err instanceof TypeError)) throw err;
+    throw badRequest(`the object provided is unrecognized (must be of type ${kind}): ${err.message}`);
+  }
+  if (obj.kind !== kind || obj.apiVersion !== apiVersion) {
+    throw badRequest(`the object provided is unrecognized (must be of type ${kind}): no kind "${obj.kind}" is registered for version "${obj.apiVersion}"`);
+  }
+  return obj;
 }
 
 const invalidReview = (kind: string, errs: StatusCause[]) => invalid(`${kind}.${Group}`, '', errs);
