@@ -27,7 +27,8 @@ export interface SecurityOptions {
   anonymous?: boolean;              // requests without credentials are system:anonymous (default true, as upstream)
   // AuthorizePodWebsocketUpgradeCreatePermission: `create` on pods/exec for the WebSocket GET too (default true).
   websocketUpgradeCreate?: boolean;
-  // Audit's place in the chain: after authentication, before impersonation.
+  // Audit's place in the chain: after authentication, before impersonation (and a slot before authentication).
+  beforeAuthentication?: RequestFilter[];
   afterAuthentication?: RequestFilter[];
   log?: (line: string) => void;
 }
@@ -62,7 +63,7 @@ export class APISecurity implements APIServerExtension {
     this.rbac = new RBACAuthorizer(storeLister(api));
     // system:masters first: whatever RBAC holds, the cluster's admins are never locked out.
     this.authorizer = unionAuthorizer(privilegedGroups(), this.rbac);
-    const filters = securityFilters({ authenticator: this.authenticator(log), authorizer: this.authorizer, afterAuthentication: this.opts.afterAuthentication, log });
+    const filters = securityFilters({ authenticator: this.authenticator(log), authorizer: this.authorizer, beforeAuthentication: this.opts.beforeAuthentication, afterAuthentication: this.opts.afterAuthentication, log });
     return {
       filters,
       resources: accessReviewResources(this.authorizer, this.rbac),

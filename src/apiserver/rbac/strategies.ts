@@ -20,6 +20,10 @@ export function rbacNameErrors(field: string, name: string): FieldError[] {
   return [];
 }
 
+// field.Invalid prints values that are not strings or numbers with Go's %#v: []string{"/x"}, rbac.RoleRef{...}.
+const goStrings = (v: string[]) => `[]string{${v.map((x) => JSON.stringify(x)).join(', ')}}`;
+const goInvalid = (field: string, goValue: string, detail: string): FieldError => ({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${goValue}: ${detail}` });
+
 // ValidatePolicyRule: verbs always; a rule is about resources (groups and resources required) or about URLs, not both.
 function validateRules(rules: PolicyRule[] | undefined, namespaced: boolean): FieldError[] {
   const errs: FieldError[] = [];
@@ -27,9 +31,9 @@ function validateRules(rules: PolicyRule[] | undefined, namespaced: boolean): Fi
     const p = `rules[${i}]`;
     if (!rule.verbs?.length) errs.push(required(`${p}.verbs`, 'verbs must contain at least one value'));
     if (rule.nonResourceURLs?.length) {
-      if (namespaced) errs.push(invalidValue(`${p}.nonResourceURLs`, rule.nonResourceURLs, 'namespaced rules cannot apply to non-resource URLs'));
+      if (namespaced) errs.push(goInvalid(`${p}.nonResourceURLs`, goStrings(rule.nonResourceURLs), 'namespaced rules cannot apply to non-resource URLs'));
       if (rule.apiGroups?.length || rule.resources?.length || rule.resourceNames?.length) {
-        errs.push(invalidValue(`${p}.nonResourceURLs`, rule.nonResourceURLs, 'rules cannot apply to both regular resources and non-resource URLs'));
+        errs.push(goInvalid(`${p}.nonResourceURLs`, goStrings(rule.nonResourceURLs), 'rules cannot apply to both regular resources and non-resource URLs'));
       }
       return;
     }
@@ -75,7 +79,9 @@ function validateSubject(s: Subject, p: string, namespaced: boolean): FieldError
 // ValidateRoleBindingUpdate: a binding's role is fixed for life; to point elsewhere, delete and create.
 function roleRefUnchanged(b: RoleBinding, old: RoleBinding): FieldError[] {
   const a = b.roleRef, o = old.roleRef;
-  return a.apiGroup === o.apiGroup && a.kind === o.kind && a.name === o.name ? [] : [invalidValue('roleRef', b.roleRef, 'cannot change roleRef')];
+  if (a.apiGroup === o.apiGroup && a.kind === o.kind && a.name === o.name) return [];
+  const q = JSON.stringify;
+  return [goInvalid('roleRef', `rbac.RoleRef{APIGroup:${q(a.apiGroup)}, Kind:${q(a.kind)}, Name:${q(a.name)}}`, 'cannot change roleRef')];
 }
 
 const roleTable = {
