@@ -115,6 +115,16 @@ current-context: admin
     assert.match(r.out, /users "alice" is forbidden: User "bob" cannot impersonate resource "users" in API group "" at the cluster scope/);
   });
 
+  test('kubectl auth can-i --list: the rules RBAC gives, from a SelfSubjectRulesReview', async () => {
+    const r = await kubectl('alice', 'auth', 'can-i', '--list');
+    assert.equal(r.code, 0, r.out);
+    const lines = r.out.split('\n');
+    assert.match(lines[0]!, /^Resources\s+Non-Resource URLs\s+Resource Names\s+Verbs$/);
+    assert.ok(lines.some((l) => /^selfsubjectaccessreviews.authorization.k8s.io\s+\[\]\s+\[\]\s+\[create\]$/.test(l)), r.out);
+    assert.ok(lines.some((l) => /^\s+\[\/healthz\]\s+\[\]\s+\[get\]$/.test(l)), r.out);
+    assert.ok(!lines.some((l) => l.startsWith('pods ')), 'alice has no binding: no pods');
+  });
+
   test('kubectl create role and rolebinding: the exec refused before is allowed after, over TLS to the end', async () => {
     // kubectl exec first GETs the pod: bob may read (view), not exec.
     const view = await kubectl('admin', 'create', 'rolebinding', 'bob-view', '--clusterrole=view', '--user=bob');
