@@ -231,7 +231,7 @@ export class APIServer {
     }
     if (handler) return handler.serve(req, res, { namespace: p.namespace, name: p.name, query: url.searchParams, context });
     if (!['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method ?? '')) throw methodNotAllowed();
-    return serveResource(req, res, store!, { namespace: p.namespace, name: p.name, query: url.searchParams });
+    return serveResource(req, res, store!, { namespace: p.namespace, name: p.name, query: url.searchParams, context });
   }
 
   private strategies(): RESTStrategy<KObject>[] { return [...this.stores.values()].map((s) => s.strategy); }

@@ -18,6 +18,7 @@ import { parseCABundle, X509Authenticator } from './x509.ts';
 import { RBACAuthorizer } from '../rbac/authorizer.ts';
 import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from '../rbac/bootstrap-policy.ts';
 import type { RBACLister } from '../rbac/resolver.ts';
+import { installEscalationChecks } from '../rbac/escalation.ts';
 import { GroupName, type ClusterRole, type Role, type RoleBinding } from '../rbac/types.ts';
 import { rbacStrategies } from '../rbac/strategies.ts';
 
@@ -60,9 +61,13 @@ export class APISecurity implements APIServerExtension {
 
   install(api: APIServer) {
     const log = this.opts.log ?? ((line: string) => console.log(line));
-    this.rbac = new RBACAuthorizer(storeLister(api));
+    const lister = storeLister(api);
+    this.rbac = new RBACAuthorizer(lister);
     // system:masters first: whatever RBAC holds, the cluster's admins are never locked out.
     this.authorizer = unionAuthorizer(privilegedGroups(), this.rbac);
+    const gv = `${GroupName}/v1`;
+    installEscalationChecks({ roles: api.store(gv, 'roles'), clusterRoles: api.store(gv, 'clusterroles'),
+      roleBindings: api.store(gv, 'rolebindings'), clusterRoleBindings: api.store(gv, 'clusterrolebindings') }, lister, this.authorizer);
     const filters = securityFilters({ authenticator: this.authenticator(log), authorizer: this.authorizer, beforeAuthentication: this.opts.beforeAuthentication, afterAuthentication: this.opts.afterAuthentication, log });
     return {
       filters,
