@@ -115,6 +115,15 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       rule(['create'], ['authentication.k8s.io'], ['tokenreviews']),
       rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
     ]),
+    // The node lifecycle controller (controller_policy.go; our scheduler process runs it): marks silent nodes
+    // NotReady and evicts their pods.
+    clusterRole('system:controller:node-controller', [
+      rule(['get', 'list', 'update', 'delete', 'patch'], [''], ['nodes']),
+      rule(['patch', 'update'], [''], ['nodes/status']),
+      rule(['patch', 'update'], [''], ['pods/status']),
+      rule(['list', 'get', 'delete'], [''], ['pods']),
+      rule(['create', 'update', 'patch'], ['', 'events.k8s.io'], ['events']),
+    ]),
   ];
   return aggregateClusterRoles(roles);
 }
@@ -140,6 +149,8 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
     // limits each to its own Node and pods. This workbook has no Node authorizer, so the group is bound instead:
     // any kubelet may touch any node's objects (the looseness upstream closed in 1.7).
     binding('system:node', [group('system:nodes')]),
+    // Controllers run as service accounts of kube-system (kube-controller-manager --use-service-account-credentials).
+    binding('system:controller:node-controller', [{ kind: 'ServiceAccount', name: 'node-controller', namespace: 'kube-system' }]),
   ];
 }
 // #endregion bootstrap-bindings
