@@ -115,6 +115,16 @@ current-context: admin
     assert.match(r.out, /users "alice" is forbidden: User "bob" cannot impersonate resource "users" in API group "" at the cluster scope/);
   });
 
+  test('kubectl auth whoami: the user the API server sees, from the certificate, the token, or --as', async () => {
+    const alice = await kubectl('alice', 'auth', 'whoami');
+    assert.equal(alice.code, 0, alice.out);
+    assert.match(alice.out, /^ATTRIBUTE\s+VALUE\nUsername\s+alice\nGroups\s+\[dev system:authenticated\]\n$/);
+    const bob = await kubectl('bob', 'auth', 'whoami', '-o', 'json');
+    assert.deepEqual(JSON.parse(bob.out).status.userInfo, { username: 'bob', uid: '1001', groups: ['system:authenticated'] });
+    const as = await kubectl('admin', 'auth', 'whoami', '--as=carol', '--as-group=qa');
+    assert.match(as.out, /Username\s+carol\nGroups\s+\[qa system:authenticated\]/);
+  });
+
   test('kubectl auth can-i --list: the rules RBAC gives, from a SelfSubjectRulesReview', async () => {
     const r = await kubectl('alice', 'auth', 'can-i', '--list');
     assert.equal(r.code, 0, r.out);

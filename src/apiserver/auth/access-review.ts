@@ -1,12 +1,9 @@
 // The access reviews of authorization.k8s.io/v1: ask the API server's authorizer whether a user may do something,
 // created and answered, never stored (pkg/registry/authorization/{subjectaccessreview,selfsubjectaccessreview,
 // localsubjectaccessreview,selfsubjectrulesreview}/rest.go, pkg/apis/authorization/validation).
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { badRequest, invalid, methodNotAllowed } from '../../api/status.ts';
-import { ProtobufError } from '../../api/protobuf.ts';
+import { badRequest, invalid } from '../../api/status.ts';
 import type { StatusCause } from '../../api/status.ts';
-import { decodeBody, mediaType, readBody, writeJSON } from '../handlers/http.ts';
-import { decodeReviewProtobuf } from './review-protobuf.ts';
+import { reviewResource as review_ } from './review-resource.ts';
 import type { RequestContext, UserInfo } from '../request-context.ts';
 import type { ResourceHandler } from '../server.ts';
 import type { Attributes, Authorizer } from './authorizer.ts';
@@ -23,7 +20,9 @@ export interface SubjectAccessReviewSpec {
   user?: string; groups?: string[]; uid?: string; extra?: Record<string, string[]>;
 }
 export interface SubjectAccessReviewStatus { allowed: boolean; denied?: boolean; reason?: string; evaluationError?: string }
-interface Review { kind?: string; apiVersion?: string; metadata: { namespace?: string; [k: string]: unknown }; spec?: SubjectAccessReviewSpec & { namespace?: string }; status?: unknown }
+type Spec = SubjectAccessReviewSpec & { namespace?: string };
+const reviewResource = (kind: string, resource: string, namespaced: boolean, answer: Parameters<typeof review_<Spec>>[4]) =>
+  review_<Spec>(Group, kind, resource, namespaced, answer);
 
 // Something that can list a user's rules (the RBAC authorizer), for SelfSubjectRulesReview.
 export interface RuleResolver { rulesFor(user: UserInfo, namespace: string): Promise<{ rules: PolicyRule[]; errors: Error[] }> }
@@ -64,37 +63,6 @@ function specErrors(spec: SubjectAccessReviewSpec, needsSubject: boolean): Statu
     errs.push({ reason: 'FieldValueInvalid', field: 'spec.user', message: `Invalid value: "": at least one of user or group must be specified` });
   }
   return errs;
-}
-
-type Answer = (body: Review, target: { namespace?: string; context: RequestContext }) => Promise<unknown>;
-
-function reviewResource(kind: string, resource: string, namespaced: boolean, answer: Answer): ResourceHandler {
-  return {
-    info: { group: Group, version: 'v1', resource, singular: kind.toLowerCase(), kind, shortNames: [], namespaced, verbs: ['create'] },
-    async serve(req: IncomingMessage, res: ServerResponse, target) {
-      // Only create is routed; anything else is a route that does not exist for this resource.
-      if (req.method !== 'POST' || target.name !== undefined) throw methodNotAllowed();
-      const body = await decodeReview(req, kind);
-      body.spec ??= {};
-      if (namespaced) body.metadata.namespace = target.namespace;
-      const status = await answer(body, target);
-      writeJSON(res, 201, { kind, apiVersion, ...body, metadata: { ...body.metadata, creationTimestamp: null }, status });
-    },
-  };
-}
-
-// kubectl's typed client sends protobuf (kubectl auth can-i); curl and client libraries send JSON or YAML.
-async function decodeReview(req: IncomingMessage, kind: string): Promise<Review> {
-  if (mediaType(req) !== 'application/vnd.kubernetes.protobuf') return await decodeBody(req, kind, apiVersion) as unknown as Review;
-  let obj;
-  try { obj = decodeReviewProtobuf(await readBody(req)); } catch (err) {
-    if (!(err instanceof ProtobufError) && !(err instanceof TypeError)) throw err;
-    throw badRequest(`the object provided is unrecognized (must be of type ${kind}): ${err.message}`);
-  }
-  if (obj.kind !== kind || obj.apiVersion !== apiVersion) {
-    throw badRequest(`the object provided is unrecognized (must be of type ${kind}): no kind "${obj.kind}" is registered for version "${obj.apiVersion}"`);
-  }
-  return obj;
 }
 
 const invalidReview = (kind: string, errs: StatusCause[]) => invalid(`${kind}.${Group}`, '', errs);

@@ -11,6 +11,7 @@ import { StatusError } from '../../api/status.ts';
 import { withAnonymous, withAuthenticatedGroup, unionAuthenticator, type Authenticator } from './authenticator.ts';
 import { privilegedGroups, unionAuthorizer, type Authorizer } from './authorizer.ts';
 import { accessReviewResources } from './access-review.ts';
+import { authenticationReviewResources } from './authentication-review.ts';
 import { authorizeCreateOnConnect } from './connect-create.ts';
 import { securityFilters } from './filters.ts';
 import { BearerTokenAuthenticator, TokenFileAuthenticator } from './token-file.ts';
@@ -68,18 +69,19 @@ export class APISecurity implements APIServerExtension {
     const gv = `${GroupName}/v1`;
     installEscalationChecks({ roles: api.store(gv, 'roles'), clusterRoles: api.store(gv, 'clusterroles'),
       roleBindings: api.store(gv, 'rolebindings'), clusterRoleBindings: api.store(gv, 'clusterrolebindings') }, lister, this.authorizer);
-    const filters = securityFilters({ authenticator: this.authenticator(log), authorizer: this.authorizer, beforeAuthentication: this.opts.beforeAuthentication, afterAuthentication: this.opts.afterAuthentication, log });
+    const tokens = this.opts.tokenAuthFile !== undefined ? new TokenFileAuthenticator(this.opts.tokenAuthFile, log) : undefined;
+    const filters = securityFilters({ authenticator: this.authenticator(log, tokens), authorizer: this.authorizer, beforeAuthentication: this.opts.beforeAuthentication, afterAuthentication: this.opts.afterAuthentication, log });
     return {
       filters,
-      resources: accessReviewResources(this.authorizer, this.rbac),
+      resources: [...accessReviewResources(this.authorizer, this.rbac), ...authenticationReviewResources(tokens)],
       postStartHooks: [() => this.bootstrap(api)],
     };
   }
 
-  private authenticator(log: (line: string) => void): Authenticator {
+  private authenticator(log: (line: string) => void, tokens: TokenFileAuthenticator | undefined): Authenticator {
     const authenticators: Authenticator[] = [];
     if (this.opts.clientCA) authenticators.push(new X509Authenticator(parseCABundle(this.opts.clientCA)));
-    if (this.opts.tokenAuthFile !== undefined) authenticators.push(new BearerTokenAuthenticator(new TokenFileAuthenticator(this.opts.tokenAuthFile, log)));
+    if (tokens) authenticators.push(new BearerTokenAuthenticator(tokens));
     const authenticated = withAuthenticatedGroup(unionAuthenticator(...authenticators));
     return this.opts.anonymous === false ? authenticated : withAnonymous(authenticated);
   }

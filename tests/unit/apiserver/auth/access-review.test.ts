@@ -101,3 +101,16 @@ test('garbage in a protobuf review is a 400, and the server goes on answering', 
   }
   assert.equal((await s.call('alice-token', 'GET', '/version')).code, 200);
 });
+
+test('TokenReview: whose a token is (for a kubelet authenticating bearer tokens); an unknown one is not authenticated', async (t) => {
+  const s = await startSecure(t);
+  const tr = (token: string, as = 'admin-token') => s.call(as, 'POST', '/apis/authentication.k8s.io/v1/tokenreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } });
+  const bob = await tr('bob-token');
+  assert.equal(bob.code, 201);
+  assert.deepEqual(bob.body.status, { authenticated: true, user: { username: 'bob', uid: '3', groups: ['dev', 'system:authenticated'] } });
+  assert.deepEqual((await tr('guess')).body.status, { user: {} });
+  assert.deepEqual([(await tr('')).code, (await tr('')).body.message], [400, 'token is required for TokenReview in authentication.k8s.io/v1']);
+  assert.equal((await tr('bob-token', 'alice-token')).code, 403, 'only those allowed to create tokenreviews may ask');
+  const me = await s.call('bob-token', 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+  assert.deepEqual(me.body.status, { userInfo: { username: 'bob', uid: '3', groups: ['dev', 'system:authenticated'] } });
+});
