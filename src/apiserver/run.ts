@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { announce, withdraw } from '../util/announce.ts';
 import { parseFlags, requireFlag } from '../util/flags.ts';
 import { installSignalHandlers, onShutdown } from '../util/lifecycle.ts';
-import { APIServer } from './server.ts';
+import { APIServer, type APIServerOptions } from './server.ts';
 import type { SubresourceFactory } from './subresources.ts';
 
 // #region wiring
@@ -11,11 +11,15 @@ import type { SubresourceFactory } from './subresources.ts';
 // chapter 3 adds pods/status, pods/binding, nodes/status and a kubelet-backed exec.
 export interface APIServerWiring {
   subresources?: Record<string, SubresourceFactory>;
+  // Chapter 9: flags of its own (--tls-cert-file...), and the serving options built from them: HTTPS, and
+  // TLS toward kubelets (apiserver/secure-serving.ts reads the files).
+  extraFlags?: readonly string[];
+  serving?: (flags: Record<string, string | undefined>) => Pick<APIServerOptions, 'tls' | 'kubeletClientTLS'>;
 }
 // #endregion wiring
 
 export async function runAPIServer(wiring: APIServerWiring = {}, argv = process.argv.slice(2)): Promise<APIServer> {
-  const flags = parseFlags(['name', 'state-dir', 'port', 'bind-address'], argv);
+  const flags = parseFlags(['name', 'state-dir', 'port', 'bind-address', ...(wiring.extraFlags ?? [])], argv) as Record<string, string | undefined>;
   const name = flags.name ?? 'apiserver';
   const stateDir = resolve(requireFlag(flags, 'state-dir'));
   const port = Number(flags.port ?? 0);
@@ -23,7 +27,7 @@ export async function runAPIServer(wiring: APIServerWiring = {}, argv = process.
   const host = flags['bind-address'] ?? '127.0.0.1';
 
   installSignalHandlers();
-  const server = new APIServer({ name, stateDir, subresources: wiring.subresources });
+  const server = new APIServer({ name, stateDir, subresources: wiring.subresources, ...wiring.serving?.(flags) });
   onShutdown(() => server.close());
   const url = await server.listen(port, host);
   // Registered after close, so it runs first: the announcement disappears before the port does.

@@ -1,6 +1,7 @@
 // The API server: routes /version, discovery, resources and subresources, and owns every connection it accepts
 // (kube-apiserver's handler chain and the route installer, k8s.io/apiserver/pkg/endpoints/installer.go, reduced).
 import { createServer } from 'node:http';
+import { createServer as createSecureServer, type ServerOptions as TLSServerOptions } from 'node:https';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -31,6 +32,10 @@ export interface APIServerOptions {
   subresources?: Record<string, SubresourceFactory>;
   storage?: Storage;
   log?: (line: string) => void;
+  // Chapter 9: serve HTTPS with this certificate (and ask clients for theirs); absent, plain HTTP.
+  tls?: TLSServerOptions;
+  // Chapter 9: how the kubelet exec backend dials kubelets over TLS (APIContext.kubeletClientTLS).
+  kubeletClientTLS?: APIContext['kubeletClientTLS'];
 }
 
 // Namespaces every cluster starts with; the first three may never be deleted.
@@ -88,10 +93,14 @@ export class APIServer {
     const ctx: APIContext = {
       name: opts.name, stateDir: opts.stateDir, storage: this.storage, log: this.log,
       pods: this.pods, nodes: this.nodes, namespaces: this.namespaces,
+      ...(opts.kubeletClientTLS ? { kubeletClientTLS: opts.kubeletClientTLS } : {}),
     };
     // Composition: each checkpoint's wiring decides which subresources exist and what serves them.
     for (const [path, make] of Object.entries(opts.subresources ?? {})) this.subresources.set(path, make(ctx));
-    this.http = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => void this.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    this.http = opts.tls
+      ? createSecureServer({ ...opts.tls, maxHeaderSize: MAX_HEADER_BYTES }, handler)
+      : createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler);
     this.http.on('clientError', answerClientError);
     this.http.on('upgrade', (req, socket, head) => void this.handleUpgrade(req, socket, head));
   }
@@ -128,7 +137,7 @@ export class APIServer {
       this.http.listen({ port, host, backlog: listenBacklog() }, () => { this.http.off('error', reject); resolve(); });
     });
     const addr = this.http.address() as AddressInfo;
-    this.url = `http://${addr.address}:${addr.port}`;
+    this.url = `${this.opts.tls ? 'https' : 'http'}://${addr.address}:${addr.port}`;
     return this.url;
   }
 
