@@ -60,8 +60,10 @@ export function describeTLSError(err: NodeJS.ErrnoException, host: string): stri
       return verify('certificate has expired or is not yet valid');
     case 'ERR_TLS_CERT_ALTNAME_INVALID': {
       // Node: "Hostname/IP does not match certificate's altnames: IP: 127.0.0.1 is not in the cert's list: 127.0.0.2"
+      // Go's HostnameError lists the certificate's IP SANs for an IP host, its DNS names for a name.
       const cert = (err as { cert?: { subjectaltname?: string } }).cert;
-      const names = (cert?.subjectaltname ?? '').split(', ').map((n) => n.replace(/^(DNS|IP Address):/, '')).filter(Boolean);
+      const kind = isIP(host) ? 'IP Address:' : 'DNS:';
+      const names = (cert?.subjectaltname ?? '').split(', ').filter((n) => n.startsWith(kind)).map((n) => n.slice(kind.length));
       return names.length ? verify(`certificate is valid for ${names.join(', ')}, not ${host}`) : verify(`certificate is not valid for any names, but wanted to match ${host}`);
     }
   }
