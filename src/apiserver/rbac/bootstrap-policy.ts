@@ -155,6 +155,15 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
 }
 // #endregion bootstrap-bindings
 
+// Not the API server's own: what kubeadm init writes once the API server is up (cmd/kubeadm/app/phases/kubeconfig,
+// EnsureAdminClusterRoleBinding). Its admin.conf and the API server's kubelet-client certificate are in the group
+// kubeadm:cluster-admins (system:masters is kept for a break-glass super-admin.conf), bound here to cluster-admin.
+export function kubeadmClusterRoleBindings(): ClusterRoleBinding[] {
+  const b = binding('cluster-admin', [group('kubeadm:cluster-admins')]);
+  b.metadata = { name: 'kubeadm:cluster-admins' };
+  return [b];
+}
+
 // The clusterrole-aggregation controller's work, once: a role with an aggregationRule gets the rules of every role
 // whose labels match one of its selectors (matchLabels only), in name order, without duplicates. Chained (view is
 // part of edit, edit of admin) by repeating until nothing changes.
