@@ -37,6 +37,10 @@ test('SubjectAccessReview validation: exactly one kind of attributes, and a user
   assert.equal(none.body.message, 'SubjectAccessReview.authorization.k8s.io "" is invalid: spec.user: Invalid value: "": at least one of user or group must be specified');
   const wrongKind = await s.admin('POST', `${authz}/subjectaccessreviews`, { apiVersion: 'v1', kind: 'Pod', spec: {} });
   assert.equal(wrongKind.code, 400);
+  const typed = await s.admin('POST', `${authz}/subjectaccessreviews`, sar({ user: 'bob', groups: 'dev', resourceAttributes: execAttrs }));
+  assert.deepEqual([typed.code, typed.body.message], [400, 'SubjectAccessReview in version "v1" cannot be handled as a SubjectAccessReview: json: cannot unmarshal string into Go struct field spec.groups of type []string']);
+  const attrs = await s.admin('POST', `${authz}/subjectaccessreviews`, sar({ user: 'bob', resourceAttributes: { verb: 7 } }));
+  assert.equal(attrs.code, 400);
   const get = await s.admin('GET', `${authz}/subjectaccessreviews`);
   assert.equal(get.code, 405, 'create only');
 });
