@@ -145,9 +145,10 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
     // Anonymous requests may read /healthz and /version, and nothing else.
     binding('system:public-info-viewer', [group(AllAuthenticated), group(AllUnauthenticated)]),
     binding('system:kube-scheduler', [user('system:kube-scheduler')]),
-    // Upstream leaves this binding without subjects: kubelets are authorized by the Node authorizer, which also
-    // limits each to its own Node and pods. This workbook has no Node authorizer, so the group is bound instead:
-    // any kubelet may touch any node's objects (the looseness upstream closed in 1.7).
+    // Upstream leaves this binding without subjects: the Node authorizer evaluates these same rules for node
+    // identities (system:node:<name> in system:nodes), plus a graph for the secrets and volumes of their pods, and the
+    // NodeRestriction admission plugin keeps each kubelet to its own Node, Lease and pods. Without either here, the
+    // group is bound: any kubelet may write any node's objects (as before 1.7).
     binding('system:node', [group('system:nodes')]),
     // Controllers run as service accounts of kube-system (kube-controller-manager --use-service-account-credentials).
     binding('system:controller:node-controller', [{ kind: 'ServiceAccount', name: 'node-controller', namespace: 'kube-system' }]),
