@@ -29,7 +29,6 @@ const authorizationReview = (kind: string, resource: string, namespaced: boolean
 // Something that can list a user's rules (the RBAC authorizer), for SelfSubjectRulesReview.
 export interface RuleResolver { rulesFor(user: UserInfo, namespace: string): Promise<{ rules: PolicyRule[]; errors: Error[] }> }
 
-// #region access-review
 // authorizationutil.AuthorizationAttributesFrom: the spec's user and the attributes it asks about.
 export function attributesFromSpec(user: UserInfo, spec: SubjectAccessReviewSpec): Attributes {
   const r = spec.resourceAttributes;
@@ -49,7 +48,6 @@ async function review(authorizer: Authorizer, attrs: Attributes): Promise<Subjec
     return { allowed: false, evaluationError: err instanceof Error ? err.message : String(err) };
   }
 }
-// #endregion access-review
 
 // ValidateSubjectAccessReviewSpec: exactly one of the two kinds of attributes, and (for someone else) a user or group.
 function specErrors(spec: SubjectAccessReviewSpec, needsSubject: boolean): StatusCause[] {

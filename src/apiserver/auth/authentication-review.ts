@@ -15,7 +15,6 @@ export interface TokenAuthenticator { authenticateToken(token: string): UserInfo
 // authentication.k8s.io's UserInfo spells the name "username".
 const userInfo = (u: UserInfo) => ({ username: u.name, ...(u.uid ? { uid: u.uid } : {}), groups: u.groups, ...(u.extra ? { extra: u.extra } : {}) });
 
-// #region authentication-reviews
 export function authenticationReviewResources(tokens: TokenAuthenticator | undefined): ResourceHandler[] {
   return [
     reviewResource<{ token?: string; audiences?: string[] }>(Group, 'TokenReview', 'tokenreviews', false, async ({ spec }) => {
@@ -37,4 +36,3 @@ export function authenticationReviewResources(tokens: TokenAuthenticator | undef
     }),
   ];
 }
-// #endregion authentication-reviews

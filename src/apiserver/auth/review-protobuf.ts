@@ -34,7 +34,6 @@ function spec(kind: string, f: Fields): Record<string, unknown> {
   return omitEmpty({ ...out, user: str(f, 3), groups: strs(f, 4), uid: str(f, 6), extra: Object.keys(extra).length ? extra : undefined });
 }
 
-// #region review-protobuf
 export function decodeReviewProtobuf(body: Uint8Array): { apiVersion: string; kind: string; metadata: Record<string, unknown>; spec: Record<string, unknown> } {
   if (body.length < 4 || !protobufMagic.every((b, i) => body[i] === b)) throw new ProtobufError('missing the k8s protobuf prefix');
   const unknown = readFields(body.subarray(4));
@@ -45,4 +44,3 @@ export function decodeReviewProtobuf(body: Uint8Array): { apiVersion: string; ki
   const meta = sub(raw, 1) ?? [];
   return { apiVersion, kind, metadata: omitEmpty({ name: str(meta, 1), namespace: str(meta, 3) }), spec: spec(kind, sub(raw, 2) ?? []) };
 }
-// #endregion review-protobuf

@@ -138,7 +138,6 @@ const bindingTable = {
 
 const common = { group: GroupName, version: 'v1', shortNames: [] as string[], nameErrors: rbacNameErrors, fieldLabels: ['metadata.name'], decodeProtobuf: decodeRBACProtobuf };
 
-// #region rbac-strategies
 export const roleStrategy: RESTStrategy<Role> = {
   ...common, resource: 'roles', singular: 'role', kind: 'Role', namespaced: true,
   fieldLabels: ['metadata.name', 'metadata.namespace'],
@@ -170,6 +169,5 @@ export const clusterRoleBindingStrategy: RESTStrategy<RoleBinding> = {
   validateUpdate: (b, old) => [...validateBinding(b, ['ClusterRole']), ...roleRefUnchanged(b, old)],
   selectableFields: (b) => metaFields(b.metadata, false), table: bindingTable,
 };
-// #endregion rbac-strategies
 
 export const rbacStrategies = [roleStrategy, clusterRoleStrategy, roleBindingStrategy, clusterRoleBindingStrategy];
