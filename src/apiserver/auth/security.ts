@@ -20,6 +20,7 @@ import { RBACAuthorizer } from '../rbac/authorizer.ts';
 import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from '../rbac/bootstrap-policy.ts';
 import type { RBACLister } from '../rbac/resolver.ts';
 import { installEscalationChecks } from '../rbac/escalation.ts';
+import { ClusterRoleAggregationController } from '../rbac/aggregation-controller.ts';
 import { GroupName, type ClusterRole, type ClusterRoleBinding, type Role, type RoleBinding } from '../rbac/types.ts';
 import { rbacStrategies } from '../rbac/strategies.ts';
 
@@ -57,6 +58,8 @@ export class APISecurity implements APIServerExtension {
   readonly strategies = rbacStrategies as unknown as RESTStrategy<KObject>[];
   authorizer?: Authorizer;
   rbac?: RBACAuthorizer;
+  // Stopped with the storage's watches when the server closes.
+  aggregation?: ClusterRoleAggregationController;
 
   constructor(private opts: SecurityOptions = {}) {}
 
@@ -65,6 +68,7 @@ export class APISecurity implements APIServerExtension {
   install(api: APIServer) {
     const log = this.opts.log ?? ((line: string) => console.log(line));
     const lister = storeLister(api);
+    this.aggregation = new ClusterRoleAggregationController(api.store<ClusterRole>(`${GroupName}/v1`, 'clusterroles'), log);
     this.rbac = new RBACAuthorizer(lister);
     // system:masters first: whatever RBAC holds, the cluster's admins are never locked out.
     this.authorizer = unionAuthorizer(privilegedGroups(), this.rbac);
@@ -76,7 +80,7 @@ export class APISecurity implements APIServerExtension {
     return {
       filters,
       resources: [...accessReviewResources(this.authorizer, this.rbac), ...authenticationReviewResources(tokens)],
-      postStartHooks: [() => this.bootstrap(api)],
+      postStartHooks: [() => this.bootstrap(api), () => this.aggregation!.start()],
     };
   }
 

@@ -4,6 +4,7 @@
 import type { ClusterRole, ClusterRoleBinding, PolicyRule, Subject } from './types.ts';
 import { GroupName } from './types.ts';
 import { AllAuthenticated, AllUnauthenticated, SystemPrivilegedGroup } from '../auth/user.ts';
+import { aggregatedRules } from './aggregation-controller.ts';
 
 const Read = ['get', 'list', 'watch'];
 const Write = ['create', 'update', 'patch', 'delete', 'deletecollection'];
@@ -165,22 +166,14 @@ export function kubeadmClusterRoleBindings(): ClusterRoleBinding[] {
   return [b];
 }
 
-// The clusterrole-aggregation controller's work, once: a role with an aggregationRule gets the rules of every role
-// whose labels match one of its selectors (matchLabels only), in name order, without duplicates. Chained (view is
-// part of edit, edit of admin) by repeating until nothing changes.
+// The clusterrole-aggregation controller's work, done once on the bootstrap roles (so they are whole from the first
+// request); the controller (aggregation-controller.ts) keeps them so. Chained (view is part of edit, edit of admin)
+// by repeating until nothing changes.
 export function aggregateClusterRoles(roles: ClusterRole[]): ClusterRole[] {
   for (let changed = true, rounds = 0; changed && rounds < 10; rounds++) {
     changed = false;
     for (const target of roles.filter((r) => r.aggregationRule)) {
-      const sources = roles.filter((r) => r !== target && (target.aggregationRule!.clusterRoleSelectors ?? [])
-        .some((s) => Object.entries(s.matchLabels ?? {}).every(([k, v]) => r.metadata.labels?.[k] === v)))
-        .sort((a, b) => a.metadata.name!.localeCompare(b.metadata.name!));
-      const rules: PolicyRule[] = [];
-      const seen = new Set<string>();
-      for (const r of sources.flatMap((s) => s.rules ?? [])) {
-        const key = JSON.stringify(r);
-        if (!seen.has(key)) { seen.add(key); rules.push(r); }
-      }
+      const rules = aggregatedRules(target, roles);
       if (JSON.stringify(rules) !== JSON.stringify(target.rules ?? [])) { target.rules = rules; changed = true; }
     }
   }
