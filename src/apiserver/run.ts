@@ -16,6 +16,8 @@ export interface APIServerWiring {
   extraFlags?: readonly string[];
   extensions?: (flags: Record<string, string | undefined>) => APIServerExtension[];
   serving?: (flags: Record<string, string | undefined>) => Pick<APIServerOptions, 'tls' | 'kubeletClientTLS'>;
+  // More for the announcement (chapter 9: the CA and the admin's credential files, for the kubeconfig).
+  announce?: Record<string, string>;
 }
 // #endregion wiring
 
@@ -33,7 +35,7 @@ export async function runAPIServer(wiring: APIServerWiring = {}, argv = process.
   const url = await server.listen(port, host);
   // Registered after close, so it runs first: the announcement disappears before the port does.
   onShutdown(() => withdraw(stateDir, name));
-  announce(stateDir, { name, url });
+  announce(stateDir, { name, url, ...wiring.announce });
   console.log(`${name}: serving the Kubernetes API at ${url}`);
   return server;
 }
