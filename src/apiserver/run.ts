@@ -11,11 +11,13 @@ import type { SubresourceFactory } from './subresources.ts';
 // chapter 3 adds pods/status, pods/binding, nodes/status and a kubelet-backed exec.
 export interface APIServerWiring {
   subresources?: Record<string, SubresourceFactory>;
-  // Chapter 9: flags of its own (--tls-cert-file, --client-ca-file...), the serving options built from them (HTTPS,
-  // and TLS toward kubelets: apiserver/secure-serving.ts reads the files), and the extensions (RBAC, authentication).
+  // Chapter 9: flags of its own (--client-ca-file...) and the extensions built from them (RBAC, authentication),
+  // and the serving options: HTTPS, and TLS toward kubelets (apiserver/secure-serving.ts reads the files).
   extraFlags?: readonly string[];
-  serving?: (flags: Record<string, string | undefined>) => Pick<APIServerOptions, 'tls' | 'kubeletClientTLS'>;
   extensions?: (flags: Record<string, string | undefined>) => APIServerExtension[];
+  serving?: (flags: Record<string, string | undefined>) => Pick<APIServerOptions, 'tls' | 'kubeletClientTLS'>;
+  // More for the announcement (chapter 9: the CA and the admin's credential files, for the kubeconfig).
+  announce?: Record<string, string>;
 }
 // #endregion wiring
 
@@ -28,12 +30,12 @@ export async function runAPIServer(wiring: APIServerWiring = {}, argv = process.
   const host = flags['bind-address'] ?? '127.0.0.1';
 
   installSignalHandlers();
-  const server = new APIServer({ name, stateDir, subresources: wiring.subresources, ...wiring.serving?.(flags), extensions: wiring.extensions?.(flags) });
+  const server = new APIServer({ name, stateDir, subresources: wiring.subresources, extensions: wiring.extensions?.(flags), ...wiring.serving?.(flags) });
   onShutdown(() => server.close());
   const url = await server.listen(port, host);
   // Registered after close, so it runs first: the announcement disappears before the port does.
   onShutdown(() => withdraw(stateDir, name));
-  announce(stateDir, { name, url });
+  announce(stateDir, { name, url, ...wiring.announce });
   console.log(`${name}: serving the Kubernetes API at ${url}`);
   return server;
 }

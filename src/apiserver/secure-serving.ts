@@ -2,7 +2,7 @@
 // (k8s.io/apiserver/pkg/server/options/serving.go SecureServingOptions, authentication.go ClientCertAuthenticationOptions),
 // and the kubelet client's (pkg/kubeapiserver/options KubeletConfig: --kubelet-client-certificate ...).
 import { readFileSync } from 'node:fs';
-import type { ServerOptions } from 'node:https';
+import type { APIServerOptions } from './server.ts';
 
 export const secureServingFlags = ['tls-cert-file', 'tls-private-key-file', 'client-ca-file'] as const;
 export const kubeletClientFlags = ['kubelet-client-certificate', 'kubelet-client-key', 'kubelet-certificate-authority'] as const;
@@ -26,10 +26,10 @@ function read(flag: string, file: string): string {
 }
 
 // #region secure-serving
-// https.createServer's options, or undefined for plain HTTP (the checkpoints before chapter 9). With a
-// client CA the server asks every client for a certificate but lets one without (or with one that does not
-// chain) through: the authenticators decide who that is, and anonymous requests get their own answer.
-export function secureServingOptions(flags: Flags): ServerOptions | undefined {
+// The serving certificate and client CA, or undefined for plain HTTP (the checkpoints before chapter 9). The
+// server asks every client for a certificate but lets one without (or with one that does not chain) through:
+// the authenticators decide who that is, and anonymous requests get their own answer.
+export function secureServingOptions(flags: Flags): APIServerOptions['tls'] {
   const cert = flags['tls-cert-file'];
   const key = flags['tls-private-key-file'];
   const clientCA = flags['client-ca-file'];
@@ -41,7 +41,7 @@ export function secureServingOptions(flags: Flags): ServerOptions | undefined {
   return {
     cert: read('tls-cert-file', cert),
     key: read('tls-private-key-file', key),
-    ...(clientCA ? { ca: read('client-ca-file', clientCA), requestCert: true, rejectUnauthorized: false } : {}),
+    clientCA: clientCA ? read('client-ca-file', clientCA) : undefined,
   };
 }
 // #endregion secure-serving

@@ -1,7 +1,7 @@
 // The API server: routes /version, discovery, resources and subresources, and owns every connection it accepts
 // (kube-apiserver's handler chain and the route installer, k8s.io/apiserver/pkg/endpoints/installer.go, reduced).
 import { createServer } from 'node:http';
-import { createServer as createSecureServer, type ServerOptions as TLSServerOptions } from 'node:https';
+import { createServer as createHTTPSServer } from 'node:https';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -37,8 +37,9 @@ export interface APIServerOptions {
   // Chapter 9 and on: what a checkpoint adds to the API itself (RBAC's resources, the access reviews, the
   // handler chain's authentication and authorization). Absent: the server of chapters 1-8, open to anyone.
   extensions?: APIServerExtension[];
-  // Chapter 9: serve HTTPS with this certificate (and ask clients for theirs); absent, plain HTTP.
-  tls?: TLSServerOptions;
+  // Chapter 9: serve HTTPS (--tls-cert-file, --tls-private-key-file). A client certificate is asked for (listing
+  // clientCA's names, as --client-ca-file does) but not required: the authenticators decide what it proves.
+  tls?: { cert: string | Buffer; key: string | Buffer; clientCA?: string | Buffer };
   // Chapter 9: how the kubelet exec backend dials kubelets over TLS (APIContext.kubeletClientTLS).
   kubeletClientTLS?: APIContext['kubeletClientTLS'];
 }
@@ -131,7 +132,7 @@ export class APIServer {
     for (const [path, make] of Object.entries(opts.subresources ?? {})) this.subresources.set(path, make(ctx));
     const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
     this.http = opts.tls
-      ? createSecureServer({ ...opts.tls, maxHeaderSize: MAX_HEADER_BYTES }, handler)
+      ? createHTTPSServer({ maxHeaderSize: MAX_HEADER_BYTES, cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.clientCA, requestCert: true, rejectUnauthorized: false }, handler)
       : createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler);
     this.http.on('clientError', answerClientError);
     this.http.on('upgrade', (req, socket, head) => void this.handleUpgrade(req, socket, head));

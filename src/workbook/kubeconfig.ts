@@ -1,5 +1,5 @@
 // Writes the kubeconfig a checkpoint hands to kubectl (ours and the real one): one cluster, one user, one context.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 // Chapter 9: the cluster's CA, so kubectl verifies the server (never insecure-skip-tls-verify), and the user's
 // credential: a client certificate and key, or a bearer token. PEM text; written base64 as the *-data fields.
@@ -41,4 +41,13 @@ export function kubeconfigYAML(server: string, name = 'workbook', creds: Kubecon
 
 export function writeKubeconfig(file: string, server: string, creds: KubeconfigCredentials = {}): void {
   writeFileSync(file, kubeconfigYAML(server, 'workbook', creds), { mode: 0o600 });
+}
+
+// Chapter 9: a secured API server announces its CA and the admin's certificate files (kubeadm's admin.conf user).
+export function kubeconfigCredentials(a: Record<string, unknown>): KubeconfigCredentials {
+  const read = (f: unknown) => (typeof f === 'string' ? readFileSync(f, 'utf8') : undefined);
+  const caPEM = read(a.caFile);
+  const certPEM = read(a.adminCertFile);
+  const keyPEM = read(a.adminKeyFile);
+  return { caPEM, user: certPEM && keyPEM ? { name: 'kubernetes-admin', certPEM, keyPEM } : undefined };
 }

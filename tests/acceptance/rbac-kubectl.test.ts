@@ -35,7 +35,7 @@ describe('the real kubectl over TLS, authenticated and authorized', { skip }, ()
     const security = new APISecurity({ clientCA: pki.ca.cert, tokenAuthFile: 'bob-token,bob,1001\n', log: () => {} });
     server = new APIServer({
       name: 'apiserver', stateDir: dir, log: () => {}, extensions: [security],
-      tls: { cert: serving.cert, key: serving.key, ca: pki.ca.cert, requestCert: true, rejectUnauthorized: false },
+      tls: { cert: serving.cert, key: serving.key, clientCA: pki.ca.cert },
       subresources: { ...plannedSubresources(), 'pods/exec': security.connectCreate(execSubresource((api) => new LocalExecBackend({ stateDir: api.stateDir, log: () => {}, pods: api.pods }))) },
     });
     const url = await server.listen(0);

@@ -21,15 +21,13 @@ import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from '../rbac/boo
 import type { RBACLister } from '../rbac/resolver.ts';
 import { installEscalationChecks } from '../rbac/escalation.ts';
 import { ClusterRoleAggregationController } from '../rbac/aggregation-controller.ts';
-import { GroupName, type ClusterRole, type ClusterRoleBinding, type Role, type RoleBinding } from '../rbac/types.ts';
+import { GroupName, type ClusterRole, type Role, type RoleBinding } from '../rbac/types.ts';
 import { rbacStrategies } from '../rbac/strategies.ts';
 
 export interface SecurityOptions {
   clientCA?: string | Buffer;       // PEM: client certificates must chain to one of these
   tokenAuthFile?: string;           // CSV text: token,user,uid,"group1,group2"
   anonymous?: boolean;              // requests without credentials are system:anonymous (default true, as upstream)
-  // Bindings the installer writes once the server is up (kubeadm's kubeadm:cluster-admins: kubeadmClusterRoleBindings()).
-  clusterRoleBindings?: ClusterRoleBinding[];
   // AuthorizePodWebsocketUpgradeCreatePermission: `create` on pods/exec for the WebSocket GET too (default true).
   websocketUpgradeCreate?: boolean;
   // Audit's place in the chain: after authentication, before impersonation (and a slot before authentication).
@@ -105,7 +103,7 @@ export class APISecurity implements APIServerExtension {
       await store.create(undefined, structuredClone(obj)).catch((err) => { if (!(err instanceof StatusError && err.code === 409)) throw err; });
     };
     for (const role of bootstrapClusterRoles()) await create(api.store(gv, 'clusterroles'), role);
-    for (const binding of [...bootstrapClusterRoleBindings(), ...this.opts.clusterRoleBindings ?? []]) await create(api.store(gv, 'clusterrolebindings'), binding);
+    for (const binding of bootstrapClusterRoleBindings()) await create(api.store(gv, 'clusterrolebindings'), binding);
   }
 }
 // #endregion api-security

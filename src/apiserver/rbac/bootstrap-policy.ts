@@ -157,15 +157,6 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
 }
 // #endregion bootstrap-bindings
 
-// Not the API server's own: what kubeadm init writes once the API server is up (cmd/kubeadm/app/phases/kubeconfig,
-// EnsureAdminClusterRoleBinding). Its admin.conf and the API server's kubelet-client certificate are in the group
-// kubeadm:cluster-admins (system:masters is kept for a break-glass super-admin.conf), bound here to cluster-admin.
-export function kubeadmClusterRoleBindings(): ClusterRoleBinding[] {
-  const b = binding('cluster-admin', [group('kubeadm:cluster-admins')]);
-  b.metadata = { name: 'kubeadm:cluster-admins' };
-  return [b];
-}
-
 // The clusterrole-aggregation controller's work, done once on the bootstrap roles (so they are whole from the first
 // request); the controller (aggregation-controller.ts) keeps them so. Chained (view is part of edit, edit of admin)
 // by repeating until nothing changes.

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { APIServer } from '../../../../src/apiserver/server.ts';
 import { APISecurity } from '../../../../src/apiserver/auth/security.ts';
-import { kubeadmClusterRoleBindings } from '../../../../src/apiserver/rbac/bootstrap-policy.ts';
+import { kubeadmBindings } from '../../../../src/checkpoints/security/kubeadm-bindings.ts';
 import { ClusterPKI } from '../../../../src/pki/pki.ts';
 import { RESTClient } from '../../../../src/client/rest-client.ts';
 import { WebhookAuthorizer } from '../../../../src/kubelet/auth/webhook-authorizer.ts';
@@ -22,8 +22,8 @@ test('SubjectAccessReview and TokenReview as the kubelet asks them, answered by 
   const serving = await pki.apiServer();
   const server = new APIServer({
     name: 'apiserver', stateDir: dir, log: () => {},
-    tls: { cert: serving.certPEM, key: serving.keyPEM, ca: pki.caPEM, requestCert: true, rejectUnauthorized: false },
-    extensions: [new APISecurity({ clientCA: pki.caPEM, tokenAuthFile: 'bob-token,bob,7,"dev"\n', clusterRoleBindings: kubeadmClusterRoleBindings(), log: () => {} })],
+    tls: { cert: serving.certPEM, key: serving.keyPEM, clientCA: pki.caPEM },
+    extensions: [new APISecurity({ clientCA: pki.caPEM, tokenAuthFile: 'bob-token,bob,7,"dev"\n', log: () => {} }), kubeadmBindings],
   });
   const url = await server.listen(0);
   t.after(() => server.close());
