@@ -22,6 +22,8 @@ export interface RESTStrategy<T extends KObject> {
   namespaced: boolean;
   // Namespaces are DNS-1123 labels; most other names are DNS-1123 subdomains.
   nameIsLabel?: boolean;
+  // Names validated otherwise (RBAC's: any path segment, so "system:masters"); an answer without errors is safe to store.
+  nameErrors?(field: string, name: string): FieldError[];
   // Defaulting and clearing what a client may not set (status on create, for instance).
   prepareForCreate(obj: T): void;
   validate(obj: T): FieldError[];
@@ -35,6 +37,8 @@ export interface RESTStrategy<T extends KObject> {
   // RESTGracefulDeleteStrategy.CheckGracefulDelete: absent, a delete removes the object at once. Present, it
   // answers the grace period in seconds this delete gets (0: remove at once, after marking it as deleting).
   checkGracefulDelete?(obj: T, gracePeriodSeconds: number | undefined): number;
+  // Reads a whole object from kubectl's protobuf body (the "k8s\0" envelope); absent, only metadata-only kinds are read.
+  decodeProtobuf?(body: Uint8Array): unknown;
   // The verbs discovery lists and the handler serves; absent: all of them.
   verbs?: readonly Verb[];
 }
