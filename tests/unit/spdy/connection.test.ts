@@ -399,3 +399,29 @@ test('onFrame: every frame read and written, with headers, in order (what chapte
     await p.close();
   }
 });
+
+test('close() while our side still reads a stream: the reader ends normally, no premature-close error', async () => {
+  const p = await connectionPair();
+  try {
+    let reading!: Promise<string>;
+    let got = 0;
+    p.server.onStream = (st) => {
+      st.reply();
+      reading = (async () => {
+        try {
+          for await (const c of st) got += (c as Buffer).length;
+          return `ended after ${got} bytes`;
+        } catch (err) {
+          return `failed: ${(err as Error).message}`;
+        }
+      })();
+    };
+    const s = await p.client.createStream({ streamtype: 'stdin' });
+    s.write('some input');
+    await waitFor(() => got === 10, { ...deadline, what: 'the input read' });
+    await p.server.close();
+    assert.equal(await reading, 'ended after 10 bytes');
+  } finally {
+    await p.close();
+  }
+});
