@@ -201,6 +201,7 @@ export class SpdyConnection implements StreamOwner {
       this.opts.onFrame?.('recv', f);
     }
     switch (f.type) {
+      // #region syn-stream
       case 'synStream': {
         if (this.goneAway) return; // spdystream: after GOAWAY, new streams are ignored
         // ids only go up (spdystream's validateStreamId; it does not check parity)
@@ -222,6 +223,7 @@ export class SpdyConnection implements StreamOwner {
         }
         return;
       }
+      // #endregion syn-stream
       case 'synReply': {
         const stream = this.table.get(f.streamId);
         if (!stream || !stream.initiatedLocally || stream.replied) return;
@@ -242,6 +244,7 @@ export class SpdyConnection implements StreamOwner {
         if (f.flags & 0x01) this.remoteFinish(stream);
         return;
       }
+      // #region data-frame
       case 'data': {
         const stream = this.table.get(f.streamId);
         // unknown, or not replied yet: dropped, as spdystream does
@@ -250,6 +253,7 @@ export class SpdyConnection implements StreamOwner {
         if (f.flags & 0x01) this.remoteFinish(stream);
         return;
       }
+      // #endregion data-frame
       case 'rstStream': {
         const stream = this.table.get(f.streamId);
         if (!stream) return;
