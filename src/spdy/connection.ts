@@ -78,7 +78,6 @@ export class SpdyConnection implements StreamOwner {
     return !this.dead;
   }
 
-  // #region create-stream
   // SYN_STREAM with the next id of our parity; resolves on the peer's SYN_REPLY (client-go waits for each before
   // creating the next), rejects on its RST, on the timeout, or when the connection closes.
   createStream(headers: SpdyHeaders, timeoutMs = CREATE_STREAM_TIMEOUT_MS): Promise<SpdyStream> {
@@ -98,9 +97,7 @@ export class SpdyConnection implements StreamOwner {
       this.sendFrame({ type: 'synStream', streamId: id, associatedId: 0, priority: 0, slot: 0, flags: 0, headerBlock: this.compressor.compress(headers) }, headers);
     });
   }
-  // #endregion create-stream
 
-  // #region ping
   // PING with the next id of our parity; the peer echoes it. Resolves with the round trip in ms.
   ping(): Promise<number> {
     if (this.dead) return Promise.reject(new Error('spdy: connection closed'));
@@ -117,7 +114,6 @@ export class SpdyConnection implements StreamOwner {
     if (this.pings.size > 0) return;
     this.ping().catch((err: Error) => this.opts.log?.(`spdy: ping failed: ${err.message}`));
   }
-  // #endregion ping
 
   // #region close
   // httpstream/spdy Connection.Close: reset every stream (RST_STREAM CANCEL where our side had not finished), then
@@ -191,7 +187,6 @@ export class SpdyConnection implements StreamOwner {
     this.teardown();
   }
 
-  // #region handle-frame
   private handleFrame(f: Frame): void {
     // the shared inflate context must see every block, even of a stream refused below
     let headers: SpdyHeaders = {};
@@ -241,7 +236,6 @@ export class SpdyConnection implements StreamOwner {
         if (f.flags & 0x01) this.remoteFinish(stream);
         return;
       }
-      // #region data-frame
       case 'data': {
         const stream = this.table.get(f.streamId);
         // unknown, or not replied yet: dropped, as spdystream does
@@ -250,7 +244,6 @@ export class SpdyConnection implements StreamOwner {
         if (f.flags & 0x01) this.remoteFinish(stream);
         return;
       }
-      // #endregion data-frame
       case 'rstStream': {
         const stream = this.table.get(f.streamId);
         if (!stream) return;
@@ -261,7 +254,6 @@ export class SpdyConnection implements StreamOwner {
         return;
       }
       case 'ping':
-        // #region ping-echo
         // the peer's ping (the other parity): echoed unchanged; ours coming back completes ping()
         if ((f.id & 1) !== (this.pingId & 1)) {
           this.sendFrame(f);
@@ -272,7 +264,6 @@ export class SpdyConnection implements StreamOwner {
             p.resolve(performance.now() - p.start);
           }
         }
-        // #endregion ping-echo
         return;
       case 'goAway':
         // spdystream stops reading at GOAWAY, ends every stream's reading side, and closes once none is left
@@ -287,7 +278,6 @@ export class SpdyConnection implements StreamOwner {
         return;
     }
   }
-  // #endregion handle-frame
 
   // A createStream() waiting for this stream's SYN_REPLY: resolved with the stream, or rejected.
   private settle(id: number, outcome: SpdyStream | Error): void {
@@ -304,7 +294,6 @@ export class SpdyConnection implements StreamOwner {
     if (stream.localFinished) this.removeStream(stream);
   }
 
-  // #region stream-table
   private addStream(id: number, headers: SpdyHeaders, local: boolean): SpdyStream {
     const stream = new SpdyStream(this, id, headers, local);
     this.table.set(id, stream);
@@ -315,7 +304,6 @@ export class SpdyConnection implements StreamOwner {
     if (this.table.get(stream.id) === stream) this.table.delete(stream.id);
     if (this.blocked.delete(stream)) this.unblockIfClear();
   }
-  // #endregion stream-table
 
   // --- backpressure: a full reader pauses the socket (spdystream's unbuffered data channel: TCP does the rest) ---
 

@@ -124,7 +124,6 @@ function nonZero(id: number): void {
 
 type Head = { control: boolean; word: number; type: number; flags: number; length: number };
 
-// #region frame-decoder
 // Bytes in, frames out, in any cuts. Like spdystream's ReadFrame it rejects a frame as soon as it can tell:
 // an unknown control type or an impossible length right at the 8-byte head, the rest once the payload is in.
 // After an error the decoder stays failed (spdystream's read loop stops at the first error).
@@ -192,9 +191,7 @@ export class FrameDecoder {
   }
 }
 
-// #endregion frame-decoder
 
-// #region frame-rules
 function parseHead(b: Buffer): Head {
   const word = b.readUInt32BE(0);
   const flags = b[4];
@@ -242,9 +239,7 @@ function parseHead(b: Buffer): Head {
   return { control: true, word, type, flags, length };
 }
 
-// #endregion frame-rules
 
-// #region frame-payload
 function parsePayload(h: Head, p: Buffer): Frame {
   if (!h.control) return { type: 'data', streamId: h.word & 0x7fffffff, flags: h.flags, data: p };
   // Stream ids are read as the whole 32-bit word, as spdystream does (the connection refuses ids > 2^31-1).
@@ -291,4 +286,3 @@ function parsePayload(h: Head, p: Buffer): Frame {
       return { type: 'windowUpdate', streamId: p.readUInt32BE(0), delta: p.readUInt32BE(4) };
   }
 }
-// #endregion frame-payload
