@@ -13,6 +13,9 @@ export interface SpdyConnectionOptions {
   pingIntervalMs?: number; // client-go: 5000; absent or 0: never ping
   idleTimeoutMs?: number; // reset by every frame read or written; on expiry reset all streams and close
   log?: (line: string) => void;
+  // Streams the peer may have open at once; more are refused (RST_STREAM REFUSED_STREAM). Not in spdystream, which
+  // takes any number: a guard so a peer cannot grow our memory without bound (remotecommand opens at most 5).
+  maxStreams?: number; // default 1000
   // Every frame read ('recv') or written ('send'), with the headers of a SYN_STREAM, SYN_REPLY or HEADERS
   // (chapter 8's steps print a real session with describeFrame). Called synchronously: keep it cheap.
   onFrame?: (direction: 'recv' | 'send', frame: Frame, headers?: SpdyHeaders) => void;
@@ -21,6 +24,7 @@ export interface SpdyConnectionOptions {
 // client-go's createStreamResponseTimeout
 export const CREATE_STREAM_TIMEOUT_MS = 30_000;
 const MAX_STREAM_ID = 0x7fffffff;
+const DEFAULT_MAX_STREAMS = 1000;
 
 type Waiter = { resolve: (s: SpdyStream) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
 
@@ -208,6 +212,11 @@ export class SpdyConnection implements StreamOwner {
           return;
         }
         this.receivedStreamId = f.streamId + 2;
+        if (this.table.size >= (this.opts.maxStreams ?? DEFAULT_MAX_STREAMS)) {
+          this.opts.log?.(`spdy: stream ${f.streamId} refused: ${this.table.size} streams open already`);
+          this.sendReset(f.streamId, RstStatus.refusedStream);
+          return;
+        }
         const stream = this.addStream(f.streamId, headers, false);
         if (f.flags & 0x02) stream.localFinished = true; // UNIDIRECTIONAL: we may not send on it
         if (f.flags & 0x01) stream.remoteEnd(); // FIN: the peer sends nothing more

@@ -456,3 +456,26 @@ test('raw peer: SYN_STREAM with FIN (nothing to read) and UNIDIRECTIONAL (nothin
     c.destroy();
   }
 });
+
+test('a peer opening streams without end: past maxStreams each is refused, the connection goes on', async () => {
+  const [c, s] = await tcpPair();
+  const raw = new RawPeer(c);
+  const logs: string[] = [];
+  const server = new SpdyConnection(s, { role: 'server', maxStreams: 3, log: (l) => logs.push(l) });
+  server.onStream = (st) => st.reply();
+  try {
+    for (let id = 1; id <= 9; id += 2) raw.synStream(id, { streamtype: 'x' });
+    await raw.next((f) => f.type === 'rstStream' && f.streamId === 9, 'RST for 9');
+    assert.deepEqual(raw.frames.filter((f) => f.type === 'rstStream'), [
+      { type: 'rstStream', streamId: 7, status: RstStatus.refusedStream },
+      { type: 'rstStream', streamId: 9, status: RstStatus.refusedStream },
+    ]);
+    assert.equal(server.streams.size, 3);
+    assert.ok(logs.some((l) => /stream 7 refused: 3 streams open already/.test(l)), logs.join('\n'));
+    raw.send({ type: 'ping', id: 1 });
+    await raw.next((f) => f.type === 'ping', 'the connection still answers');
+  } finally {
+    server.destroy();
+    c.destroy();
+  }
+});
