@@ -35,7 +35,9 @@ export class SpdyConnection implements StreamOwner {
   onStream?: (stream: SpdyStream) => void;
   readonly closed: Promise<void>;
   private readonly table = new Map<number, SpdyStream>();
-  private readonly decoder = new FrameDecoder();
+  private readonly decoder = new FrameDecoder({ splitData: true });
+  private partial: Buffer[] = []; // pieces of the DATA frame being read, kept only for onFrame
+  private dropping: boolean | undefined; // whether the DATA frame being read (in pieces) is dropped
   private readonly compressor = new HeaderCompressor();
   private readonly decompressor = new HeaderDecompressor();
   private nextStreamId: number;
@@ -185,7 +187,7 @@ export class SpdyConnection implements StreamOwner {
 
   // Peer EOF: spdystream's read loop ends and every stream reads EOF; nothing more can be said to the peer either.
   private onEnd(): void {
-    if (this.reading && this.decoder.pending > 0) this.opts.log?.(`spdy: frame read error: unexpected EOF (${this.decoder.pending} bytes of a frame)`);
+    if (this.reading && this.decoder.midFrame) this.opts.log?.('spdy: frame read error: unexpected EOF in the middle of a frame');
     this.reading = false;
     this.socket.end();
     this.teardown();
@@ -198,8 +200,8 @@ export class SpdyConnection implements StreamOwner {
       headers = this.decompressor.decompress(f.headerBlock, f.streamId);
       this.opts.onFrame?.('recv', f, headers);
       checkHeaders(f.type, f.streamId, headers);
-    } else {
-      this.opts.onFrame?.('recv', f);
+    } else if (this.opts.onFrame) {
+      this.reportRead(f);
     }
     switch (f.type) {
       // #region syn-stream
@@ -247,8 +249,10 @@ export class SpdyConnection implements StreamOwner {
       }
       case 'data': {
         const stream = this.table.get(f.streamId);
-        // unknown, or not replied yet: dropped, as spdystream does
-        if (!stream || !stream.replied) return;
+        // unknown, or not replied yet: dropped, as spdystream does; decided once per frame, at its first piece
+        const drop = this.dropping ?? (!stream || !stream.replied);
+        this.dropping = f.more ? drop : undefined;
+        if (drop || !stream) return;
         if (f.data.length > 0 && !stream.deliver(f.data)) this.block(stream);
         if (f.flags & 0x01) this.remoteFinish(stream);
         return;
@@ -286,6 +290,16 @@ export class SpdyConnection implements StreamOwner {
         // SETTINGS, WINDOW_UPDATE: spdystream's "unhandled frame type"; no flow control is enforced either way
         return;
     }
+  }
+
+  // onFrame sees a DATA frame once, whole, however its bytes were handed over.
+  private reportRead(f: Frame): void {
+    if (f.type !== 'data') return this.opts.onFrame!('recv', f);
+    this.partial.push(f.data);
+    if (f.more) return;
+    const data = this.partial.length === 1 ? this.partial[0] : Buffer.concat(this.partial);
+    this.partial = [];
+    this.opts.onFrame!('recv', { type: 'data', streamId: f.streamId, flags: f.flags, data });
   }
 
   // A createStream() waiting for this stream's SYN_REPLY: resolved with the stream, or rejected.
