@@ -35,7 +35,6 @@ export class SpdyStream extends Duplex {
     super({ allowHalfOpen: true });
   }
 
-  // #region stream-reply
   // SYN_REPLY (empty headers, as Kubernetes' stream handler sends); DATA may follow, held writes go out now.
   reply(headers: SpdyHeaders = {}): void {
     if (this.initiatedLocally) throw new Error(`stream ${this.id}: cannot reply on initiated stream`);
@@ -47,23 +46,23 @@ export class SpdyStream extends Duplex {
     held?.();
   }
 
-  // RST_STREAM(REFUSED_STREAM) instead of a reply.
+  // RST_STREAM(REFUSED_STREAM) instead of a reply (spdystream's Refuse sends it whatever the stream's state).
   refuse(): void {
     if (this.replied) return;
     this.replied = true;
+    if (this.owner.alive && this.resetStatus === undefined) this.owner.sendReset(this.id, RstStatus.refusedStream);
+    this.localFinished = true;
     this.resetBy('local', RstStatus.refusedStream);
   }
-  // #endregion stream-reply
 
-  // RST_STREAM (CANCEL by default), as spdystream's Reset: sent unless our side had already finished; the stream
-  // leaves the table and is destroyed.
+  // RST_STREAM (CANCEL by default), as spdystream's Reset: sent unless our side had already finished.
   reset(status: number = RstStatus.cancel): void {
     this.resetBy('local', status);
   }
 
-  // A reset either way. By the peer: the bytes already received are still read, then 'end' (spdystream's Read
-  // returns EOF after a reset: for remotecommand a reset is how the other side says it is done), a 'reset' event
-  // with the status, no 'error'. By us: destroyed at once.
+  // A reset either way: the stream leaves the table; nothing more goes out; its reader gets what was already
+  // received, then 'end' (spdystream's Read returns EOF after a reset, either way: for remotecommand a reset is how
+  // a side says it is done), then the stream is destroyed. No 'error'. A reset by the peer also emits 'reset'.
   resetBy(who: 'local' | 'peer', status: number): void {
     if (this.resetStatus !== undefined) return;
     this.resetStatus = status;
@@ -71,11 +70,7 @@ export class SpdyStream extends Duplex {
     if (who === 'local' && !this.localFinished && this.owner.alive) this.owner.sendReset(this.id, status);
     this.localFinished = true;
     this.dropHeldWrite();
-    if (who === 'local') {
-      this.destroy();
-      return;
-    }
-    this.emit('reset', status);
+    if (who === 'peer') this.emit('reset', status);
     this.endQuietly();
   }
 
@@ -112,7 +107,6 @@ export class SpdyStream extends Duplex {
     this.owner.readWanted(this);
   }
 
-  // #region stream-write
   // One DATA frame per write, as spdystream's Write; a chunk over 2^24-1 bytes goes as several frames.
   // The callback waits for the socket, so a slow peer slows the writer (pipeline() stops reading its source).
   override _write(chunk: Buffer, _enc: BufferEncoding, written: (err?: Error | null) => void): void {
@@ -140,7 +134,6 @@ export class SpdyStream extends Duplex {
       if (this.remoteFinished) this.owner.removeStream(this);
     });
   }
-  // #endregion stream-write
 
   // Resolves once every write made so far is in the socket: Go's Write returns only then, so Kubernetes code that
   // writes and then closes the connection never loses the bytes; close() waits on this before its resets.
