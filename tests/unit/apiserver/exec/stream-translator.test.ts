@@ -201,3 +201,32 @@ function pidsWith(marker: string): string[] {
     try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').replaceAll('\0', ' ').trim() === marker; } catch { return false; }
   });
 }
+
+test('kubectl 1.32 exec -it through the translator: a terminal, its size, a resize carried from channel 4 to the SPDY resize stream, exit 3', async (t) => {
+  const path = bin(32);
+  if (!path) return t.skip('kubectl 1.32 is not installed beside the dispatcher');
+  const pty = await import('node-pty').catch(() => null);
+  if (!pty) return t.skip('node-pty is not installed: cannot give kubectl a terminal');
+  const term = pty.spawn(path, ['--kubeconfig', kubeconfig, 'exec', '-it', 'web', '--', 'sh'],
+    { cols: 80, rows: 24, env: { ...process.env, KUBECACHEDIR: join(dir, 'cache'), PS1: '$ ' } as Record<string, string> });
+  let output = '';
+  term.onData((d) => { output += d; });
+  const exited = new Promise<number>((r) => term.onExit(({ exitCode }) => r(exitCode)));
+  t.after(() => { try { term.kill(); } catch { /* gone */ } });
+  const ask = async (cmd: string, re: RegExp) => {
+    const from = output.length;
+    term.write(`${cmd}\r`);
+    await waitFor(() => re.test(output.slice(from)), { timeoutMs: 30_000, what: `${cmd} to answer ${re}: ${JSON.stringify(output.slice(-300))}` });
+  };
+  await ask('echo $((6*7))', /\r\n42\r\n/);
+  await ask('stty size', /\r\n24 80\r\n/);
+  term.resize(100, 30);
+  // The new size travels kubectl → WebSocket → translator → SPDY → runtime: ask until the terminal has it.
+  await waitFor(async () => {
+    const from = output.length;
+    await ask('stty size', /\r\n\d+ \d+\r\n/);
+    return /\r\n30 100\r\n/.test(output.slice(from));
+  }, { timeoutMs: 30_000, what: 'the resize to reach the terminal' });
+  term.write('exit 3\r');
+  assert.equal(await exited, 3);
+});
