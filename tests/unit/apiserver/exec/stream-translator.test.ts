@@ -144,14 +144,20 @@ for (const c of clients) {
 }
 
 test('a kubelet lost mid-stream: the translated session ends with exit 1 and an error naming the kubelet', async () => {
-  const c = ours(false);
   const marker = `sleep ${randomInt(100000, 999999)}`;
   const before = kubeletSockets.length;
-  const run = c.run(['exec', 'web', '--', 'sh', '-c', `echo started; exec ${marker}`]);
-  await waitFor(() => kubeletSockets.length > before && pidsWith(marker).length === 1, { what: `${marker} to start`, timeoutMs: 30_000 });
+  let stdout = ''; let stderr = '';
+  const input = Object.assign(new PassThrough(), { isTTY: false });
+  input.end();
+  const run = runKubectl(['--kubeconfig', kubeconfig, 'exec', 'web', '--', 'sh', '-c', `echo started; exec ${marker}`], {
+    streams: { in: input as never, out: new Writable({ write(c, _e, cb) { stdout += c; cb(); } }) as never, err: new Writable({ write(c, _e, cb) { stderr += c; cb(); } }) as never },
+    env: {}, streamExec: async () => fallbackExecutor(streamExec, streamExecSpdy),
+  });
+  // Cut the kubelet's connection once the command runs and its first output has reached kubectl.
+  await waitFor(() => stdout === 'started\n' && pidsWith(marker).length === 1 && kubeletSockets.length > before, { what: `${marker} to start`, timeoutMs: 30_000 });
   kubeletSockets[before]!.destroy();
-  const r = await run;
-  assert.deepEqual([r.code, r.stdout, r.stderr], [1, 'started\n', 'error: Internal error occurred: kubelet node-1: connection lost mid-stream: EOF\n']);
+  const code = await run;
+  assert.deepEqual([code, stdout, stderr], [1, 'started\n', 'error: Internal error occurred: kubelet node-1: connection lost mid-stream: EOF\n']);
   await waitFor(() => pidsWith(marker).length === 0, { what: `${marker} to end with its connection`, timeoutMs: 15_000 });
 });
 
@@ -213,10 +219,14 @@ test('kubectl 1.32 exec -it through the translator: a terminal, its size, a resi
   term.onData((d) => { output += d; });
   const exited = new Promise<number>((r) => term.onExit(({ exitCode }) => r(exitCode)));
   t.after(() => { try { term.kill(); } catch { /* gone */ } });
+  const shows = (re: RegExp, from: number, what: string) => waitFor(() => re.test(output.slice(from)), { timeoutMs: 60_000, what })
+    .catch((err: Error) => { throw new Error(`${err.message}; the terminal shows ${JSON.stringify(output.slice(-300))}`); });
+  // Type once the prompt is there, as a person does (keys typed earlier are echoed by the still-cooked local terminal).
   const ask = async (cmd: string, re: RegExp) => {
+    await shows(/# $/, 0, 'the prompt');
     const from = output.length;
     term.write(`${cmd}\r`);
-    await waitFor(() => re.test(output.slice(from)), { timeoutMs: 30_000, what: `${cmd} to answer ${re}: ${JSON.stringify(output.slice(-300))}` });
+    await shows(re, from, `${cmd} to answer ${re}`);
   };
   await ask('echo $((6*7))', /\r\n42\r\n/);
   await ask('stty size', /\r\n24 80\r\n/);
@@ -227,6 +237,7 @@ test('kubectl 1.32 exec -it through the translator: a terminal, its size, a resi
     await ask('stty size', /\r\n\d+ \d+\r\n/);
     return /\r\n30 100\r\n/.test(output.slice(from));
   }, { timeoutMs: 30_000, what: 'the resize to reach the terminal' });
+  await shows(/# $/, 0, 'the prompt');
   term.write('exit 3\r');
   assert.equal(await exited, 3);
 });
