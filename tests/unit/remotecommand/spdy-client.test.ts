@@ -229,3 +229,16 @@ test('over TLS (https:): the CA given as the WebSocket client\'s `ws` settings i
   assert.deepEqual([status.status, out.text()], ['Success', 'secret\n']);
   await assert.rejects(streamExecSpdy(target, { stdout: sink().w, tty: false }), /error sending request: Post ".*": .*(self[- ]signed|certificate)/i);
 });
+
+test('onFrame sees the session as it happens: SYN_STREAM per stream type in order, each SYN_REPLY, DATA, then the server\'s RSTs and GOAWAY', async () => {
+  const frames: string[] = [];
+  const status = await streamExecSpdy(url(['echo', 'hi'], 'stdout=true&stderr=true'), {
+    stdout: sink().w, stderr: sink().w, tty: false,
+    onFrame: (dir, f, headers) => frames.push(`${dir} ${f.type}${'streamId' in f ? ` ${f.streamId}` : ''}${headers?.streamtype ? ` ${headers.streamtype}` : ''}`),
+  });
+  assert.equal(status.status, 'Success');
+  assert.deepEqual(frames.slice(0, 6), ['send synStream 1 error', 'recv synReply 1', 'send synStream 3 stdout', 'recv synReply 3', 'send synStream 5 stderr', 'recv synReply 5']);
+  assert.ok(frames.includes('recv data 3'), 'stdout arrived as DATA on stream 3');
+  assert.ok(frames.indexOf('recv data 1') > frames.indexOf('recv data 3'), 'the Status comes after the output');
+  assert.ok(frames.includes('recv goAway'), frames.join(', '));
+});
