@@ -87,6 +87,7 @@ function runStreams(conn: SpdyConnection, v: SpdyProtocolVersion, o: SpdyStreamE
     let errorBytes: Promise<{ bytes: Buffer; normal: boolean }> | undefined;
     const outputs: Promise<void>[] = [];
     (async (): Promise<Status | undefined> => {
+      // #region create-streams
       // One stream at a time, each waiting for its SYN_REPLY, as client-go's CreateStream does.
       for (const type of streamsToCreate(v, { stdin: !!o.stdin, stdout: !!o.stdout, stderr: !!o.stderr, tty: o.tty })) {
         let stream: SpdyStream;
@@ -104,6 +105,7 @@ function runStreams(conn: SpdyConnection, v: SpdyProtocolVersion, o: SpdyStreamE
         if (type === StreamType.stderr) outputs.push(copyOut(stream, o.stderr));
         if (settled) return undefined;
       }
+      // #endregion create-streams
 
       // #region resize
       const resize = created.get(StreamType.resize);

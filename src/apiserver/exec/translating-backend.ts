@@ -22,7 +22,7 @@ export function shouldTranslate(req: IncomingMessage): boolean {
 }
 // #endregion should-translate
 
-// #region translating-backend
+// #region translating-handler
 export class TranslatingExecBackend implements ExecBackend {
   private readonly delegate: KubeletExecBackend;
   private readonly translator: StreamTranslator;
@@ -37,4 +37,4 @@ export class TranslatingExecBackend implements ExecBackend {
     return (shouldTranslate(req) ? this.translator : this.delegate).connect(req, socket, head, pod, options);
   }
 }
-// #endregion translating-backend
+// #endregion translating-handler
