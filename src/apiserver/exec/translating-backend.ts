@@ -29,7 +29,8 @@ export class TranslatingExecBackend implements ExecBackend {
 
   constructor(opts: TranslatingExecBackendOptions) {
     this.delegate = new KubeletExecBackend(opts);
-    this.translator = new StreamTranslator(opts);
+    // Both ways reach the kubelet the same way: the proxy's dial (chapter 9's TLS) unless the translator has its own.
+    this.translator = new StreamTranslator({ ...opts, dial: opts.dial ?? opts.proxy?.dial });
   }
 
   connect(req: IncomingMessage, socket: Duplex, head: Buffer, pod: Pod, options: PodExecOptions): Promise<void> {
