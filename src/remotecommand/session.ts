@@ -1,6 +1,6 @@
 // One exec session's logic, without the socket: channels to streams, stdin EOF, resize, the result as a Status (kubelet cri/streaming/remotecommand/websocket.go createWebSocketStreams, wsstream.Conn's channel handling).
 import { PassThrough, Writable } from 'node:stream';
-import type { Status } from '../api/status.ts';
+import { StatusError, type Status } from '../api/status.ts';
 import { ExecError, type ExecStreams, type ExecTarget, type Executor, type TerminalSize } from '../exec/executor.ts';
 import { Channel, type ProtocolInfo } from './protocols.ts';
 import { decodeMessage, encodeMessageParts, ProtocolError, ResizeDecoder, type MessageParts } from './codec.ts';
@@ -84,7 +84,14 @@ export class ExecSession {
         // A full stdin (the process is not reading) stops reading the socket: TCP pushes back.
         if (!this.stdin.write(decoded.data)) {
           this.transport.pauseInput();
-          this.stdin.once('drain', () => this.transport.resumeInput());
+          // 'drain', or the end of stdin: an ended stream never drains (the close signal may already be in), and a
+          // socket left paused would never read the client's close frame either.
+          const stdin = this.stdin;
+          const resume = () => {
+            stdin.off('drain', resume).off('finish', resume).off('close', resume);
+            this.transport.resumeInput();
+          };
+          stdin.once('drain', resume).once('finish', resume).once('close', resume);
         }
         return;
       case Channel.resize:
@@ -172,6 +179,9 @@ export async function execStatus(executor: Executor, target: ExecTarget, streams
     if (exitCode === 0) return successStatus();
     return nonZeroExitStatus(exitCode, message ?? (sig ? `signal: ${signalText(sig)}` : `exit status ${exitCode}`));
   } catch (err) {
+    // An executor that already holds the Status to report hands it over whole (chapter 8's StreamTranslator
+    // relays what the kubelet's side said, in upstream's words).
+    if (err instanceof StatusError) return err.status;
     const why = err instanceof ExecError || err instanceof Error ? err.message : String(err);
     return internalErrorStatus(new Error(`error executing command in container: ${why}`));
   }
