@@ -12,13 +12,11 @@ import { GroupName, type PolicyRule, type Role, type RoleBinding, type RoleRef }
 // EscalationAllowed: system:masters may grant anything.
 const escalationAllowed = (user: UserInfo) => user.groups.includes(SystemPrivilegedGroup);
 
-// #region covers
 // Covers: every single permission the rules grant (one verb, one group, one resource, one name) is one the owner has.
 export function covers(owner: PolicyRule[], requested: PolicyRule[]): { covered: boolean; missing: PolicyRule[] } {
   const missing = requested.flatMap(breakdown).filter((r) => !owner.some((o) => ruleCovers(o, r)));
   return { covered: missing.length === 0, missing };
 }
-// #endregion covers
 
 // BreakdownRule: a rule as its smallest parts.
 function breakdown(rule: PolicyRule): PolicyRule[] {

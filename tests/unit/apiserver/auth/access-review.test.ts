@@ -37,6 +37,10 @@ test('SubjectAccessReview validation: exactly one kind of attributes, and a user
   assert.equal(none.body.message, 'SubjectAccessReview.authorization.k8s.io "" is invalid: spec.user: Invalid value: "": at least one of user or group must be specified');
   const wrongKind = await s.admin('POST', `${authz}/subjectaccessreviews`, { apiVersion: 'v1', kind: 'Pod', spec: {} });
   assert.equal(wrongKind.code, 400);
+  const typed = await s.admin('POST', `${authz}/subjectaccessreviews`, sar({ user: 'bob', groups: 'dev', resourceAttributes: execAttrs }));
+  assert.deepEqual([typed.code, typed.body.message], [400, 'SubjectAccessReview in version "v1" cannot be handled as a SubjectAccessReview: json: cannot unmarshal string into Go struct field spec.groups of type []string']);
+  const attrs = await s.admin('POST', `${authz}/subjectaccessreviews`, sar({ user: 'bob', resourceAttributes: { verb: 7 } }));
+  assert.equal(attrs.code, 400);
   const get = await s.admin('GET', `${authz}/subjectaccessreviews`);
   assert.equal(get.code, 405, 'create only');
 });
@@ -100,4 +104,17 @@ test('garbage in a protobuf review is a 400, and the server goes on answering', 
     assert.equal(res.status, 400, await res.text());
   }
   assert.equal((await s.call('alice-token', 'GET', '/version')).code, 200);
+});
+
+test('TokenReview: whose a token is (for a kubelet authenticating bearer tokens); an unknown one is not authenticated', async (t) => {
+  const s = await startSecure(t);
+  const tr = (token: string, as = 'admin-token') => s.call(as, 'POST', '/apis/authentication.k8s.io/v1/tokenreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } });
+  const bob = await tr('bob-token');
+  assert.equal(bob.code, 201);
+  assert.deepEqual(bob.body.status, { authenticated: true, user: { username: 'bob', uid: '3', groups: ['dev', 'system:authenticated'] } });
+  assert.deepEqual((await tr('guess')).body.status, { user: {} });
+  assert.deepEqual([(await tr('')).code, (await tr('')).body.message], [400, 'token is required for TokenReview in authentication.k8s.io/v1']);
+  assert.equal((await tr('bob-token', 'alice-token')).code, 403, 'only those allowed to create tokenreviews may ask');
+  const me = await s.call('bob-token', 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+  assert.deepEqual(me.body.status, { userInfo: { username: 'bob', uid: '3', groups: ['dev', 'system:authenticated'] } });
 });

@@ -50,9 +50,9 @@ test('a service account gets its groups; system:anonymous stays unauthenticated;
 
 test('refusals: the first thing not allowed is named; groups without a user is an error; no headers, nothing changes', async () => {
   const a = recorder((attrs) => attrs.resource === 'users');
-  await assert.rejects(withImpersonation(a)(req('Impersonate-User', 'alice', 'Impersonate-Group', 'system:masters'), { user: { name: 'bob', groups: [] } }),
+  await assert.rejects(async () => withImpersonation(a)(req('Impersonate-User', 'alice', 'Impersonate-Group', 'system:masters'), { user: { name: 'bob', groups: [] } }),
     { message: 'groups "system:masters" is forbidden: User "bob" cannot impersonate resource "groups" in API group "" at the cluster scope' });
-  await assert.rejects(withImpersonation(a)(req('Impersonate-Group', 'system:masters'), { user: admin }),
+  await assert.rejects(async () => withImpersonation(a)(req('Impersonate-Group', 'system:masters'), { user: admin }),
     { message: 'Internal Server Error: "/api/v1/pods": requested Group system:masters without impersonating a user' });
   const ctx: RequestContext = { user: admin };
   await withImpersonation(recorder(() => false))(req('Accept', 'application/json'), ctx);

@@ -31,6 +31,20 @@ test('validation: rules need verbs, groups and resources (or URLs, cluster-wide 
   assert.deepEqual([moved.code, moved.body.message], [422, 'RoleBinding "good" is invalid: roleRef: Invalid value: rbac.RoleRef{APIGroup:"rbac.authorization.k8s.io", Kind:"ClusterRole", Name:"edit"}: cannot change roleRef']);
 });
 
+test('a field of the wrong type is refused as Go\'s decoder refuses it, and nothing stored can break the evaluator', async (t) => {
+  const s = await startSecure(t);
+  const role = await s.admin('POST', `${s.rbac}/namespaces/default/roles`, { metadata: { name: 'odd' }, rules: [{ verbs: 'get', apiGroups: [''], resources: ['pods'] }] });
+  assert.deepEqual([role.code, role.body.message], [400, 'Role in version "v1" cannot be handled as a Role: json: cannot unmarshal string into Go struct field PolicyRule.rules.verbs of type []string']);
+  const binding = await s.admin('POST', `${s.rbac}/clusterrolebindings`, { metadata: { name: 'odd' }, roleRef: { kind: 'ClusterRole', name: 'view' }, subjects: [{ kind: 'User', name: 5 }] });
+  assert.equal(binding.code, 400);
+  const noRef = await s.admin('POST', `${s.rbac}/clusterrolebindings`, { metadata: { name: 'odd' } });
+  assert.equal(noRef.body.message, 'ClusterRoleBinding "odd" is invalid: [roleRef.kind: Unsupported value: "": supported values: "ClusterRole", roleRef.name: Required value]');
+  await s.bind('alice-view', 'alice', 'ClusterRole', 'view');
+  const patched = await s.call('admin-token', 'PATCH', `${s.rbac}/clusterroles/view`, { rules: [{ verbs: { a: 1 } }] }, { 'Content-Type': 'application/merge-patch+json' });
+  assert.equal(patched.code, 400);
+  assert.equal((await s.call('alice-token', 'GET', '/api/v1/namespaces/default/pods')).code, 200, 'alice is still served');
+});
+
 test('Table output: roles with Created At, bindings with their Role and, wide, their subjects', async (t) => {
   const s = await startSecure(t);
   await s.bind('alice-view', 'alice', 'ClusterRole', 'view');
