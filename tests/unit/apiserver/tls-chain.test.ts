@@ -18,7 +18,7 @@ import { APIServer } from '../../../src/apiserver/server.ts';
 import { execSubresource } from '../../../src/apiserver/exec/rest.ts';
 import { KubeletExecBackend } from '../../../src/apiserver/exec/kubelet.ts';
 import { plannedSubresources } from '../../../src/apiserver/subresources.ts';
-import { secureServingOptions } from '../../../src/apiserver/secure-serving.ts';
+import { kubeletClientTLS, secureServingOptions } from '../../../src/apiserver/secure-serving.ts';
 import { tlsDialer } from '../../../src/proxy/tls-dial.ts';
 import { KubeletServer } from '../../../src/kubelet/server.ts';
 import { PodManager } from '../../../src/kubelet/pod-manager.ts';
@@ -42,13 +42,17 @@ function kubectl(kubeconfig: string, args: string[], ours = false): Promise<{ co
   });
 }
 
-async function cluster(t: TestContext) {
+async function cluster(t: TestContext, verifyKubelets = true) {
   const state = mkdtempSync(join(tmpdir(), 'tls-chain-'));
   t.after(() => rmSync(state, { recursive: true, force: true }));
   const pki = await ClusterPKI.open(state);
   const serving = await pki.apiServer();
   const kubeletClient = await pki.apiServerKubeletClient();
   const caFile = pki.caFile;
+  const toKubelets = kubeletClientTLS({
+    'kubelet-client-certificate': kubeletClient.certFile, 'kubelet-client-key': kubeletClient.keyFile,
+    ...(verifyKubelets ? { 'kubelet-certificate-authority': caFile } : {}),
+  })!;
   // As the chapter-9 API server gets them: the real flags, read by secureServingOptions.
   const tls = secureServingOptions({ 'tls-cert-file': serving.certFile, 'tls-private-key-file': serving.keyFile, 'client-ca-file': caFile });
   const seenUsers: string[] = [];
@@ -60,7 +64,7 @@ async function cluster(t: TestContext) {
         getNode: (name) => ctx.nodes.get(undefined, name),
         preferredAddressTypes: ['InternalIP'],
         scheme: 'https',
-        proxy: { dial: tlsDialer({ ca: pki.caPEM, cert: kubeletClient.certPEM, key: kubeletClient.keyPEM }) },
+        proxy: { dial: tlsDialer(toKubelets) },
       })),
     },
   });
@@ -146,31 +150,41 @@ test('exec through TLS: the API server presents kube-apiserver-kubelet-client to
   for (const a of asked) assert.match(a, /^kube-apiserver-kubelet-client (get|create) nodes\/proxy$/);
 });
 
-test('a Node pointing at some other HTTPS server: the handshake fails with Go\'s words, and that server never sees a request', async (t) => {
-  const c = await cluster(t);
-  // Someone else's server, its certificate from another CA (a lookalike: CN, O and SANs all "right").
-  const other = await ClusterPKI.open(join(c.state, 'impostor'));
-  const fake = await other.kubeletServing('node-evil');
-  const handled: string[] = [];
-  const impostor = https.createServer({ cert: fake.certPEM, key: fake.keyPEM }, (req, res) => { handled.push(req.url ?? ''); res.end(); });
-  impostor.on('upgrade', (req, socket) => { handled.push(`upgrade ${req.url}`); socket.destroy(); });
-  await new Promise<void>((r) => impostor.listen(0, '127.0.0.1', r));
-  t.after(() => new Promise<void>((r) => { impostor.closeAllConnections(); impostor.close(() => r()); }));
-  await addNode(c.api, 'node-evil', (impostor.address() as AddressInfo).port);
-  await addPod(c.api, 'victim', 'node-evil');
+for (const verify of [true, false]) {
+  const what = verify ? 'the handshake fails with Go\'s words, and that server never sees a request'
+    : 'without --kubelet-certificate-authority (kubeadm\'s default) nothing is verified: the impostor gets the exec';
+  test(`a Node pointing at some other HTTPS server: ${what}`, async (t) => {
+    const c = await cluster(t, verify);
+    // Someone else's server, its certificate from another CA (a lookalike: CN, O and SANs all "right").
+    const other = await ClusterPKI.open(join(c.state, 'impostor'));
+    const fake = await other.kubeletServing('node-evil');
+    const handled: string[] = [];
+    const impostor = https.createServer({ cert: fake.certPEM, key: fake.keyPEM }, (req, res) => { handled.push(req.url ?? ''); res.end(); });
+    impostor.on('upgrade', (req, socket) => { handled.push(`upgrade ${req.url}`); socket.destroy(); });
+    await new Promise<void>((r) => impostor.listen(0, '127.0.0.1', r));
+    t.after(() => new Promise<void>((r) => { impostor.closeAllConnections(); impostor.close(() => r()); }));
+    await addNode(c.api, 'node-evil', (impostor.address() as AddressInfo).port);
+    await addPod(c.api, 'victim', 'node-evil');
 
-  // The exec upgrade as kubectl sends it, over TLS with a client certificate.
-  const bob = await c.pki.user('bob');
-  const status = await new Promise<{ code: number; body: string }>((resolve, reject) => {
-    const req = https.request(`${c.url}/api/v1/namespaces/default/pods/victim/exec?command=id&stdout=true`, {
-      ca: c.pki.caPEM, cert: bob.certPEM, key: bob.keyPEM, agent: false,
-      headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Protocol': 'v5.channel.k8s.io' },
-    }, (res) => { let body = ''; res.on('data', (d) => { body += d; }); res.on('end', () => resolve({ code: res.statusCode ?? 0, body })); });
-    req.on('upgrade', () => reject(new Error('upgraded to an impostor')));
-    req.on('error', reject);
-    req.end();
+    // The exec upgrade as kubectl sends it, over TLS with a client certificate.
+    const bob = await c.pki.user('bob');
+    const status = await new Promise<{ code: number; body: string }>((resolve, reject) => {
+      const upgraded = (code: number) => (verify ? reject(new Error('upgraded to an impostor')) : resolve({ code, body: '' }));
+      const req = https.request(`${c.url}/api/v1/namespaces/default/pods/victim/exec?command=id&stdout=true`, {
+        ca: c.pki.caPEM, cert: bob.certPEM, key: bob.keyPEM, agent: false,
+        headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Protocol': 'v5.channel.k8s.io' },
+      }, (res) => { let body = ''; res.on('data', (d) => { body += d; }); res.on('end', () => resolve({ code: res.statusCode ?? 0, body })); });
+      req.on('upgrade', (res, socket) => { socket.destroy(); upgraded(res.statusCode ?? 0); });
+      req.on('error', reject);
+      req.end();
+    });
+    if (!verify) {
+      // The impostor was handed the exec, its command line and all (it closes it unanswered: a 500 for the client).
+      assert.deepEqual(handled, ['upgrade /exec/default/victim/app?command=id&output=1']);
+      return;
+    }
+    assert.equal(status.code, 500);
+    assert.equal(JSON.parse(status.body).message, 'kubelet node-evil: error dialing backend: tls: failed to verify certificate: x509: certificate signed by unknown authority');
+    assert.deepEqual(handled, []);
   });
-  assert.equal(status.code, 500);
-  assert.equal(JSON.parse(status.body).message, 'kubelet node-evil: error dialing backend: tls: failed to verify certificate: x509: certificate signed by unknown authority');
-  assert.deepEqual(handled, []);
-});
+}
