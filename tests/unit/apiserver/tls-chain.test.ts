@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { ClusterPKI } from '../../../src/pki/pki.ts';
 import { certificateUser } from '../../../src/pki/identity.ts';
 import { APIServer } from '../../../src/apiserver/server.ts';
@@ -188,3 +188,38 @@ for (const verify of [true, false]) {
     assert.deepEqual(handled, []);
   });
 }
+
+// CVE-2018-1002105 through TLS: a kubelet that refuses the upgrade has its refusal relayed and its connection closed;
+// bytes the client sent after the upgrade request (a second request riding the same connection) never reach it.
+test('a refused upgrade over TLS: the kubelet\'s 403 is relayed, the connection closed, the pipelined request dropped', async (t) => {
+  const c = await cluster(t);
+  const podManager = new PodManager();
+  const asked: string[] = [];
+  const authorizer: Authorizer = { authorize: async (a) => { asked.push(`${a.verb} ${a.path}`); return { decision: 'Deny', reason: '' }; } };
+  const kserving = await c.pki.kubeletServing('node-1');
+  const kubelet = new KubeletServer({
+    nodeName: 'node-1', podManager, log: () => {},
+    runtime: { syncPod: async () => {}, podStatus: async () => ({}), killPod: async () => {}, getExec: async () => assert.fail('no exec') },
+    tls: { cert: kserving.certPEM, key: kserving.keyPEM, ca: c.pki.caPEM, requestCert: true, rejectUnauthorized: false },
+    frontDoor: new KubeletFrontDoor({ nodeName: 'node-1', authenticator: new KubeletAuthenticator({ anonymous: false }), authorizer }),
+  });
+  const kurl = await kubelet.listen();
+  t.after(() => kubelet.close());
+  await addNode(c.api, 'node-1', Number(kurl.port));
+  podManager.addOrUpdate(await addPod(c.api, 'web', 'node-1'));
+
+  const bob = await c.pki.user('bob');
+  const sock = tlsConnect({ host: '127.0.0.1', port: Number(new URL(c.url).port), ca: c.pki.caPEM, cert: bob.certPEM, key: bob.keyPEM });
+  let raw = '';
+  sock.on('data', (d: Buffer) => { raw += d.toString('latin1'); });
+  sock.on('error', () => {});
+  const closed = new Promise<void>((r) => sock.once('close', () => r()));
+  await new Promise<void>((r) => sock.once('secureConnect', () => r()));
+  sock.write('GET /api/v1/namespaces/default/pods/web/exec?command=id&stdout=true HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n'
+    + 'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: v5.channel.k8s.io\r\n\r\n'
+    + 'GET /pods HTTP/1.1\r\nHost: kubelet\r\n\r\n');
+  await closed;
+  assert.match(raw, /^HTTP\/1\.1 403 /);
+  assert.ok(raw.endsWith('Forbidden (user=kube-apiserver-kubelet-client, verb=get, resource=nodes, subresource(s)=[proxy])\n'), raw);
+  assert.deepEqual(asked, ['get /exec/default/web/app'], 'one request reached the kubelet: the pipelined GET /pods was dropped with the refusal');
+});
