@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { connect as netConnect, type AddressInfo } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { ClusterPKI } from '../../../src/pki/pki.ts';
 import { certificateUser } from '../../../src/pki/identity.ts';
@@ -222,4 +222,22 @@ test('a refused upgrade over TLS: the kubelet\'s 403 is relayed, the connection 
   assert.match(raw, /^HTTP\/1\.1 403 /);
   assert.ok(raw.endsWith('Forbidden (user=kube-apiserver-kubelet-client, verb=get, resource=nodes, subresource(s)=[proxy])\n'), raw);
   assert.deepEqual(asked, ['get /exec/default/web/app'], 'one request reached the kubelet: the pipelined GET /pods was dropped with the refusal');
+});
+
+test('garbage and plain HTTP on the API server\'s TLS port: dropped, and the next client is served', async (t) => {
+  const c = await cluster(t);
+  const { port } = new URL(c.url);
+  for (const bytes of ['GET /version HTTP/1.1\r\nHost: x\r\n\r\n', '\x16\x03\x01\x00\x05hello garbage', '\x16\x03\x01']) {
+    const sock = netConnect(Number(port), '127.0.0.1');
+    sock.on('error', () => {});
+    sock.resume();
+    const closed = new Promise<void>((r) => sock.once('close', () => r()));
+    sock.end(bytes);
+    await closed;
+  }
+  const admin = await c.pki.admin();
+  const version = await new Promise<number>((resolve, reject) => {
+    https.get(`${c.url}/version`, { ca: c.pki.caPEM, cert: admin.certPEM, key: admin.keyPEM, agent: false }, (res) => { res.resume(); resolve(res.statusCode ?? 0); }).on('error', reject);
+  });
+  assert.equal(version, 200);
 });
