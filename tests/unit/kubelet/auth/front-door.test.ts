@@ -53,7 +53,7 @@ async function fakeAPIServer(t: TestContext, pki: ClusterPKI, allow: (spec: any)
   return { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, reviews, gate, close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) };
 }
 
-async function setup(t: TestContext, allow: (spec: any) => boolean, tokens?: Record<string, string>) {
+async function setup(t: TestContext, allow: (spec: any) => boolean, tokens?: Record<string, string>, anonymous = false) {
   const state = mkdtempSync(join(tmpdir(), 'front-door-'));
   t.after(() => rmSync(state, { recursive: true, force: true }));
   const pki = await ClusterPKI.open(state);
@@ -81,7 +81,7 @@ async function setup(t: TestContext, allow: (spec: any) => boolean, tokens?: Rec
   const kubelet = new KubeletServer({
     nodeName: 'node-1', podManager, runtime, log: (l) => logs.push(l),
     tls: { cert: serving.certPEM, key: serving.keyPEM, ca: pki.caPEM, requestCert: true, rejectUnauthorized: false },
-    frontDoor: new KubeletFrontDoor({ nodeName: 'node-1', authenticator: new KubeletAuthenticator({ anonymous: false, tokenReview: client }), authorizer }),
+    frontDoor: new KubeletFrontDoor({ nodeName: 'node-1', authenticator: new KubeletAuthenticator({ anonymous, tokenReview: client }), authorizer }),
   });
   const url = await kubelet.listen();
   t.after(() => kubelet.close());
@@ -207,4 +207,12 @@ test('garbage, a half request and a client gone mid-review harm nothing: the kub
   const r = await send(k.url, k.pki.caPEM, apiserver, upgrade('POST', execPath));
   assert.equal(r.code, 101);
   assert.deepEqual(k.reached, ['/exec/token'], 'only the client that stayed reached the runtime');
+});
+
+test('--anonymous-auth=true (the old flag default): no certificate is system:anonymous, asked about like anyone, and refused', async (t) => {
+  const k = await setup(t, (spec) => !spec.groups.includes('system:unauthenticated'), {}, true);
+  assert.deepEqual(await send(k.url, k.pki.caPEM, undefined, upgrade('POST', execPath)),
+    { code: 403, body: 'Forbidden (user=system:anonymous, verb=create, resource=nodes, subresource(s)=[proxy])\n' });
+  assert.deepEqual(k.api.reviews[0]!.spec.groups, ['system:unauthenticated']);
+  assert.deepEqual(k.reached, []);
 });
