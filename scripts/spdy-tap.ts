@@ -1,0 +1,65 @@
+// A recording proxy for one command: `node --import tsx scripts/spdy-tap.ts -- kubectl.1.29 exec nginx -- date` runs the
+// command with --server pointed at a loopback proxy in front of the API server (from $KUBECONFIG, or --upstream=URL),
+// prints each connection's upgrade and every SPDY frame both ways as it passes (src/spdy/tap.ts), and exits with the
+// command's exit code once it and its connections are done. Plain http only: the tap reads the bytes it relays.
+import { spawn } from 'node:child_process';
+import { connect, createServer, type Socket } from 'node:net';
+import { loadClientConfig } from '../src/client/kubeconfig.ts';
+import { SpdyTap } from '../src/spdy/tap.ts';
+
+const argv = process.argv.slice(2);
+const dash = argv.indexOf('--');
+const own = dash < 0 ? argv : argv.slice(0, dash);
+const command = dash < 0 ? [] : argv.slice(dash + 1);
+const upstreamFlag = own.find((a) => a.startsWith('--upstream='))?.slice('--upstream='.length);
+if (command.length === 0 || own.some((a) => !a.startsWith('--upstream='))) {
+  console.error('usage: spdy-tap.ts [--upstream=http://host:port] -- <kubectl> <args...>');
+  process.exit(2);
+}
+const upstream = new URL(upstreamFlag ?? loadClientConfig().server);
+if (upstream.protocol !== 'http:') {
+  console.error(`spdy-tap: ${upstream.origin}: only http:// can be tapped (the bytes of TLS are not readable)`);
+  process.exit(2);
+}
+
+let connections = 0;
+const open = new Set<Socket>();
+const server = createServer((client) => {
+  const n = ++connections;
+  open.add(client);
+  const backend = connect(Number(upstream.port || 80), upstream.hostname);
+  const toServer = new SpdyTap();
+  const toClient = new SpdyTap();
+  const print = (arrow: string, lines: string[]) => { for (const l of lines) console.log(`[conn ${n}] ${arrow} ${l}`); };
+  // Relay first, then describe: the tap never holds bytes back or changes them.
+  client.on('data', (c: Buffer) => { backend.write(c); print('→', toServer.push(c)); });
+  backend.on('data', (c: Buffer) => { client.write(c); print('←', toClient.push(c)); });
+  client.on('end', () => backend.end());
+  backend.on('end', () => client.end());
+  const gone = (err?: Error) => {
+    if (err) print('!', [err.message]);
+    client.destroy();
+    backend.destroy();
+    open.delete(client);
+  };
+  client.on('error', gone);
+  backend.on('error', gone);
+  client.on('close', () => gone());
+  backend.on('close', () => gone());
+});
+server.on('error', (err) => { console.error(`spdy-tap: ${err.message}`); process.exit(1); });
+server.listen(0, '127.0.0.1', () => {
+  const { port } = server.address() as { port: number };
+  const [file, ...args] = command;
+  // --server overrides the kubeconfig's cluster; everything else (context, namespace) stays the reader's.
+  const child = spawn(file!, [`--server=http://127.0.0.1:${port}`, ...args], { stdio: 'inherit' });
+  child.on('error', (err) => { console.error(`spdy-tap: ${file}: ${err.message}`); process.exit(127); });
+  child.on('close', (code, signal) => {
+    server.close();
+    // The command is done; a connection it left is closed so its last frames (GOAWAY, FIN) are printed first.
+    for (const s of open) s.end();
+    const exit = () => process.exit(code ?? (signal ? 128 : 1));
+    if (open.size === 0) exit();
+    else { setTimeout(() => { for (const s of open) s.destroy(); exit(); }, 2000).unref(); server.on('close', exit); }
+  });
+});

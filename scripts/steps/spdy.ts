@@ -1,0 +1,57 @@
+// Chapter 8's walk (npm run steps 8): the article's SPDY POST and its 101 from kubectl 1.27, a real session's SPDY frames
+// decoded by a tap (scripts/spdy-tap.ts), and kubectl 1.30+'s WebSocket that the API server translates to SPDY.
+import { existsSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { step, observe, section, waitUntil, ours, startFromKnownState } from './lib.ts';
+
+// Components running, nodes Ready, no pods or namespaces left by the chapter's commands or an earlier walk.
+await startFromKnownState();
+
+// The bundled kubectls sit beside the dispatcher (`kubectl` on PATH): kubectl.1.27 … kubectl.1.33.
+const onPath = (process.env.PATH ?? '').split(':').map((d) => join(d, 'kubectl')).find((f) => existsSync(f));
+const bundled = (v: string) => {
+  const bin = onPath && join(dirname(realpathSync(onPath)), `kubectl.${v}`);
+  return bin && existsSync(bin) ? bin : undefined;
+};
+const tap = (...command: string[]) => ['node', '--import', 'tsx', 'scripts/spdy-tap.ts', '--', ...command];
+
+section('A pod');
+await step('Create the article\'s pod.', ['kubectl', 'run', 'nginx', '--image=nginx']);
+await waitUntil('it runs', ['kubectl', 'get', 'po', 'nginx', '-o', 'jsonpath={.status.phase}'], (out) => out.trim() === 'Running');
+
+const k127 = bundled('1.27');
+const k129 = bundled('1.29');
+section('The article\'s request: kubectl 1.27');
+if (!k127) observe('kubectl 1.27 is not installed beside the dispatcher here: this section is skipped (the book\'s CI has it).');
+else {
+  await step('kubectl 1.27 with its request log: the GET of the pod, then the exec POST.', [k127, '-v=7', 'exec', 'nginx', '--', 'date']);
+  observe('A POST, not a GET, with Upgrade: SPDY/3.1 and four X-Stream-Protocol-Version lines, v4 first: the\n'
+    + 'remotecommand versions kubectl 1.27 speaks, in its order of preference. The answer, 101 Switching Protocols,\n'
+    + 'names the one chosen. The article saw the same two requests from kubectl 1.15.');
+}
+
+section('SPDY frames on the wire: kubectl 1.29');
+if (!k129) observe('kubectl 1.29 is not installed beside the dispatcher here: this section is skipped (the book\'s CI has it).');
+else {
+  await step('kubectl 1.29 through a tap that relays the bytes and prints each frame, both ways (→ to the server).',
+    [...tap(k129, 'exec', '-i', 'nginx', '--', 'sh', '-c', 'cat; echo to-stderr >&2; exit 3')], { input: 'hello\n', expectExit: 3 });
+  observe('After the 101, one TCP connection carries five streams, each opened by a SYN_STREAM that kubectl sends with\n'
+    + 'a streamtype header (error first, then stdin, stdout, stderr) and accepted by a SYN_REPLY. DATA frames carry\n'
+    + 'the bytes; stdin\'s empty DATA with FIN is the end of the input (cat ends); the error stream carries the v4\n'
+    + 'Status with the exit code. Stream ids are odd: the client opened them. At the end the server resets what is\n'
+    + 'open and says GOAWAY.');
+}
+
+section('kubectl 1.30 and later: a WebSocket, translated');
+await step('The dispatcher\'s kubectl (1.32) through the same tap.', tap('kubectl', 'exec', 'nginx', '--', 'date'));
+observe('A GET with Upgrade: websocket and v5.channel.k8s.io: no SPDY between kubectl and the API server. The API\n'
+  + 'server\'s StreamTranslator ends the WebSocket and opens a SPDY connection of its own to the kubelet (a POST\n'
+  + 'offering v5 to v1, as kubectl 1.29 did above): from the kubelet on, the chain is the one kubectl 1.29 uses.');
+await step('The same kubectl, told not to use WebSockets: SPDY all the way.',
+  `KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false ${tap('kubectl', 'exec', 'nginx', '--', 'date').join(' ')}`);
+await step('Our kubectl: WebSocket first, as client-go\'s FallbackExecutor.', ours('exec', 'nginx', '--', 'echo', 'hello over WebSocket'));
+await step('Our kubectl on SPDY.', `KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false npm run -s kubectl -- exec nginx -- echo hello over SPDY`);
+
+section('A refusal, through the translator');
+await step('A container that does not exist: the API server refuses before any upgrade.', ['kubectl', 'exec', 'nginx', '-c', 'nope', '--', 'date'], { expectExit: 1 });
+await step('Clean up.', ['kubectl', 'delete', 'pod', 'nginx']);
