@@ -25,8 +25,8 @@ const nodes = (kubeletEntry: string, shimEntry?: string): ComponentSpec[] => ['n
 
 // Chapter 6's nodes: per node an engine (dockerd's role) on its own socket, the shim as dockershim driving it
 // through the Docker API (--docker-endpoint, as cri-dockerd's flag), and the kubelet on the shim's socket.
-// Chapter 8's shim is the same dockershim whose streaming server also speaks SPDY.
-const engineNodes = (shimEntry = 'src/checkpoints/engine/dockershim.ts'): ComponentSpec[] => nodes('src/checkpoints/engine/kubelet.ts', shimEntry).flatMap((c) => {
+// Chapter 8's are the same with a streaming server that also speaks SPDY, and a kubelet that reports a lost SPDY stream.
+const engineNodes = (kubeletEntry = 'src/checkpoints/engine/kubelet.ts', shimEntry = 'src/checkpoints/engine/dockershim.ts'): ComponentSpec[] => nodes(kubeletEntry, shimEntry).flatMap((c) => {
   const node = c.name.replace(/^(shim|kubelet)-/, '');
   if (!c.name.startsWith('shim-')) return [c];
   const engine: ComponentSpec = { name: `docker-${node}`, entry: 'src/checkpoints/engine/engine.ts', probe: 'socket' };
@@ -391,14 +391,16 @@ export const chapters: Chapter[] = [
       'src/remotecommand/fallback.ts',
       'src/apiserver/exec/stream-translator.ts',
       'src/apiserver/exec/translating-backend.ts',
+      'src/proxy/spdy-lost-stream.ts',
       'src/checkpoints/spdy/apiserver.ts',
       'src/checkpoints/spdy/dockershim.ts',
+      'src/checkpoints/spdy/kubelet.ts',
     ],
     checkpoint: {
       components: [
         apiserver('src/checkpoints/spdy/apiserver.ts'),
         scheduler,
-        ...engineNodes('src/checkpoints/spdy/dockershim.ts'),
+        ...engineNodes('src/checkpoints/spdy/kubelet.ts', 'src/checkpoints/spdy/dockershim.ts'),
       ],
       // kubectl 1.27–1.29 sit beside the dispatcher, not on PATH; the dispatcher's 1.32 speaks SPDY when told to.
       try: [

@@ -22,7 +22,7 @@ export function lostStreamFrames(protocol: ProtocolInfo, message: string): Buffe
 // frame (nothing can follow a torn frame: cut the connection).
 export type LostStreamVerdict = { action: 'close' } | { action: 'report'; bytes: Buffer } | { action: 'cut' };
 
-export class LostStreamWatch {
+export class LostStreamWatch implements StreamLossWatch {
   private readonly frames = new FrameBoundaryTracker();
   constructor(private readonly protocol: ProtocolInfo) {}
 
@@ -36,6 +36,14 @@ export class LostStreamWatch {
   }
 }
 // #endregion lost-stream
+
+// What the proxy asks of a watch: every chunk the backend sends (and, if it wants them, every chunk the client
+// sends), then a verdict once the backend is gone. Chapter 8 adds SPDY's (spdy-lost-stream.ts).
+export interface StreamLossWatch {
+  observe(chunk: Buffer): void;
+  observeClient?(chunk: Buffer): void;
+  verdict(message: string): LostStreamVerdict;
+}
 
 // Only the remotecommand WebSocket protocols whose channel 3 carries a JSON Status can say why
 // (v4, v4.base64, v5); on the older ones a message would read as the command's own failure text.

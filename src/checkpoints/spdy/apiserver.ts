@@ -8,6 +8,7 @@ import { podBindingSubresource } from '../../apiserver/registry/binding.ts';
 import { nodeStatusSubresource, podStatusSubresource } from '../../apiserver/registry/status.ts';
 import { runAPIServer } from '../../apiserver/run.ts';
 import { plannedSubresources } from '../../apiserver/subresources.ts';
+import { spdyLostStreamWatchFor } from '../../proxy/spdy-lost-stream.ts';
 
 // #region spdy-apiserver
 await runAPIServer({
@@ -21,6 +22,8 @@ await runAPIServer({
       // Our node names do not resolve, so InternalIP first, as chapter 3's API server does.
       preferredAddressTypes: ['InternalIP', 'Hostname', 'InternalDNS', 'ExternalDNS', 'ExternalIP'] as NodeAddress['type'][],
       log: api.log,
+      // SPDY passed through: a kubelet lost mid-stream is reported on the error stream (the translator reports its own).
+      proxy: { lostStreamWatch: spdyLostStreamWatchFor },
     })),
   },
 });
