@@ -28,18 +28,18 @@ function maskValue(name: string, value: string): string {
 }
 
 // #region request-log
-export function logRequest(log: Logger, method: string, url: string, headers: Record<string, string>): void {
+export function logRequest(log: Logger, method: string, url: string, headers: Record<string, string | string[]>): void {
   if (!log.enabled(7)) return;
   log.info(7, Source.requestLine, `${method} ${url}`);
   log.info(7, Source.requestHeaders, 'Request Headers:');
-  for (const [name, value] of Object.entries(headers)) {
-    log.info(7, Source.requestHeader, `    ${canonicalHeaderKey(name)}: ${maskValue(name, value)}`);
+  for (const [name, values] of Object.entries(headers)) {
+    for (const value of [values].flat()) log.info(7, Source.requestHeader, `    ${canonicalHeaderKey(name)}: ${maskValue(name, value)}`);
   }
 }
 
 export function logResponse(
   log: Logger, method: string, url: string,
-  res: { statusCode: number; statusMessage: string; headers: IncomingHttpHeaders }, ms: number,
+  res: { statusCode: number | ''; statusMessage: string; headers: IncomingHttpHeaders }, ms: number,
 ): void {
   const status = `${res.statusCode} ${res.statusMessage}`;
   if (!log.enabled(7)) {

@@ -2,10 +2,17 @@
 import type { StreamExec } from './cmd/exec.ts';
 import { runKubectl } from './kubectl.ts';
 
-// The WebSocket client is loaded only when exec runs, so get/run/delete start without it.
+// The stream clients are loaded only when exec runs, so get/run/delete start without them.
+// #region load-stream-exec
+// As kubectl 1.30+: WebSocket first, SPDY if the upgrade is refused; KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false: SPDY only.
 async function loadStreamExec(): Promise<StreamExec> {
-  return (await import('../remotecommand/websocket-client.ts')).streamExec;
+  const [{ streamExec }, { streamExecSpdy }, { fallbackExecutor, remoteCommandWebsocketsDisabled }] = await Promise.all([
+    import('../remotecommand/websocket-client.ts'), import('../remotecommand/spdy-client.ts'), import('../remotecommand/fallback.ts'),
+  ]);
+  if (remoteCommandWebsocketsDisabled(process.env)) return streamExecSpdy;
+  return fallbackExecutor(streamExec, streamExecSpdy);
 }
+// #endregion load-stream-exec
 
 // `kubectl get po | head -1`: a reader that goes away is not an error worth a stack trace.
 for (const stream of [process.stdout, process.stderr]) {

@@ -7,6 +7,7 @@ import { Channel, protocolInfo, type ProtocolInfo } from './protocols.ts';
 import { decodeMessage, encodeCloseSignal, encodeMessage } from './codec.ts';
 import { decodeStatus } from './status.ts';
 import type { TerminalSize } from '../exec/executor.ts';
+import type { Logger } from '../client/klog.ts';
 
 // The local terminal's size and a way to hear of its changes (client-go's TerminalSizeQueue, whose first Next()
 // is the initial size). watch() returns the way to stop watching.
@@ -23,9 +24,14 @@ export interface StreamExecOptions {
   stderr?: Writable;
   tty: boolean;
   resize?: TerminalResize;              // with tty: sizes for channel 4
-  protocols?: string[];                 // default: v5 only, as kubectl
+  // Default: v5 only, as kubectl 1.30+ offers over WebSocket (client-go NewWebSocketExecutor): v4 cannot say
+  // "stdin is done" without closing the whole socket, and the exit code with it. A server without v5 refuses.
+  protocols?: string[];
   headers?: Record<string, string>;
+  // Just before the upgrade request goes out, for the -v=7 log: its method and the headers this transport adds.
+  onRequest?(method: string, headers: Record<string, string | string[]>): void;
   onResponse?(r: UpgradeResponse): void;
+  logger?: Logger;                       // for the lines client-go logs itself (the fallback's, at -v=4)
   signal?: AbortSignal;
   ws?: ClientOptions;                    // TLS settings (ca, rejectUnauthorized), agent
   pingIntervalMs?: number;               // client-go pings every 5 s
@@ -49,7 +55,9 @@ export function streamExec(url: string | URL, o: StreamExecOptions): Promise<Sta
   if (target.protocol === 'http:') target.protocol = 'ws:';
   if (target.protocol === 'https:') target.protocol = 'wss:';
   const started = Date.now();
-  const ws = new WebSocket(target, o.protocols ?? ['v5.channel.k8s.io'], {
+  const offered = o.protocols ?? ['v5.channel.k8s.io'];
+  o.onRequest?.('GET', { 'Sec-Websocket-Protocol': offered.join(', ') });
+  const ws = new WebSocket(target, offered, {
     ...o.ws, headers: { ...o.ws?.headers, ...o.headers }, perMessageDeflate: false, followRedirects: false,
   });
 
@@ -57,6 +65,7 @@ export function streamExec(url: string | URL, o: StreamExecOptions): Promise<Sta
     let protocol: ProtocolInfo | undefined;
     let errorBytes = Buffer.alloc(0);
     let settled = false;
+    let switched = false;
     let ping: NodeJS.Timeout | undefined;
     let unwatch = () => {};
     const settle = (fn: () => void) => {
@@ -87,13 +96,16 @@ export function streamExec(url: string | URL, o: StreamExecOptions): Promise<Sta
       });
     });
     ws.on('upgrade', (res) => {
+      switched = true;
       o.onResponse?.({ statusCode: res.statusCode ?? 101, statusMessage: res.statusMessage ?? '', headers: res.headers, protocol: String(res.headers['sec-websocket-protocol'] ?? ''), ms: Date.now() - started });
     });
-    ws.on('error', (err) => { ws.terminate(); settle(() => reject(err)); });
+    // An error between the 101 and 'open' is a handshake the server got wrong (no subprotocol, a bad accept key):
+    // an upgrade failure, after which kubectl tries SPDY (client-go wraps it in UpgradeFailureError).
+    ws.on('error', (err) => { ws.terminate(); settle(() => reject(switched && !protocol ? Object.assign(err, { upgradeFailure: true }) : err)); });
 
     ws.on('open', () => {
       protocol = protocolInfo(ws.protocol);
-      if (!protocol) { ws.terminate(); return settle(() => reject(new Error(`the server chose subprotocol ${JSON.stringify(ws.protocol)}, which this client does not speak`))); }
+      if (!protocol) { ws.terminate(); return settle(() => reject(Object.assign(new Error(`the server chose subprotocol ${JSON.stringify(ws.protocol)}, which this client does not speak`), { upgradeFailure: true }))); }
       // The server would time us out without pings (client-go: every 5 s, read deadline 61 s).
       ping = setInterval(() => ws.ping(), o.pingIntervalMs ?? 5000);
       ping.unref();

@@ -14,8 +14,10 @@ import { CmdError, ExitError } from '../errors.ts';
 import type { Factory } from '../factory.ts';
 import { monitorSize, withRawTerminal } from '../term.ts';
 import type { TerminalSize } from '../../exec/executor.ts';
+import type { Logger } from '../../client/klog.ts';
 
-// The contract of remotecommand/websocket-client.ts, which our kubectl calls to run the stream.
+// The contract of remotecommand/websocket-client.ts (and, from chapter 8, of the SPDY client and the fallback
+// between the two), which our kubectl calls to run the stream.
 export interface StreamExecOptions {
   stdin?: Readable;
   stdout?: Writable;
@@ -24,14 +26,13 @@ export interface StreamExecOptions {
   resize?: { initial: TerminalSize; watch(send: (size: TerminalSize) => void): () => void };
   protocols?: string[];
   headers?: Record<string, string>;
+  onRequest?: (method: string, headers: Record<string, string | string[]>) => void;
+  logger?: Logger;
   onResponse?: (r: { statusCode: number; statusMessage: string; headers: IncomingHttpHeaders; protocol: string; ms: number }) => void;
   ws?: { ca?: Buffer; rejectUnauthorized?: boolean; servername?: string };   // TLS for wss://
 }
 export type StreamExec = (url: string, opts: StreamExecOptions) => Promise<Status>;
 
-// Only v5, as kubectl 1.30+ offers over WebSocket (client-go NewWebSocketExecutor): v4 cannot say "stdin is
-// done" without closing the whole socket, and the exit code with it. A server without v5 refuses the upgrade.
-export const execProtocols = ['v5.channel.k8s.io'];
 export const defaultContainerAnnotation = 'kubectl.kubernetes.io/default-container';
 
 export interface ExecRequest { pod: string; command: string[]; container?: string; stdin: boolean; tty: boolean; quiet: boolean }
@@ -106,20 +107,24 @@ export async function runExec(f: Factory, streamExec: StreamExec): Promise<void>
   validateName(ns);
   validateName(name);
   const url = client.url(`/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(name)}/exec`, execQuery({ ...req, container, tty }));
-  logRequest(f.logger, 'GET', url, { 'Sec-Websocket-Protocol': execProtocols.join(', '), ...client.authHeaders() });
 
+  // Each transport logs its own upgrade request (the WebSocket GET; from chapter 8 the SPDY POST after a refusal).
+  let method = '';
   const stream = () => streamExec(url, {
     stdin: req.stdin ? f.streams.in : undefined,
     stdout: f.streams.out,
     stderr: tty ? undefined : err,
     tty,
     resize: tty ? monitorSize(f.streams.out) : undefined,
-    protocols: execProtocols,
     headers: { ...client.authHeaders(), ...client.hiddenHeaders() },
     ws: url.startsWith('https:') ? (client.tlsOptions() as StreamExecOptions['ws']) : undefined,
+    logger: f.logger,
+    onRequest: (m, headers) => { method = m; logRequest(f.logger, m, url, { ...headers, ...client.authHeaders() }); },
     onResponse: (r) => {
-      logResponse(f.logger, 'GET', url, r, r.ms);
-      if (r.protocol) f.logger.info(4, 'websocket.go:133', `The subprotocol is ${r.protocol}`);
+      // A refused WebSocket reaches client-go as the dialer's error, without the response: kubectl logs no status.
+      const refused = method === 'GET' && r.statusCode !== 101;
+      logResponse(f.logger, method, url, refused ? { statusCode: '', statusMessage: '', headers: {} } : r, r.ms);
+      if (r.protocol && method === 'GET') f.logger.info(4, 'websocket.go:133', `The subprotocol is ${r.protocol}`);
     },
   });
   let status: Status;

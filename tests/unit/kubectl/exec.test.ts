@@ -12,6 +12,7 @@ function fakeStream(status: Status, write?: (o: StreamExecOptions) => Promise<vo
   const calls: { url: string; opts: StreamExecOptions }[] = [];
   const fn: StreamExec = async (url, opts) => {
     calls.push({ url, opts });
+    opts.onRequest?.('GET', { 'Sec-Websocket-Protocol': 'v5.channel.k8s.io' });
     opts.onResponse?.({ statusCode: 101, statusMessage: 'Switching Protocols', headers: {}, protocol: 'v5.channel.k8s.io', ms: 3 });
     await write?.(opts);
     return status;
@@ -37,7 +38,7 @@ test('GETs the pod, then streams to the URL built from the returned pod; exit 0 
   assert.deepEqual(s.seen.map((x) => `${x.method} ${x.url}`), ['GET /api/v1/namespaces/default/pods/web']);
   assert.equal(s.seen[0].headers.accept, 'application/json, */*');
   assert.equal(fake.calls[0].url, `${s.url}/api/v1/namespaces/default/pods/web/exec?command=sh&command=-c&command=echo+hi%3B+exit+3&container=web&stderr=true&stdout=true`);
-  assert.deepEqual(fake.calls[0].opts.protocols, ['v5.channel.k8s.io'], 'v5 only, as client-go offers');
+  assert.equal(fake.calls[0].opts.protocols, undefined, 'each transport offers its own protocols (WebSocket: v5 only; SPDY: v5 … v1)');
   assert.equal(fake.calls[0].opts.tty, false);
   assert.equal(fake.calls[0].opts.stdin, undefined);
   assert.equal(fake.calls[0].opts.headers?.['Kubectl-Command'], 'kubectl exec');
