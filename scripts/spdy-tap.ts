@@ -36,10 +36,15 @@ const server = createServer((client) => {
   backend.on('data', (c: Buffer) => { client.write(c); print('←', toClient.push(c)); });
   client.on('end', () => backend.end());
   backend.on('end', () => client.end());
+  let over = false;
   const gone = (err?: Error) => {
     if (err) print('!', [err.message]);
+    if (over) return;
+    over = true;
     client.destroy();
     backend.destroy();
+    toServer.close();
+    toClient.close();
     open.delete(client);
   };
   client.on('error', gone);

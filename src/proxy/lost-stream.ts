@@ -43,6 +43,7 @@ export interface StreamLossWatch {
   observe(chunk: Buffer): void;
   observeClient?(chunk: Buffer): void;
   verdict(message: string): LostStreamVerdict;
+  close?(): void; // once both connections are gone (a watch may hold zlib state)
 }
 
 // Only the remotecommand WebSocket protocols whose channel 3 carries a JSON Status can say why

@@ -76,6 +76,8 @@ export class SpdyLostStreamWatch {
     const status = encodeStatus(this.protocol, internalErrorStatus(message)) ?? new Uint8Array();
     return { action: 'report', bytes: encodeFrame({ type: 'data', streamId: id, flags: Flag.fin, data: Buffer.from(status) }) };
   }
+
+  close(): void { this.clientHeaders.close(); }
 }
 // #endregion spdy-lost-stream
 

@@ -182,7 +182,7 @@ export class UpgradeAwareProxy {
     if (watch?.observeClient) client.on('data', (chunk: Buffer) => watch.observeClient!(chunk));
     return new Promise((resolve) => {
       let open = 2;
-      const closed = () => { if (--open === 0) resolve(); };
+      const closed = () => { if (--open === 0) { watch?.close?.(); resolve(); } };
       const ending = new WeakSet<Duplex>();
       // End `to` once its peer (`gone`) is gone: flush what is queued, then keep reading and discarding
       // what `to` still sends until it ends too. Destroying a socket with unread input sends a TCP RST,

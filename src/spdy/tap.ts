@@ -36,6 +36,12 @@ export class SpdyTap {
   }
   // #endregion spdy-tap
 
+  // Frees the zlib context; the tap says nothing more.
+  close(): void {
+    this.state = 'done';
+    this.headers.close();
+  }
+
   private decode(chunk: Buffer): string[] {
     try {
       return this.frames.push(chunk).map((f) => describeFrame(f, this.inflate(f)));
