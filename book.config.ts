@@ -378,6 +378,7 @@ export const chapters: Chapter[] = [
       'src/spdy/dictionary.ts',
       'src/spdy/errors.ts',
       'src/spdy/frames.ts',
+      'src/spdy/zlib-sync.ts',
       'src/spdy/header-block.ts',
       'src/spdy/describe.ts',
       'src/spdy/tap.ts',
