@@ -8,31 +8,74 @@ import { describeFrame } from './describe.ts';
 const SHOWN = new Set(['connection', 'upgrade', 'x-stream-protocol-version', 'sec-websocket-protocol', 'content-type']);
 const MAX_HEAD = 1 << 20;
 
+
 // #region spdy-tap
 export class SpdyTap {
-  private state: 'head' | 'spdy' | 'done' = 'head';
-  private head = Buffer.alloc(0);
+  private state: 'head' | 'body' | 'chunked' | 'spdy' | 'done' = 'head';
+  private buffered = Buffer.alloc(0);
+  private bodyLeft = 0;
   private readonly frames = new FrameDecoder();
   // One zlib context per direction for the whole connection: every header block must be inflated, in order.
   private readonly headers = new HeaderDecompressor();
 
   push(chunk: Buffer): string[] {
-    if (this.state === 'done') return [];
-    if (this.state === 'spdy') return this.decode(chunk);
-    this.head = Buffer.concat([this.head, chunk]);
-    const end = this.head.indexOf('\r\n\r\n');
-    if (end < 0) {
-      if (this.head.length > MAX_HEAD) this.state = 'done';
-      return [];
+    const mode = this.state; // read once: the loop below moves this.state on as heads go by
+    if (mode === 'done') return [];
+    if (mode === 'spdy') return this.decode(chunk);
+    this.buffered = Buffer.concat([this.buffered, chunk]);
+    const lines: string[] = [];
+    // Plain HTTP, request after request on a kept-alive connection, until an upgrade turns it into SPDY.
+    for (let state = this.state; state !== 'spdy' && state !== 'done'; state = this.state) {
+      if (state === 'body') {
+        const take = Math.min(this.bodyLeft, this.buffered.length);
+        this.buffered = this.buffered.subarray(take);
+        this.bodyLeft -= take;
+        if (this.bodyLeft > 0) break;
+        this.state = 'head';
+      } else if (state === 'chunked') {
+        const eol = this.buffered.indexOf('\r\n');
+        if (eol < 0) break;
+        const size = parseInt(this.buffered.subarray(0, eol).toString('latin1'), 16);
+        if (!Number.isFinite(size)) { this.state = 'done'; break; }
+        if (this.buffered.length < eol + 2 + size + 2) break;
+        this.buffered = this.buffered.subarray(eol + 2 + size + 2); // a last chunk with trailers is not expected here
+        if (size === 0) this.state = 'head';
+      } else {
+        const end = this.buffered.indexOf('\r\n\r\n');
+        if (end < 0) {
+          if (this.buffered.length > MAX_HEAD) this.state = 'done';
+          break;
+        }
+        const head = this.buffered.subarray(0, end).toString('latin1').split('\r\n');
+        this.buffered = this.buffered.subarray(end + 4);
+        lines.push(...this.onHead(head));
+      }
     }
-    const lines = this.head.subarray(0, end).toString('latin1').split('\r\n');
-    const rest = this.head.subarray(end + 4);
-    this.head = Buffer.alloc(0);
-    const shown = [lines[0]!, ...lines.slice(1).filter((l) => SHOWN.has(l.slice(0, l.indexOf(':')).toLowerCase()))];
-    // A request asking for SPDY, or the 101 that grants it: what follows is frames. Anything else is plain HTTP.
-    const spdy = lines.some((l) => /^upgrade:\s*spdy\/3\.1$/i.test(l)) && !/^HTTP\/1\.1 (?!101)/.test(lines[0]!);
-    this.state = spdy ? 'spdy' : 'done';
-    return spdy ? [...shown, ...this.decode(rest)] : shown;
+    if (this.state === 'spdy') {
+      const rest = this.buffered;
+      this.buffered = Buffer.alloc(0);
+      lines.push(...this.decode(rest));
+    }
+    return lines;
+  }
+
+  // A request asking for SPDY, or the 101 that grants it: what follows is frames. Any other head is shown by its
+  // first line (and the headers that tell an upgrade's story, for upgrades and refusals); its body is skipped.
+  private onHead(head: string[]): string[] {
+    const header = (name: string) => head.slice(1).find((l) => l.slice(0, l.indexOf(':')).toLowerCase() === name)?.replace(/^[^:]*:\s*/, '');
+    const upgrade = header('upgrade');
+    const status = /^HTTP\/1\.[01] (\d{3})/.exec(head[0]!)?.[1];
+    const shown = upgrade || (status && !status.startsWith('2'))
+      ? [head[0]!, ...head.slice(1).filter((l) => SHOWN.has(l.slice(0, l.indexOf(':')).toLowerCase()))]
+      : [head[0]!];
+    if (/^spdy\/3\.1$/i.test(upgrade ?? '') && (status === undefined || status === '101')) this.state = 'spdy';
+    else if (status === '101' || upgrade) this.state = 'done'; // another protocol (a WebSocket): not ours to read
+    else if (/chunked/i.test(header('transfer-encoding') ?? '')) this.state = 'chunked';
+    else {
+      this.bodyLeft = Number(header('content-length') ?? 0) || 0;
+      this.state = 'body';
+    }
+    return shown;
   }
   // #endregion spdy-tap
 

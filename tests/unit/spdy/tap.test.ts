@@ -57,3 +57,17 @@ test('garbage after the upgrade: one line says so, then nothing', () => {
   assert.deepEqual(tap.push(Buffer.from('anything')), []);
   tap.close();
 });
+
+test('a kept-alive connection: each request and answer by its first line, bodies (length or chunked) skipped', () => {
+  const toServer = new SpdyTap();
+  const toClient = new SpdyTap();
+  const requests = 'GET /api/v1?timeout=32s HTTP/1.1\r\nHost: h\r\n\r\nPOST /api/v1/namespaces/default/pods HTTP/1.1\r\nContent-Length: 5\r\n\r\n{"a"}'
+    + 'GET /api/v1/namespaces/default/pods/nginx HTTP/1.1\r\n\r\n';
+  const answers = 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{"a":\r\n2\r\n1}\r\n0\r\n\r\n'
+    + 'HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\n{}HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}';
+  const feed = (tap: SpdyTap, text: string) => Array.from({ length: text.length }, (_, i) => tap.push(Buffer.from(text[i]!, 'latin1'))).flat();
+  assert.deepEqual(feed(toServer, requests), ['GET /api/v1?timeout=32s HTTP/1.1', 'POST /api/v1/namespaces/default/pods HTTP/1.1', 'GET /api/v1/namespaces/default/pods/nginx HTTP/1.1']);
+  assert.deepEqual(feed(toClient, answers), ['HTTP/1.1 200 OK', 'HTTP/1.1 201 Created', 'HTTP/1.1 404 Not Found', 'Content-Type: application/json']);
+  toServer.close();
+  toClient.close();
+});
