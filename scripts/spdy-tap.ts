@@ -1,5 +1,6 @@
 // A recording proxy for one command: `node --import tsx scripts/spdy-tap.ts -- kubectl.1.29 exec nginx -- date` runs the
-// command with --server pointed at a loopback proxy in front of the API server (from $KUBECONFIG, or --upstream=URL),
+// command with --server pointed at a loopback proxy in front of the API server (from $KUBECONFIG, or --upstream=URL;
+// with --env-only the command gets the proxy's URL in SPDY_TAP_URL instead of a --server flag),
 // prints each connection's upgrade and every SPDY frame both ways as it passes (src/spdy/tap.ts), and exits with the
 // command's exit code once it and its connections are done. Plain http only: the tap reads the bytes it relays.
 import { spawn } from 'node:child_process';
@@ -12,8 +13,9 @@ const dash = argv.indexOf('--');
 const own = dash < 0 ? argv : argv.slice(0, dash);
 const command = dash < 0 ? [] : argv.slice(dash + 1);
 const upstreamFlag = own.find((a) => a.startsWith('--upstream='))?.slice('--upstream='.length);
-if (command.length === 0 || own.some((a) => !a.startsWith('--upstream='))) {
-  console.error('usage: spdy-tap.ts [--upstream=http://host:port] -- <kubectl> <args...>');
+const envOnly = own.includes('--env-only');
+if (command.length === 0 || own.some((a) => !a.startsWith('--upstream=') && a !== '--env-only')) {
+  console.error('usage: spdy-tap.ts [--upstream=http://host:port] [--env-only] -- <kubectl> <args...>');
   process.exit(2);
 }
 const upstream = new URL(upstreamFlag ?? loadClientConfig().server);
@@ -57,7 +59,8 @@ server.listen(0, '127.0.0.1', () => {
   const { port } = server.address() as { port: number };
   const [file, ...args] = command;
   // --server overrides the kubeconfig's cluster; everything else (context, namespace) stays the reader's.
-  const child = spawn(file!, [`--server=http://127.0.0.1:${port}`, ...args], { stdio: 'inherit' });
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(file!, envOnly ? args : [`--server=${url}`, ...args], { stdio: 'inherit', env: { ...process.env, SPDY_TAP_URL: url } });
   child.on('error', (err) => { console.error(`spdy-tap: ${file}: ${err.message}`); process.exit(127); });
   child.on('close', (code, signal) => {
     server.close();

@@ -1,6 +1,6 @@
 // Chapter 8's walk (npm run steps 8): the article's SPDY POST and its 101 from kubectl 1.27, a real session's SPDY frames
 // decoded by a tap (scripts/spdy-tap.ts), and kubectl 1.30+'s WebSocket that the API server translates to SPDY.
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { step, observe, section, waitUntil, ours, startFromKnownState } from './lib.ts';
 
@@ -14,6 +14,8 @@ const bundled = (v: string) => {
   return bin && existsSync(bin) ? bin : undefined;
 };
 const tap = (...command: string[]) => ['node', '--import', 'tsx', 'scripts/spdy-tap.ts', '--', ...command];
+const stateDir = dirname(process.env.KUBECONFIG ?? '.');
+const announced = (name: string) => JSON.parse(readFileSync(join(stateDir, `${name}.ready.json`), 'utf8')) as { url: string };
 
 section('A pod');
 await step('Create the article\'s pod.', ['kubectl', 'run', 'nginx', '--image=nginx']);
@@ -47,6 +49,15 @@ await step('The dispatcher\'s kubectl (1.32) through the same tap.', tap('kubect
 observe('A GET with Upgrade: websocket and v5.channel.k8s.io: no SPDY between kubectl and the API server. The API\n'
   + 'server\'s StreamTranslator ends the WebSocket and opens a SPDY connection of its own to the kubelet (a POST\n'
   + 'offering v5 to v1, as kubectl 1.29 did above): from the kubelet on, the chain is the one kubectl 1.29 uses.');
+const node = (await step('Which node runs nginx?', ['kubectl', 'get', 'po', 'nginx', '-o', 'jsonpath={.spec.nodeName}{"\\n"}'])).output.trim();
+const kubelet = announced(`kubelet-${node}`).url;
+await step('The other side of the translator: what it sends that kubelet, made here by hand with the translator\'s own SPDY\n'
+  + 'client (streamExecSpdy), through the tap.',
+  ['node', '--import', 'tsx', 'scripts/spdy-tap.ts', `--upstream=${kubelet}`, '--env-only', '--',
+    'node', '--import', 'tsx', 'scripts/spdy-exec.ts', kubelet, 'default/nginx/nginx', '--', 'date']);
+observe('The kubelet\'s own path, /exec/default/nginx/nginx, and the same POST, streams and frames as kubectl 1.29\'s: the\n'
+  + 'kubelet proxies it to the runtime\'s streaming server, which chose v4. In the checkpoint\'s terminal the API server\n'
+  + 'logs each translated exec: `exec default/nginx → translated: WebSocket v5 here, SPDY to kubelet …`.');
 await step('The same kubectl, told not to use WebSockets: SPDY all the way.',
   `KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false ${tap('kubectl', 'exec', 'nginx', '--', 'date').join(' ')}`);
 await step('Our kubectl: WebSocket first, as client-go\'s FallbackExecutor.', ours('exec', 'nginx', '--', 'echo', 'hello over WebSocket'));
