@@ -5,10 +5,11 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { benchChain, caseNames, chains, type CaseName, type Sizes } from './bench/chain.ts';
 import { benchCodecs } from './bench/codec.ts';
+import { benchSpdy } from './bench/spdy.ts';
 import { timeChapterStart } from './bench/startup.ts';
 import { formatTable, median, type Row } from './bench/stats.ts';
 
-const usage = `usage: npm run bench -- [--quick] [--reps=N] [--only=CASE,...] [--json FILE] [FILTER...]   (FILTER: ch2, ch3, ch5, startup, codec;\n  CASE, a chain's cases in the order they run: ${caseNames.join(', ')}; 'after' counts only the sessions of the cases run)`;
+const usage = `usage: npm run bench -- [--quick] [--reps=N] [--only=CASE,...] [--json FILE] [FILTER...]   (FILTER: ch2, ch3, ch5, startup, codec, spdy;\n  CASE, a chain's cases in the order they run: ${caseNames.join(', ')}; 'after' counts only the sessions of the cases run)`;
 
 // Full: the issue's sizes, medians of 5 (sessions: of 3, so that a run stays near 10 minutes on 2 cores).
 // On 2 cores shared with other work a full run took 15 minutes; --reps=3 shortens it.
@@ -45,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (reps) sizes = { ...sizes, reps, sessionReps: Math.min(reps, sizes.sessionReps) };
   const wanted = (name: string) => filters.length === 0 || filters.includes(name);
-  const known = ['codec', 'startup', ...chains.map((c) => `ch${c.chapter}`)];
+  const known = ['codec', 'spdy', 'startup', ...chains.map((c) => `ch${c.chapter}`)];
   const unknown = filters.filter((f) => !known.includes(f));
   if (unknown.length) { console.error(`bench: no case ${unknown.join(', ')}\n${usage}`); return 2; }
 
@@ -58,6 +59,7 @@ async function main(argv: string[]): Promise<number> {
   };
 
   if (wanted('codec')) await attempt('codec', async () => benchCodecs(sizes.reps, isQuick ? 20 : 300));
+  if (wanted('spdy')) await attempt('spdy', () => benchSpdy(sizes.reps, isQuick ? 8 * 2 ** 20 : 256 * 2 ** 20));
   for (const chain of chains) if (wanted(`ch${chain.chapter}`)) await attempt(`ch${chain.chapter}`, () => benchChain(chain, sizes, log, only));
   if (wanted('startup')) {
     await attempt('startup', async () => {
