@@ -10,7 +10,7 @@ import { ResizeDecoder } from './codec.ts';
 import { ttyRefusal, type ServeExecOptions } from './serve-exec.ts';
 import { execStatus, SizeQueue } from './session.ts';
 import { SPDY_PROTOCOLS, spdyHandshake } from './spdy-handshake.ts';
-import { internalErrorStatus } from './status.ts';
+import { encodeStatus, internalErrorStatus } from './status.ts';
 
 export interface ServeExecSpdyOptions extends ServeExecOptions {
   // StreamCreationTimeout: how long the client has, after the 101, to open every stream it asked for.
@@ -67,7 +67,10 @@ function waitForStreams(conn: SpdyConnection, version: SpdyVersion, expected: nu
       stream.on('error', (err) => log(`stream ${stream.id}: ${err.message}`));
       const type = stream.headers.streamtype ?? '';
       stream.reply();
-      if (!known.has(type)) return void log(`unexpected stream type: ${JSON.stringify(type)}`);
+      if (!known.has(type)) {
+        log(`unexpected stream type: ${JSON.stringify(type)}`);
+        return void stream.resume(); // never read: what arrives on it is dropped
+      }
       streams[type as StreamType] = stream;
       if (++received === expected) finish();
     };
@@ -121,9 +124,13 @@ export async function serveExecSpdy(req: IncomingMessage, socket: Duplex, head: 
   }
   const version = versions.get(handshake.protocol)!;
   socket.write(handshake.response);
-  // Bytes the client sent after its request (frames it did not wait to send) are read first, once onStream is set.
-  if (head.byteLength > 0) socket.unshift(head);
-  const conn = new SpdyConnection(socket, { role: 'server', idleTimeoutMs: o.idleTimeoutMs, log: (line) => log(`spdy: ${line}`) });
+  // head: frames the client sent without waiting for the 101; the connection reads them first, a tick from now,
+  // once onStream is set (waitForStreams, just below).
+  // Once the Status is written, a client that hangs up before our resets and GOAWAY reach it is the normal end
+  // (kubectl exits as soon as it has read the Status): that socket error is not logged.
+  let closing = false;
+  const connLog = (line: string) => { if (!(closing && /socket error: .*(EPIPE|ECONNRESET)/.test(line))) log(line); };
+  const conn = new SpdyConnection(socket, { role: 'server', idleTimeoutMs: o.idleTimeoutMs, log: connLog }, head);
 
   const { stdin, stdout, stderr, tty } = o.options;
   const expected = 1 + Number(stdin) + Number(stdout) + Number(stderr && !tty) + Number(tty && version.resize);
@@ -140,6 +147,10 @@ export async function serveExecSpdy(req: IncomingMessage, socket: Duplex, head: 
     streams.error?.reset();
     streams.stdin?.end();
   }
+  // What the client sends on a stream we do not read (its output streams, a resize stream without a terminal) is
+  // discarded: left unread it would fill the stream's buffer and stop the connection's reading for every stream.
+  const unread: StreamType[] = ['error', 'stdout', 'stderr', ...(tty ? [] : ['resize' as const])];
+  for (const type of unread) streams[type]?.resume();
 
   // The process's streams. stdin ends with the client's FIN on the stdin stream (kubectl's stdin EOF).
   const stdinPipe = streams.stdin ? new PassThrough({ highWaterMark: 64 * 1024 }) : undefined;
@@ -168,6 +179,7 @@ export async function serveExecSpdy(req: IncomingMessage, socket: Duplex, head: 
     sizes.end();
   }
   if (gone.signal.aborted) { await conn.closed; return undefined; }
+  closing = true;
   if (streams.error && !version.v1) await writeStatus(streams.error, version, status);
   await closeConnection(conn);
   return status;
@@ -176,11 +188,11 @@ export async function serveExecSpdy(req: IncomingMessage, socket: Duplex, head: 
 
 // #region write-status
 // v4: the JSON Status, Success included. v2/v3 (and v1, whose error stream is already reset): the message
-// text, and only on failure.
+// text, and only on failure (encodeStatus, as on the WebSocket's channel 3).
 function writeStatus(stream: SpdyStream, version: SpdyVersion, status: Status): Promise<void> {
-  const bytes = version.statusJson ? JSON.stringify(status) : status.status === 'Success' ? '' : status.message ?? 'unknown error';
-  if (bytes === '' || stream.destroyed) return Promise.resolve();
-  return new Promise((resolve) => stream.write(Buffer.from(bytes), () => resolve()));
+  const bytes = encodeStatus(version, status);
+  if (!bytes || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => stream.write(bytes, () => resolve()));
 }
 // #endregion write-status
 

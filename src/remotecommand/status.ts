@@ -33,9 +33,9 @@ export function internalErrorStatus(err: unknown): Status {
 }
 // #endregion builders
 
-// What goes on channel 3: v4/v5 always send the JSON Status; v1 sends the message text, and
-// nothing at all on success (null).
-export function encodeStatus(protocol: ProtocolInfo, status: Status): Uint8Array | null {
+// What goes on channel 3 (over SPDY, the error stream): v4/v5 always send the JSON Status; v1–v3 send the
+// message text, and nothing at all on success (null).
+export function encodeStatus(protocol: Pick<ProtocolInfo, 'statusJson'>, status: Status): Uint8Array | null {
   if (protocol.statusJson) return new TextEncoder().encode(JSON.stringify(status));
   if (status.status === 'Success') return null;
   return new TextEncoder().encode(status.message ?? 'unknown error');

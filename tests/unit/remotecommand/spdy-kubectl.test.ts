@@ -106,11 +106,15 @@ test('kubectl 1.27 exec -it over SPDY: a terminal, its size and a resize, exit 3
   term.onData((d) => { output += d; });
   const exited = new Promise<number>((r) => term.onExit(({ exitCode }) => r(exitCode)));
   t.after(() => { try { term.kill(); } catch { /* gone */ } });
+  const shows = (re: RegExp, from: number, what: string) => waitFor(() => re.test(output.slice(from)), { timeoutMs: 30_000, what })
+    .catch((err: Error) => { throw new Error(`${err.message}; the terminal shows ${JSON.stringify(output.slice(-300))}`); });
   const ask = async (cmd: string, re: RegExp) => {
     const from = output.length;
     term.write(`${cmd}\r`);
-    await waitFor(() => re.test(output.slice(from)), { timeoutMs: 30_000, what: `${cmd} to answer ${re}: ${JSON.stringify(output.slice(-300))}` });
+    await shows(re, from, `${cmd} to answer ${re}`);
   };
+  // Keys typed before kubectl makes the local terminal raw are echoed twice: a person waits for the prompt.
+  await shows(/# $/, 0, 'the remote prompt');
   await ask('echo $((6*7))', /\r\n42\r\n/);
   await ask('stty size', /\r\n24 80\r\n/);
   term.resize(100, 30);

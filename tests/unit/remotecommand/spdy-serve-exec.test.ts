@@ -10,14 +10,18 @@ import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
 import { WebSocket } from 'ws';
 import { SpdyConnection, type SpdyStream } from '../../../src/spdy/connection.ts';
+import { encodeFrame, FrameDecoder, type Frame } from '../../../src/spdy/frames.ts';
+import { HeaderCompressor } from '../../../src/spdy/header-block.ts';
 import { serveRemoteCommand } from '../../../src/remotecommand/serve-stream.ts';
 import { LocalExecutor } from '../../../src/exec/local.ts';
+import { StreamingServer } from '../../../src/streaming/server.ts';
 import { waitFor } from '../../../src/util/wait.ts';
 import type { Status } from '../../../src/api/status.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'spdy-serve-exec-'));
 const executor = new LocalExecutor({ env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
-const results: (Status | undefined)[] = [];
+// What each serveRemoteCommand resolved with, by the request's id= query parameter.
+const results = new Map<string, Status | undefined>();
 const sessions = new Set<Promise<unknown>>();
 const serverLog: string[] = [];
 const server: Server = createServer((_req, res) => res.writeHead(404).end());
@@ -33,7 +37,8 @@ server.on('upgrade', (req, socket, head) => {
     log: (line) => serverLog.push(line),
   });
   sessions.add(p);
-  void p.then((s) => results.push(s), (err) => { serverLog.push(`THREW ${err}`); results.push(undefined); }).finally(() => sessions.delete(p));
+  const id = q.get('id') ?? '';
+  void p.then((s) => results.set(id, s), (err) => { serverLog.push(`THREW ${err}`); results.set(id, undefined); }).finally(() => sessions.delete(p));
 });
 await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
 const port = (server.address() as AddressInfo).port;
@@ -44,14 +49,18 @@ test.after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const path = (cmd: string[], flags = 'stdout=true&stderr=true') => `/exec?${cmd.map((c) => `command=${encodeURIComponent(c)}`).join('&')}&${flags}`;
+let lastId = '';
+const path = (cmd: string[], flags = 'stdout=true&stderr=true') => {
+  lastId = String(randomInt(1e9));
+  return `/exec?${cmd.map((c) => `command=${encodeURIComponent(c)}`).join('&')}&${flags}&id=${lastId}`;
+};
 const ALL = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io'];
 
 // The upgrade request as client-go writes it; resolves with the response head and the socket after it.
-async function upgrade(p: string, protocols: string[] | undefined, extra: string[] = []): Promise<{ status: number; head: string; body: string; socket: Socket; rest: Buffer }> {
-  const socket = connect(port, '127.0.0.1');
+async function upgrade(p: string, protocols: string[] | undefined, extra: string[] = [], to = port, spdy = 'SPDY/3.1'): Promise<{ status: number; head: string; body: string; socket: Socket; rest: Buffer }> {
+  const socket = connect(to, '127.0.0.1');
   socket.on('error', () => {});
-  socket.write([`POST ${p} HTTP/1.1`, `Host: 127.0.0.1:${port}`, 'Content-Length: 0', 'Connection: Upgrade', 'Upgrade: SPDY/3.1',
+  socket.write([`POST ${p} HTTP/1.1`, `Host: 127.0.0.1:${port}`, 'Content-Length: 0', 'Connection: Upgrade', `Upgrade: ${spdy}`,
     ...(protocols ?? []).map((v) => `X-Stream-Protocol-Version: ${v}`), ...extra, '', ''].join('\r\n'));
   let buf = Buffer.alloc(0);
   for (;;) {
@@ -79,8 +88,8 @@ async function upgrade(p: string, protocols: string[] | undefined, extra: string
 interface Client { conn: SpdyConnection; protocol: string; head: string; streams: Record<string, SpdyStream>; text: Record<string, () => string>; ended: Record<string, Promise<void>> }
 
 // client-go's order: error, stdin, stdout, stderr (not with tty), resize (v3+ with tty), each after the previous reply.
-async function client(p: string, protocols: string[], types: string[]): Promise<Client> {
-  const u = await upgrade(p, protocols);
+async function client(p: string, protocols: string[], types: string[], to = port): Promise<Client> {
+  const u = await upgrade(p, protocols, [], to);
   assert.equal(u.status, 101, u.head + u.body);
   const conn = new SpdyConnection(u.socket, { role: 'client' }, u.rest);
   u.socket.resume();
@@ -106,10 +115,10 @@ function pidsWith(marker: string): number[] {
   }).map(Number);
 }
 const uniqueSleep = () => `sleep ${randomInt(100000, 999999)}`;
-const lastResult = async (n: number) => { await waitFor(() => results.length >= n, { what: 'the server to finish', timeoutMs: 20_000 }); return results[n - 1]; };
+// What the server resolved with for the last request made.
+const lastResult = async () => { const id = lastId; await waitFor(() => results.has(id), { what: 'the server to finish', timeoutMs: 20_000 }); return results.get(id); };
 
 test('v4 (client-go offers v5 first; a SPDY server has none): output on stdout and stderr, the JSON Status with the exit code, then the server closes', async () => {
-  const n = results.length;
   const c = await client(path(['sh', '-c', 'printf out; printf err >&2; exit 3']), ALL, ['error', 'stdout', 'stderr']);
   assert.equal(c.protocol, 'v4.channel.k8s.io');
   await c.conn.closed;
@@ -120,7 +129,7 @@ test('v4 (client-go offers v5 first; a SPDY server has none): output on stdout a
     metadata: {}, status: 'Failure', message: 'command terminated with non-zero exit code: exit status 3', reason: 'NonZeroExitCode',
     details: { causes: [{ reason: 'ExitCode', message: '3' }] },
   });
-  assert.equal((await lastResult(n + 1))?.reason, 'NonZeroExitCode');
+  assert.equal((await lastResult())?.reason, 'NonZeroExitCode');
 });
 
 test('v4 writes Success too', async () => {
@@ -143,7 +152,6 @@ for (const v of ['v3.channel.k8s.io', 'v2.channel.k8s.io']) {
 }
 
 test('v1 (channel.k8s.io) keeps the 1.0 kubelet\'s bugs: its error stream is reset at setup, its side of stdin half-closed', async () => {
-  const n = results.length;
   const c = await client(path(['sh', '-c', 'cat; exit 5'], 'stdin=true&stdout=true&stderr=true'), ['channel.k8s.io'], ['error', 'stdin', 'stdout', 'stderr']);
   assert.equal(c.protocol, 'channel.k8s.io');
   // The server's FIN on stdin: our reading side of that stream ends while we can still write.
@@ -154,7 +162,7 @@ test('v1 (channel.k8s.io) keeps the 1.0 kubelet\'s bugs: its error stream is res
   await c.conn.closed;
   assert.equal(c.text.stdout!(), 'from v1\n');
   assert.equal(c.text.error!(), '', 'the failure never reaches a v1 client');
-  assert.equal((await lastResult(n + 1))?.reason, 'NonZeroExitCode');
+  assert.equal((await lastResult())?.reason, 'NonZeroExitCode');
 });
 
 test('stdin EOF is the client\'s FIN on the stdin stream: cat ends, its output arrives whole', async () => {
@@ -166,6 +174,39 @@ test('stdin EOF is the client\'s FIN on the stdin stream: cat ends, its output a
   assert.equal(c.text.stdout!().length, big.length + 4);
   assert.ok(c.text.stdout!().endsWith('end\n'));
   assert.equal(c.text.error!(), '{"metadata":{},"status":"Success"}');
+});
+
+test('a client that resets its stdin stream ends stdin too (spdystream reads EOF after a reset), after what it sent', async () => {
+  const c = await client(path(['cat'], 'stdin=true&stdout=true'), ['v4.channel.k8s.io'], ['error', 'stdin', 'stdout']);
+  await new Promise<void>((r) => c.streams.stdin!.write('before the reset\n', () => r()));
+  c.streams.stdin!.reset();
+  await c.conn.closed;
+  assert.equal(c.text.stdout!(), 'before the reset\n');
+  assert.equal(c.text.error!(), '{"metadata":{},"status":"Success"}');
+});
+
+test('streams opened in the same write as the request, before the 101 (the head the server read with it) are served', async () => {
+  const compressor = new HeaderCompressor();
+  const syn = (streamId: number, streamtype: string) =>
+    encodeFrame({ type: 'synStream', streamId, associatedId: 0, priority: 0, slot: 0, flags: 0, headerBlock: compressor.compress({ streamtype }) });
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => {});
+  const request = [`POST ${path(['echo', 'early'], 'stdout=true')} HTTP/1.1`, 'Host: x', 'Connection: Upgrade', 'Upgrade: SPDY/3.1',
+    'X-Stream-Protocol-Version: v4.channel.k8s.io', 'Content-Length: 0', '', ''].join('\r\n');
+  socket.write(Buffer.concat([Buffer.from(request), syn(1, 'error'), syn(3, 'stdout')]));
+  const chunks: Buffer[] = [];
+  socket.on('data', (c: Buffer) => chunks.push(c));
+  await once(socket, 'close');
+  const all = Buffer.concat(chunks);
+  const end = all.indexOf('\r\n\r\n');
+  assert.match(all.subarray(0, end).toString(), /^HTTP\/1\.1 101 /);
+  const frames: Frame[] = new FrameDecoder().push(all.subarray(end + 4));
+  const data = (id: number) => Buffer.concat(frames.flatMap((f) => (f.type === 'data' && f.streamId === id ? [f.data] : []))).toString();
+  assert.deepEqual(frames.filter((f) => f.type === 'synReply').map((f) => (f as { streamId: number }).streamId), [1, 3]);
+  assert.equal(data(3), 'early\n');
+  assert.equal(data(1), '{"metadata":{},"status":"Success"}');
+  assert.equal(frames.at(-1)?.type, 'goAway', 'Close: the streams reset, then GOAWAY');
+  assert.ok(frames.some((f) => f.type === 'rstStream' && f.streamId === 3));
 });
 
 test('tty on v4: no stderr stream, a resize stream; the first size reaches the terminal', async () => {
@@ -183,23 +224,40 @@ test('tty on v2: no resize stream is expected (v3 added it); the session starts 
 });
 
 test('a stream of an unknown type is replied to and not counted; one opened after setup is refused', async () => {
-  const n = results.length;
   const c = await client(path(['sh', '-c', `exec ${uniqueSleep()}`], 'stdout=true'), ['v4.channel.k8s.io'], ['bogus', 'error', 'stdout']);
   assert.ok(serverLog.some((l) => l === 'unexpected stream type: "bogus"'), serverLog.join('\n'));
   await assert.rejects(c.conn.createStream({ streamtype: 'stdin' }));
   c.conn.destroy();
-  assert.equal(await lastResult(n + 1), undefined);
+  assert.equal(await lastResult(), undefined);
+});
+
+test('what a client sends on streams the server does not read is dropped, not left to stop the connection', async () => {
+  const c = await client(path(['sh', '-c', 'read line; echo "got $line"'], 'stdin=true&stdout=true&stderr=true'), ['v4.channel.k8s.io'], ['bogus', 'error', 'stdin', 'stdout', 'stderr']);
+  const junk = Buffer.alloc(4 << 20, 'j');
+  for (const type of ['bogus', 'stdout', 'stderr', 'error']) c.streams[type]!.write(junk);
+  c.streams.stdin!.end('hello\n');
+  await c.conn.closed;
+  assert.equal(c.text.stdout!(), 'got hello\n');
+  assert.equal(c.text.error!(), '{"metadata":{},"status":"Success"}');
 });
 
 test('a client that does not create its streams in time: upstream\'s words, told on the error stream, connection closed', async () => {
-  const n = results.length;
   const c = await client(path(['true'], 'stdin=true&stdout=true&createMs=300'), ['v4.channel.k8s.io'], ['error']);
   await c.conn.closed;
   const status = JSON.parse(c.text.error!());
   assert.equal(status.reason, 'InternalError');
   assert.equal(status.message, 'Internal error occurred: timed out waiting for client to create streams');
-  assert.equal(await lastResult(n + 1), undefined);
+  assert.equal(await lastResult(), undefined);
   assert.ok(serverLog.includes('timed out waiting for client to create streams'));
+});
+
+test('a client that leaves while creating its streams: the server stops waiting at once, runs nothing', async () => {
+  const marker = uniqueSleep();
+  const c = await client(path(['sh', '-c', `exec ${marker}`], 'stdin=true&stdout=true'), ['v4.channel.k8s.io'], ['error']);
+  c.conn.destroy();
+  assert.equal(await lastResult(), undefined);
+  assert.ok(serverLog.includes('the client closed the connection while creating streams'), serverLog.slice(-5).join('\n'));
+  assert.deepEqual(pidsWith(marker), []);
 });
 
 test('refusals before the upgrade: 400 without X-Stream-Protocol-Version, 403 with the accepted list, 400 for tty on a runtime without terminals', async () => {
@@ -210,19 +268,22 @@ test('refusals before the upgrade: 400 without X-Stream-Protocol-Version, 403 wi
   assert.equal(v5.status, 403);
   assert.deepEqual([...v5.head.matchAll(/\r\nX-Accepted-Stream-Protocol-Versions: (.*)/g)].map((m) => m[1]),
     ['v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io']);
+  // Negotiated, but not SPDY/3.1: UpgradeResponse's 400, the request's headers in Go's %#v.
+  const spdy3 = await upgrade(path(['true']), ['v4.channel.k8s.io'], [], port, 'SPDY/3');
+  assert.equal(spdy3.status, 400);
+  assert.match(spdy3.body, /^unable to upgrade: missing upgrade headers in request: http\.Header\{.*"Upgrade":\[\]string\{"SPDY\/3"\}.*\}\n$/);
   const tty = await upgrade(path(['sh'], 'stdin=true&stdout=true&tty=true&pipesOnly=1'), ALL);
   assert.equal(tty.status, 400);
   assert.equal(JSON.parse(tty.body).message, 'a terminal (tty=true, kubectl exec -t) is not served by this runtime; run the command without -t');
 });
 
 test('a client that leaves mid-command: the process is killed, the server carries on', async () => {
-  const n = results.length;
   const sleep = uniqueSleep();
   const c = await client(path(['sh', '-c', `exec ${sleep}`], 'stdout=true'), ['v4.channel.k8s.io'], ['error', 'stdout']);
   await waitFor(() => pidsWith(sleep).length === 1, { what: 'the sleep to start', timeoutMs: 10_000 });
   c.conn.destroy();
   await waitFor(() => pidsWith(sleep).length === 0, { what: 'the sleep to be killed', timeoutMs: 10_000 });
-  assert.equal(await lastResult(n + 1), undefined);
+  assert.equal(await lastResult(), undefined);
 });
 
 // Blocked in write(): on a pipe, or a socket, that is full.
@@ -249,7 +310,6 @@ test('backpressure: a client that stops reading stalls the process, then gets ev
 });
 
 test('a client that stops reading, then disconnects: the process is killed', async () => {
-  const n = results.length;
   const marker = `yes spdy-${randomInt(100000, 999999)}`;
   const c = await client(path(['sh', '-c', `exec ${marker}`], 'stdout=true'), ['v4.channel.k8s.io'], ['error']);
   const stdout = await c.conn.createStream({ streamtype: 'stdout' });
@@ -258,18 +318,18 @@ test('a client that stops reading, then disconnects: the process is killed', asy
   await waitFor(() => { const [pid] = pidsWith(marker); return pid !== undefined && blockedWriting(pid); }, { what: 'yes blocked writing', timeoutMs: 20_000 });
   c.conn.destroy();
   await waitFor(() => pidsWith(marker).length === 0, { what: 'yes to be killed', timeoutMs: 10_000 });
-  assert.equal(await lastResult(n + 1), undefined);
+  assert.equal(await lastResult(), undefined);
 });
 
 test('garbage after the 101 ends that connection only', async () => {
-  const n = results.length;
   const sleep = uniqueSleep();
   const u = await upgrade(path(['sh', '-c', `exec ${sleep}`], 'stdout=true'), ['v4.channel.k8s.io']);
   assert.equal(u.status, 101);
   u.socket.resume();
-  u.socket.write(Buffer.from('GET / HTTP/1.1\r\n\r\n this is not SPDY \x00\x01\x02\xff\xff\xff\xff'));
+  // A control frame of a type spdystream does not know (11), then junk: spdystream's read loop fails at once.
+  u.socket.write(Buffer.concat([Buffer.from([0x80, 0x03, 0x00, 0x0b, 0x00, 0x00, 0x00, 0x04, 1, 2, 3, 4]), Buffer.from('this is not SPDY \x00\xff')]));
   await once(u.socket, 'close');
-  assert.equal(await lastResult(n + 1), undefined);
+  assert.equal(await lastResult(), undefined);
   assert.deepEqual(pidsWith(sleep), []);
   const c = await client(path(['echo', 'still here'], 'stdout=true'), ['v4.channel.k8s.io'], ['error', 'stdout']);
   await c.conn.closed;
@@ -277,12 +337,11 @@ test('garbage after the 101 ends that connection only', async () => {
 });
 
 test('the idle timeout ends a silent session and its process', async () => {
-  const n = results.length;
   const sleep = uniqueSleep();
   const c = await client(path(['sh', '-c', `exec ${sleep}`], 'stdout=true&idleMs=500'), ['v4.channel.k8s.io'], ['error', 'stdout']);
   await c.conn.closed;
   await waitFor(() => pidsWith(sleep).length === 0, { what: 'the sleep to be killed', timeoutMs: 10_000 });
-  assert.equal(await lastResult(n + 1), undefined);
+  assert.equal(await lastResult(), undefined);
 });
 
 test('serveRemoteCommand: WebSocket v4 is served, a v5-only offer is refused 403 with the upstream set named, other upgrades 400', async () => {
@@ -295,6 +354,7 @@ test('serveRemoteCommand: WebSocket v4 is served, a v5-only offer is refused 403
   assert.equal(messages.at(-1)!.toString(), '\x03{"metadata":{},"status":"Success"}');
 
   const v5 = new WebSocket(`ws://127.0.0.1:${port}${path(['true'])}`, ['v5.channel.k8s.io']);
+  v5.on('error', () => {});
   const [, res] = await once(v5, 'unexpected-response');
   assert.equal(res.statusCode, 403);
   let body = '';
@@ -309,4 +369,28 @@ test('serveRemoteCommand: WebSocket v4 is served, a v5-only offer is refused 403
   await once(other, 'close');
   assert.match(answer, /^HTTP\/1\.1 400 /);
   assert.equal(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).message, 'Upgrade request required');
+});
+
+test('the streaming server told to serve upstream\'s sets: a cached exec over SPDY, its StreamCreationTimeout reaching the session', async (t) => {
+  const log: string[] = [];
+  const streaming = new StreamingServer({ executor, serveStream: serveRemoteCommand, streamCreationTimeoutMs: 300, log: (l) => log.push(l) });
+  const base = await streaming.start();
+  t.after(() => streaming.close());
+  const at = Number(base.port);
+  const exec = (cmd: string[]) => new URL(streaming.getExec({ container_id: dir, cmd, stdin: false, stdout: true, stderr: false, tty: false })).pathname;
+  const c = await client(exec(['echo', 'via the cache']), ALL, ['error', 'stdout'], at);
+  await c.conn.closed;
+  assert.equal(c.protocol, 'v4.channel.k8s.io');
+  assert.equal(c.text.stdout!(), 'via the cache\n');
+  assert.equal(c.text.error!(), '{"metadata":{},"status":"Success"}');
+  const slow = await client(exec(['true']), ALL, ['error'], at);
+  await slow.conn.closed;
+  assert.equal(JSON.parse(slow.text.error!()).message, 'Internal error occurred: timed out waiting for client to create streams');
+  // v5 over WebSocket ends at the API server in upstream's shape: this server refuses it.
+  const ws = new WebSocket(`ws://127.0.0.1:${at}${exec(['true'])}`, ['v5.channel.k8s.io']);
+  ws.on('error', () => {});
+  const [, res] = await once(ws, 'unexpected-response');
+  assert.equal(res.statusCode, 403);
+  res.resume();
+  ws.terminate();
 });
