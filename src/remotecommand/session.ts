@@ -173,7 +173,7 @@ export async function execStatus(executor: Executor, target: ExecTarget, streams
     return nonZeroExitStatus(exitCode, message ?? (sig ? `signal: ${signalText(sig)}` : `exit status ${exitCode}`));
   } catch (err) {
     // An executor that already holds the Status to report hands it over whole (chapter 8's StreamTranslator
-    // relays the kubelet's).
+    // relays what the kubelet's side said, in upstream's words).
     if (err instanceof StatusError) return err.status;
     const why = err instanceof ExecError || err instanceof Error ? err.message : String(err);
     return internalErrorStatus(new Error(`error executing command in container: ${why}`));

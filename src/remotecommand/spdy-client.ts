@@ -52,7 +52,6 @@ function runStreams(conn: SpdyConnection, v: SpdyProtocolVersion, o: SpdyStreamE
   return new Promise<Status>((resolve, reject) => {
     let settled = false;
     let unwatch = () => {};
-    let connectionGone = false;
     const created = new Map<StreamTypeName, SpdyStream>();
     const settle = (fn: () => void) => {
       if (settled) return;
@@ -69,7 +68,6 @@ function runStreams(conn: SpdyConnection, v: SpdyProtocolVersion, o: SpdyStreamE
     const onAbort = () => { conn.destroy(); settle(() => reject(o.signal?.reason ?? new Error('aborted'))); };
     if (o.signal?.aborted) return onAbort();
     o.signal?.addEventListener('abort', onAbort, { once: true });
-    void conn.closed.then(() => { connectionGone = true; });
 
     const stdinStream = () => created.get(StreamType.stdin);
     function onStdin(chunk: Buffer | string) {
@@ -97,7 +95,7 @@ function runStreams(conn: SpdyConnection, v: SpdyProtocolVersion, o: SpdyStreamE
         if (settled) return;
       }
 
-      const errorBytes = readAll(created.get(StreamType.error)!);
+      const errorBytes = readAll(created.get(StreamType.error)!, () => conn.alive);
       const outputs = [copyOut(created.get(StreamType.stdout), o.stdout), copyOut(created.get(StreamType.stderr), o.stderr)];
 
       // #region resize
@@ -120,7 +118,7 @@ function runStreams(conn: SpdyConnection, v: SpdyProtocolVersion, o: SpdyStreamE
         o.stdin.on('data', onStdin);
         o.stdin.resume();
         // The server may close its side first (the command ended): then ours closes too (client-go's once.Do).
-        stdin.on('end', () => { o.stdin?.removeListener('data', onStdin); eof(); });
+        if (v.version >= 2) stdin.on('end', () => { o.stdin?.removeListener('data', onStdin); eof(); });
         stdin.resume();
       }
       // #endregion stdin
@@ -129,7 +127,7 @@ function runStreams(conn: SpdyConnection, v: SpdyProtocolVersion, o: SpdyStreamE
       await Promise.all(outputs);
       const { bytes, normal } = await errorBytes;
       // A connection that went away before the error stream ended (no FIN, no reset): the command's fate is unknown.
-      if (!normal && connectionGone) throw new Error(name('connection lost mid-stream: EOF'));
+      if (!normal) throw new Error(name('connection lost mid-stream: EOF'));
       const status = errorStreamStatus(v, bytes);
       await Promise.all([flushed(o.stdout), flushed(o.stderr)]);
       return status;
@@ -162,22 +160,16 @@ function copyOut(stream: SpdyStream | undefined, dst: Writable | undefined): Pro
 
 const MAX_ERROR_BYTES = 1 << 20;
 
-// The whole error stream. `normal`: it ended by the server's FIN or reset, not because the connection broke.
-function readAll(stream: SpdyStream): Promise<{ bytes: Buffer; normal: boolean }> {
+// The whole error stream. `normal`: it ended by the server's reset (how Connection.Close ends every stream) or FIN,
+// not because the connection broke under it (then there is no telling how the command ended).
+function readAll(stream: SpdyStream, connectionAlive: () => boolean): Promise<{ bytes: Buffer; normal: boolean }> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let normal = false;
     stream.on('data', (c: Buffer) => { if ((size += c.length) <= MAX_ERROR_BYTES) chunks.push(c); });
-    stream.once('end', () => { normal = true; });
-    stream.once('error', (err: Error) => { if (isPeerReset(err)) normal = true; });
-    stream.once('close', () => resolve({ bytes: Buffer.concat(chunks), normal: normal || !stream.readableAborted }));
+    stream.once('end', () => resolve({ bytes: Buffer.concat(chunks), normal: stream.resetStatus !== undefined || connectionAlive() }));
+    stream.once('close', () => resolve({ bytes: Buffer.concat(chunks), normal: stream.resetStatus !== undefined }));
   });
-}
-
-// A RST_STREAM from the server is how a SPDY session ends normally (Connection.Close resets every stream).
-function isPeerReset(err: Error): boolean {
-  return /reset/i.test(err.message) || (err as { code?: string }).code === 'ERR_SPDY_STREAM_RESET';
 }
 
 function flushed(w: Writable | undefined): Promise<void> {

@@ -43,9 +43,9 @@ export class StreamTranslator implements ExecBackend {
       return writeStatusAndClose(socket, asStatus(err));
     }
     log(`exec ${pod.metadata.namespace}/${pod.metadata.name} → translated: WebSocket v5 here, SPDY to kubelet ${nodeName} ${location.origin}${location.pathname}`);
-    // The translator's WebSocket server speaks v5 only (the client offered it, or it would not be here).
-    req.headers['sec-websocket-protocol'] = V5;
     const status = await serveExec(req, socket, head, {
+      // The translator's WebSocket server speaks v5 only (the client offered it, or it would not be here).
+      protocols: [V5],
       executor: this.executor(location, `kubelet ${nodeName}`),
       target: { container: options.container, cmd: options.command },
       options: { stdin: options.stdin, stdout: options.stdout, stderr: options.stderr, tty: options.tty },
