@@ -382,6 +382,7 @@ export const chapters: Chapter[] = [
       'src/spdy/header-block.ts',
       'src/spdy/describe.ts',
       'src/spdy/tap.ts',
+      'src/spdy/stream.ts',
       'src/spdy/connection.ts',
       'src/remotecommand/spdy-handshake.ts',
       'src/remotecommand/spdy-serve-exec.ts',
