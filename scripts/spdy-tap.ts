@@ -1,7 +1,8 @@
 // A recording proxy for one command: `node --import tsx scripts/spdy-tap.ts -- kubectl.1.29 exec nginx -- date` runs the
 // command with --server pointed at a loopback proxy in front of the API server (from $KUBECONFIG, or --upstream=URL;
 // with --env-only the command gets the proxy's URL in SPDY_TAP_URL instead of a --server flag),
-// prints each connection's upgrade and every SPDY frame both ways as it passes (src/spdy/tap.ts), and exits with the
+// prints each upgrade (--all: every request, discovery included) and every SPDY frame both ways as it passes
+// (src/spdy/tap.ts), and exits with the
 // command's exit code once it and its connections are done. Plain http only: the tap reads the bytes it relays.
 import { spawn } from 'node:child_process';
 import { connect, createServer, type Socket } from 'node:net';
@@ -14,8 +15,9 @@ const own = dash < 0 ? argv : argv.slice(0, dash);
 const command = dash < 0 ? [] : argv.slice(dash + 1);
 const upstreamFlag = own.find((a) => a.startsWith('--upstream='))?.slice('--upstream='.length);
 const envOnly = own.includes('--env-only');
-if (command.length === 0 || own.some((a) => !a.startsWith('--upstream=') && a !== '--env-only')) {
-  console.error('usage: spdy-tap.ts [--upstream=http://host:port] [--env-only] -- <kubectl> <args...>');
+const all = own.includes('--all');
+if (command.length === 0 || own.some((a) => !a.startsWith('--upstream=') && a !== '--env-only' && a !== '--all')) {
+  console.error('usage: spdy-tap.ts [--upstream=http://host:port] [--env-only] [--all] -- <kubectl> <args...>');
   process.exit(2);
 }
 const upstream = new URL(upstreamFlag ?? loadClientConfig().server);
@@ -24,18 +26,28 @@ if (upstream.protocol !== 'http:') {
   process.exit(2);
 }
 
-let connections = 0;
+let numbered = 0;
 const open = new Set<Socket>();
 const server = createServer((client) => {
-  const n = ++connections;
+  let n: number | undefined; // numbered when first shown
   open.add(client);
   const backend = connect(Number(upstream.port || 80), upstream.hostname);
   const toServer = new SpdyTap();
   const toClient = new SpdyTap();
-  const print = (arrow: string, lines: string[]) => { for (const l of lines) console.log(`[conn ${n}] ${arrow} ${l}`); };
-  // Relay first, then describe: the tap never holds bytes back or changes them.
-  client.on('data', (c: Buffer) => { backend.write(c); print('→', toServer.push(c)); });
-  backend.on('data', (c: Buffer) => { client.write(c); print('←', toClient.push(c)); });
+  // Plain requests (kubectl's discovery, the GET of the pod) only with --all: the request asks for an upgrade before its
+  // answer comes, so a connection that upgrades is known by then.
+  const print = (arrow: string, lines: string[]) => {
+    if (!all && !toServer.upgrade && !toClient.upgrade) return;
+    if (lines.length > 0) n ??= ++numbered;
+    for (const l of lines) console.log(`[conn ${n}] ${arrow} ${l}`);
+  };
+  // Relay first, then describe: the tap never holds bytes back or changes them, and a slow side slows the other.
+  const relay = (from: Socket, to: Socket, tap: SpdyTap, arrow: string) => from.on('data', (c: Buffer) => {
+    if (!to.write(c)) { from.pause(); to.once('drain', () => from.resume()); }
+    print(arrow, tap.push(c));
+  });
+  relay(client, backend, toServer, '→');
+  relay(backend, client, toClient, '←');
   client.on('end', () => backend.end());
   backend.on('end', () => client.end());
   let over = false;

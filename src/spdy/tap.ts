@@ -17,6 +17,8 @@ export class SpdyTap {
   private readonly frames = new FrameDecoder();
   // One zlib context per direction for the whole connection: every header block must be inflated, in order.
   private readonly headers = new HeaderDecompressor();
+  // An upgrade was asked for (a request) or granted (a 101) on this side: the connection is a stream's, not plain HTTP.
+  upgrade = false;
 
   push(chunk: Buffer): string[] {
     const mode = this.state; // read once: the loop below moves this.state on as heads go by
@@ -65,6 +67,7 @@ export class SpdyTap {
     const header = (name: string) => head.slice(1).find((l) => l.slice(0, l.indexOf(':')).toLowerCase() === name)?.replace(/^[^:]*:\s*/, '');
     const upgrade = header('upgrade');
     const status = /^HTTP\/1\.[01] (\d{3})/.exec(head[0]!)?.[1];
+    if (upgrade) this.upgrade = true;
     const shown = upgrade || (status && !status.startsWith('2'))
       ? [head[0]!, ...head.slice(1).filter((l) => SHOWN.has(l.slice(0, l.indexOf(':')).toLowerCase()))]
       : [head[0]!];

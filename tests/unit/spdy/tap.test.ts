@@ -31,6 +31,7 @@ test('the request head, then the client\'s frames, in any cuts', () => {
     'SYN_STREAM id=3 streamtype=stdout',
     'DATA id=3 len=0 FIN',
   ]);
+  assert.equal(tap.upgrade, true);
   tap.close();
 });
 
@@ -68,6 +69,7 @@ test('a kept-alive connection: each request and answer by its first line, bodies
   const feed = (tap: SpdyTap, text: string) => Array.from({ length: text.length }, (_, i) => tap.push(Buffer.from(text[i]!, 'latin1'))).flat();
   assert.deepEqual(feed(toServer, requests), ['GET /api/v1?timeout=32s HTTP/1.1', 'POST /api/v1/namespaces/default/pods HTTP/1.1', 'GET /api/v1/namespaces/default/pods/nginx HTTP/1.1']);
   assert.deepEqual(feed(toClient, answers), ['HTTP/1.1 200 OK', 'HTTP/1.1 201 Created', 'HTTP/1.1 404 Not Found', 'Content-Type: application/json']);
+  assert.deepEqual([toServer.upgrade, toClient.upgrade], [false, false], 'no upgrade: scripts/spdy-tap.ts shows none of it without --all');
   toServer.close();
   toClient.close();
 });
