@@ -108,13 +108,13 @@ test('kubectl 1.27 exec -it over SPDY: a terminal, its size and a resize, exit 3
   t.after(() => { try { term.kill(); } catch { /* gone */ } });
   const shows = (re: RegExp, from: number, what: string) => waitFor(() => re.test(output.slice(from)), { timeoutMs: 30_000, what })
     .catch((err: Error) => { throw new Error(`${err.message}; the terminal shows ${JSON.stringify(output.slice(-300))}`); });
+  // A person types once the prompt is there (keys typed earlier are echoed by the still-cooked local terminal).
   const ask = async (cmd: string, re: RegExp) => {
+    await shows(/# $/, 0, 'the prompt');
     const from = output.length;
     term.write(`${cmd}\r`);
     await shows(re, from, `${cmd} to answer ${re}`);
   };
-  // Keys typed before kubectl makes the local terminal raw are echoed twice: a person waits for the prompt.
-  await shows(/# $/, 0, 'the remote prompt');
   await ask('echo $((6*7))', /\r\n42\r\n/);
   await ask('stty size', /\r\n24 80\r\n/);
   term.resize(100, 30);
@@ -123,6 +123,7 @@ test('kubectl 1.27 exec -it over SPDY: a terminal, its size and a resize, exit 3
     await ask('stty size', /\r\n\d+ \d+\r\n/);
     return /\r\n30 100\r\n/.test(output.slice(from));
   }, { timeoutMs: 30_000, what: 'the resize to reach the terminal' });
+  await shows(/# $/, 0, 'the prompt');
   term.write('exit 3\r');
   assert.equal(await exited, 3);
 });
