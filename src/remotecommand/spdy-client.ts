@@ -80,6 +80,8 @@ function runStreams(conn: SpdyConnection, v: SpdyProtocolVersion, o: SpdyStreamE
       }
     }
 
+    let errorBytes: Promise<{ bytes: Buffer; normal: boolean }> | undefined;
+    const outputs: Promise<void>[] = [];
     (async (): Promise<Status | undefined> => {
       // One stream at a time, each waiting for its SYN_REPLY, as client-go's CreateStream does.
       for (const type of streamsToCreate(v, { stdin: !!o.stdin, stdout: !!o.stdout, stderr: !!o.stderr, tty: o.tty })) {
@@ -92,11 +94,12 @@ function runStreams(conn: SpdyConnection, v: SpdyProtocolVersion, o: SpdyStreamE
         // Nobody else owns these streams' errors: never an unhandled 'error' (a peer's reset is a normal end).
         stream.on('error', () => {});
         created.set(type, stream);
-        if (settled) return;
+        // Read what comes at once: a server may finish with a stream (v1 resets the error stream) before the rest exist.
+        if (type === StreamType.error) errorBytes = readAll(stream, () => conn.alive);
+        if (type === StreamType.stdout) outputs.push(copyOut(stream, o.stdout));
+        if (type === StreamType.stderr) outputs.push(copyOut(stream, o.stderr));
+        if (settled) return undefined;
       }
-
-      const errorBytes = readAll(created.get(StreamType.error)!, () => conn.alive);
-      const outputs = [copyOut(created.get(StreamType.stdout), o.stdout), copyOut(created.get(StreamType.stderr), o.stderr)];
 
       // #region resize
       const resize = created.get(StreamType.resize);
@@ -125,7 +128,7 @@ function runStreams(conn: SpdyConnection, v: SpdyProtocolVersion, o: SpdyStreamE
 
       // client-go waits for stdout and stderr to be copied, then for the error stream.
       await Promise.all(outputs);
-      const { bytes, normal } = await errorBytes;
+      const { bytes, normal } = await errorBytes!;
       // A connection that went away before the error stream ended (no FIN, no reset): the command's fate is unknown.
       if (!normal) throw new Error(name('connection lost mid-stream: EOF'));
       const status = errorStreamStatus(v, bytes);
@@ -141,7 +144,7 @@ function runStreams(conn: SpdyConnection, v: SpdyProtocolVersion, o: SpdyStreamE
 // from there the server and the command). Resolves when the stream ends, however: a reset or a lost connection too.
 // The destination is never ended (it is the caller's terminal).
 function copyOut(stream: SpdyStream | undefined, dst: Writable | undefined): Promise<void> {
-  if (!stream) return Promise.resolve();
+  if (!stream || stream.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
     stream.on('data', (chunk: Buffer) => {
       if (!dst || dst.destroyed || dst.writableEnded) return; // drained and dropped, as client-go's io.Copy(io.Discard)
@@ -164,6 +167,8 @@ const MAX_ERROR_BYTES = 1 << 20;
 // not because the connection broke under it (then there is no telling how the command ended).
 function readAll(stream: SpdyStream, connectionAlive: () => boolean): Promise<{ bytes: Buffer; normal: boolean }> {
   return new Promise((resolve) => {
+    // Reset in the same read as its SYN_REPLY, with nothing to read: already gone before anyone listened.
+    if (stream.destroyed) return resolve({ bytes: Buffer.alloc(0), normal: stream.resetStatus !== undefined });
     const chunks: Buffer[] = [];
     let size = 0;
     stream.on('data', (c: Buffer) => { if ((size += c.length) <= MAX_ERROR_BYTES) chunks.push(c); });
