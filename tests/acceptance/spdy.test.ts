@@ -135,6 +135,7 @@ describe('chapter 8 (spdy): SPDY, and the chain in upstream\'s shape', () => {
         assert.notEqual(r.code, 0, `${s.client.name}: a cut stream reported as success (stderr: ${JSON.stringify(r.stderr)})`);
         assert.equal(r.stdout, 'started\n', s.client.name);
         assert.match(r.stderr, hop, s.client.name);
+        t.diagnostic(`${s.client.name}: exit ${r.code}, ${r.stderr.trim()}`);
       }
       await restart();
       // A shim's restart ends the container its predecessor left; the kubelet starts it again.
