@@ -63,6 +63,18 @@ await step('The same kubectl, told not to use WebSockets: SPDY all the way.',
 await step('Our kubectl: WebSocket first, as client-go\'s FallbackExecutor.', ours('exec', 'nginx', '--', 'echo', 'hello over WebSocket'));
 await step('Our kubectl on SPDY.', `KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false npm run -s kubectl -- exec nginx -- echo hello over SPDY`);
 
-section('A refusal, through the translator');
-await step('A container that does not exist: the API server refuses before any upgrade.', ['kubectl', 'exec', 'nginx', '-c', 'nope', '--', 'date'], { expectExit: 1 });
-await step('Clean up.', ['kubectl', 'delete', 'pod', 'nginx']);
+section('A refusal after the translator\'s 101');
+// Two containers, one of them done: the pod runs (kubectl refuses to exec into a completed pod itself), the container not.
+const twoContainers = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'two' }, spec: { restartPolicy: 'Never', containers: [
+  { name: 'web', image: 'nginx' }, { name: 'done', image: 'busybox', command: ['sh', '-c', 'exit 0'] }] } });
+await step('A pod whose second container has already finished.', ['kubectl', 'create', '-f', '-'], { input: twoContainers });
+await waitUntil('its "done" container has exited', ['kubectl', 'get', 'po', 'two', '-o', 'jsonpath={.status.phase} {.status.containerStatuses[?(@.name=="done")].state.terminated.reason}'],
+  (out) => out.trim() === 'Running Completed');
+await step('Through the translator: the kubelet\'s answer comes back on the error channel, wrapped as an InternalError.',
+  ['kubectl', 'exec', 'two', '-c', 'done', '--', 'date'], { expectExit: 1 });
+if (k129) await step('On SPDY the same answer is the upgrade\'s refusal itself.', [k129, 'exec', 'two', '-c', 'done', '--', 'date'], { expectExit: 1 });
+observe('The kubelet looks for the container among the running ones and answers 500 "container not found". kubectl\n'
+  + '1.29 sees that answer to its POST. kubectl 1.32 had its 101 from the API server before the translator asked the\n'
+  + 'kubelet; the translator turns the refusal into a Status on channel 3, so kubectl prints it instead of retrying\n'
+  + 'over SPDY, where the real cause would be hidden behind a second error.');
+await step('Clean up.', ['kubectl', 'delete', 'pod', 'nginx', 'two']);
