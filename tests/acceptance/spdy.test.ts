@@ -139,7 +139,7 @@ describe('chapter 8 (spdy): SPDY, and the chain in upstream\'s shape', () => {
       }
       await restart();
       // A shim's restart ends the container its predecessor left; the kubelet starts it again.
-      await waitFor(async () => (await ctx.k('exec', pod, '--', 'true')).code === 0, { timeoutMs: 90_000, what: `exec into ${pod} once ${component} is back` });
+      await waitFor(async () => (await kc(ctx, sessions[0]!.client, ['exec', pod, '--', 'true'])).code === 0, { timeoutMs: 90_000, what: `exec into ${pod} once ${component} is back` });
     });
   }
 });
