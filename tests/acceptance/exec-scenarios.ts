@@ -3,16 +3,18 @@ import { describe, before, after, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomInt } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { WebSocket } from 'ws';
-import { repoRoot, startCheckpoint, type RunningCheckpoint } from '../../src/workbook/checkpoint.ts';
+import { startCheckpoint, type RunningCheckpoint } from '../../src/workbook/checkpoint.ts';
 import { streamExec } from '../../src/remotecommand/websocket-client.ts';
 import { exitCodeFromStatus } from '../../src/remotecommand/status.ts';
 import { waitFor } from '../../src/util/wait.ts';
 import type { Status } from '../../src/api/status.ts';
 import { ttyScenarios } from './tty-scenarios.ts';
+import type { ExecClient } from './kubectls.ts';
+export { bundledKubectl, ourKubectl, type ExecClient } from './kubectls.ts';
 
 export interface ExecScenarioOptions {
   // Terminals are served from chapter 2 on (tty-scenarios.ts); 'refused' is for a runtime without them.
@@ -26,26 +28,6 @@ export interface ExecScenarioOptions {
   // The kubectls of the terminal scenarios (default: tty-scenarios.ts's list).
   ttyClients?: ExecClient[];
 }
-
-// A kubectl to run the scenarios with: its argv before the arguments, and what it adds to the checkpoint's environment.
-export interface ExecClient {
-  name: string;
-  argv: string[];
-  env?: Record<string, string>;
-  // 'subset': output, exit codes, stdin EOF and a refusal's words (and -it once): each path covered at a fraction of the time.
-  scenarios?: 'all' | 'subset';
-}
-
-// The bundled real kubectls sit beside the dispatcher (reference/machine.md): kubectl.1.27 … kubectl.1.33.
-export const bundledKubectl = (version: string): string | undefined => {
-  for (const dir of (process.env.PATH ?? '').split(':')) {
-    const found = dir && existsSync(join(dir, 'kubectl')) ? join(dirname(realpathSync(join(dir, 'kubectl'))), `kubectl.${version}`) : undefined;
-    if (found) return existsSync(found) ? found : undefined;
-  }
-  return undefined;
-};
-// Ours, as `npm run kubectl` runs it (without npm in between).
-export const ourKubectl = (): string[] => [process.execPath, '--import', 'tsx', join(repoRoot, 'src/kubectl/main.ts')];
 
 interface Run { code: number; stdout: Buffer; stderr: string }
 const which = (cmd: string) => new Promise<boolean>((r) => execFile('which', [cmd], (err) => r(!err)));

@@ -3,13 +3,13 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomInt } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { WebSocket } from 'ws';
 import type { RunningCheckpoint } from '../../src/workbook/checkpoint.ts';
 import { repoRoot } from '../../src/workbook/checkpoint.ts';
 import { waitFor } from '../../src/util/wait.ts';
 import type { Pod } from '../../src/api/types.ts';
-import type { ExecClient } from './exec-scenarios.ts';
+import { bundledKubectl, ourKubectl, type ExecClient } from './kubectls.ts';
 
 type Pty = typeof import('node-pty');
 interface Terminal { output(): string; write(s: string): void; resize(cols: number, rows: number): void; exited: Promise<number>; pid: number; kill(): void }
@@ -25,11 +25,11 @@ function clients(kubectl: boolean): ExecClient[] {
   if (kubectl) {
     list.push({ name: 'kubectl (dispatcher, 1.32)', argv: ['kubectl'] });
     for (const v of ['1.30', '1.33']) {
-      const bin = `/usr/lib/google-cloud-sdk/bin/kubectl.${v}`;
-      if (existsSync(bin)) list.push({ name: `kubectl ${v}`, argv: [bin] });
+      const bin = bundledKubectl(v);
+      if (bin) list.push({ name: `kubectl ${v}`, argv: [bin] });
     }
   }
-  list.push({ name: 'our kubectl', argv: [process.execPath, '--import', 'tsx', `${repoRoot}/src/kubectl/main.ts`] });
+  list.push({ name: 'our kubectl', argv: ourKubectl() });
   return list;
 }
 
