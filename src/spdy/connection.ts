@@ -55,6 +55,8 @@ export class SpdyConnection implements StreamOwner {
     this.receivedStreamId = server ? 1 : 2;
     this.pingId = server ? 2 : 1;
     this.closed = new Promise((resolve) => { this.resolveClosed = resolve; });
+    // Go sets TCP_NODELAY on every TCP connection: a keystroke's one-byte DATA frame goes out at once.
+    (socket as Duplex & { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
     socket.on('error', (err) => this.teardown(`socket error: ${err.message}`));
     socket.on('close', () => this.teardown());
     // Reading starts a tick later, so the caller can set onStream first; `head` (bytes read with the 101) goes first.
@@ -201,6 +203,7 @@ export class SpdyConnection implements StreamOwner {
       this.opts.onFrame?.('recv', f);
     }
     switch (f.type) {
+      // #region syn-stream
       case 'synStream': {
         if (this.goneAway) return; // spdystream: after GOAWAY, new streams are ignored
         // ids only go up (spdystream's validateStreamId; it does not check parity)
@@ -222,16 +225,12 @@ export class SpdyConnection implements StreamOwner {
         }
         return;
       }
+      // #endregion syn-stream
       case 'synReply': {
         const stream = this.table.get(f.streamId);
         if (!stream || !stream.initiatedLocally || stream.replied) return;
         stream.replied = true;
-        const w = this.waiters.get(f.streamId);
-        if (w) {
-          this.waiters.delete(f.streamId);
-          clearTimeout(w.timer);
-          w.resolve(stream);
-        }
+        this.settle(f.streamId, stream);
         if (f.flags & 0x01) this.remoteFinish(stream);
         return;
       }
@@ -242,6 +241,7 @@ export class SpdyConnection implements StreamOwner {
         if (f.flags & 0x01) this.remoteFinish(stream);
         return;
       }
+      // #region data-frame
       case 'data': {
         const stream = this.table.get(f.streamId);
         // unknown, or not replied yet: dropped, as spdystream does
@@ -250,15 +250,11 @@ export class SpdyConnection implements StreamOwner {
         if (f.flags & 0x01) this.remoteFinish(stream);
         return;
       }
+      // #endregion data-frame
       case 'rstStream': {
         const stream = this.table.get(f.streamId);
         if (!stream) return;
-        const w = this.waiters.get(f.streamId);
-        if (w) {
-          this.waiters.delete(f.streamId);
-          clearTimeout(w.timer);
-          w.reject(new Error(`Stream reset: RST_STREAM ${describeFrame(f).split('status=')[1]} for stream ${f.streamId}`));
-        }
+        this.settle(f.streamId, new Error(`Stream reset: RST_STREAM ${describeFrame(f).split('status=')[1]} for stream ${f.streamId}`));
         this.blocked.delete(stream);
         stream.resetBy('peer', f.status);
         this.unblockIfClear();
@@ -292,6 +288,16 @@ export class SpdyConnection implements StreamOwner {
     }
   }
   // #endregion handle-frame
+
+  // A createStream() waiting for this stream's SYN_REPLY: resolved with the stream, or rejected.
+  private settle(id: number, outcome: SpdyStream | Error): void {
+    const w = this.waiters.get(id);
+    if (!w) return;
+    this.waiters.delete(id);
+    clearTimeout(w.timer);
+    if (outcome instanceof Error) w.reject(outcome);
+    else w.resolve(outcome);
+  }
 
   private remoteFinish(stream: SpdyStream): void {
     stream.remoteEnd();
@@ -391,11 +397,7 @@ export class SpdyConnection implements StreamOwner {
     clearInterval(this.pingTimer);
     clearTimeout(this.idleTimer);
     const gone = new Error('spdy: connection closed');
-    for (const [, w] of this.waiters) {
-      clearTimeout(w.timer);
-      w.reject(gone);
-    }
-    this.waiters.clear();
+    for (const id of [...this.waiters.keys()]) this.settle(id, gone);
     for (const [, p] of this.pings) p.reject(gone);
     this.pings.clear();
     for (const stream of this.table.values()) stream.connectionGone();

@@ -192,6 +192,9 @@ export class FrameDecoder {
   }
 }
 
+// #endregion frame-decoder
+
+// #region frame-rules
 function parseHead(b: Buffer): Head {
   const word = b.readUInt32BE(0);
   const flags = b[4];
@@ -239,6 +242,9 @@ function parseHead(b: Buffer): Head {
   return { control: true, word, type, flags, length };
 }
 
+// #endregion frame-rules
+
+// #region frame-payload
 function parsePayload(h: Head, p: Buffer): Frame {
   if (!h.control) return { type: 'data', streamId: h.word & 0x7fffffff, flags: h.flags, data: p };
   // Stream ids are read as the whole 32-bit word, as spdystream does (the connection refuses ids > 2^31-1).
@@ -285,4 +291,4 @@ function parsePayload(h: Head, p: Buffer): Frame {
       return { type: 'windowUpdate', streamId: p.readUInt32BE(0), delta: p.readUInt32BE(4) };
   }
 }
-// #endregion frame-decoder
+// #endregion frame-payload

@@ -87,9 +87,11 @@ export function checkHeaders(frameType: 'synStream' | 'synReply' | 'headers', st
 // #region compression
 // One deflate context for everything this side sends (SYN_STREAM, SYN_REPLY, HEADERS): zlib level 9 with the
 // SPDY/3 dictionary, a sync flush after each block so the peer can inflate it whole. The first block starts with
-// the zlib header naming the dictionary (78 f9 + its Adler-32, e3 c6 a7 c2); later blocks continue the stream.
+// the zlib header naming the dictionary (38 ea + its Adler-32, e3 c6 a7 c2); later blocks continue the stream.
+// A 2 KiB window (the dictionary fits; spdy-transport uses the same) and the smallest hash table: headers are tens of
+// bytes, and a context per connection then costs ~10 KiB instead of ~260 KiB (Go's flate reader takes any window).
 export class HeaderCompressor {
-  private readonly z = new SyncZlib('deflate', { level: 9, dictionary: SPDY3_DICTIONARY });
+  private readonly z = new SyncZlib('deflate', { level: 9, windowBits: 11, memLevel: 1, dictionary: SPDY3_DICTIONARY });
 
   compress(headers: SpdyHeaders): Buffer {
     return this.z.process(encodeHeaderBlock(headers), zlib.constants.Z_SYNC_FLUSH).output;

@@ -47,23 +47,24 @@ export class SpdyStream extends Duplex {
     held?.();
   }
 
-  // RST_STREAM(REFUSED_STREAM) instead of a reply.
+  // RST_STREAM(REFUSED_STREAM) instead of a reply (spdystream's Refuse sends it whatever the stream's state).
   refuse(): void {
     if (this.replied) return;
     this.replied = true;
+    if (this.owner.alive && this.resetStatus === undefined) this.owner.sendReset(this.id, RstStatus.refusedStream);
+    this.localFinished = true;
     this.resetBy('local', RstStatus.refusedStream);
   }
   // #endregion stream-reply
 
-  // RST_STREAM (CANCEL by default), as spdystream's Reset: sent unless our side had already finished; the stream
-  // leaves the table and is destroyed.
+  // RST_STREAM (CANCEL by default), as spdystream's Reset: sent unless our side had already finished.
   reset(status: number = RstStatus.cancel): void {
     this.resetBy('local', status);
   }
 
-  // A reset either way. By the peer: the bytes already received are still read, then 'end' (spdystream's Read
-  // returns EOF after a reset: for remotecommand a reset is how the other side says it is done), a 'reset' event
-  // with the status, no 'error'. By us: destroyed at once.
+  // A reset either way: the stream leaves the table; nothing more goes out; its reader gets what was already
+  // received, then 'end' (spdystream's Read returns EOF after a reset, either way: for remotecommand a reset is how
+  // a side says it is done), then the stream is destroyed. No 'error'. A reset by the peer also emits 'reset'.
   resetBy(who: 'local' | 'peer', status: number): void {
     if (this.resetStatus !== undefined) return;
     this.resetStatus = status;
@@ -71,11 +72,7 @@ export class SpdyStream extends Duplex {
     if (who === 'local' && !this.localFinished && this.owner.alive) this.owner.sendReset(this.id, status);
     this.localFinished = true;
     this.dropHeldWrite();
-    if (who === 'local') {
-      this.destroy();
-      return;
-    }
-    this.emit('reset', status);
+    if (who === 'peer') this.emit('reset', status);
     this.endQuietly();
   }
 

@@ -17,14 +17,17 @@ interface ZlibInternals {
   _writeState: Uint32Array;
 }
 
-const OUT_CHUNK = 16 * 1024;
+// Header blocks are tens of bytes; a bigger one takes a few turns of the loop.
+const OUT_CHUNK = 4 * 1024;
 
 export class SyncZlib {
   private readonly stream: zlib.Deflate | zlib.Inflate;
   private error: Error | undefined;
 
   constructor(kind: 'deflate' | 'inflate', options: zlib.ZlibOptions) {
-    this.stream = kind === 'deflate' ? zlib.createDeflate(options) : zlib.createInflate(options);
+    // chunkSize: the stream's own output buffer, unused here (process() brings its own), kept at zlib's minimum
+    const opts = { ...options, chunkSize: zlib.constants.Z_MIN_CHUNK };
+    this.stream = kind === 'deflate' ? zlib.createDeflate(opts) : zlib.createInflate(opts);
     this.stream.on('error', (err) => { this.error ??= err; });
     const z = this.stream as unknown as Partial<ZlibInternals>;
     if (typeof z._handle?.writeSync !== 'function' || typeof z._handle.onerror !== 'function' || !(z._writeState instanceof Uint32Array)) {

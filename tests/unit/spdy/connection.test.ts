@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { SpdyConnection, type SpdyStream } from '../../../src/spdy/connection.ts';
 import { RstStatus } from '../../../src/spdy/frames.ts';
+import type { SpdyHeaders } from '../../../src/spdy/header-block.ts';
 import { waitFor } from '../../../src/util/wait.ts';
 import { describeFrame } from '../../../src/spdy/describe.ts';
 import { connectionPair, tcpPair, RawPeer, readAll } from './fixture.ts';
@@ -397,5 +398,61 @@ test('onFrame: every frame read and written, with headers, in order (what chapte
     assert.deepEqual(lines.filter((l) => l.includes('PING')), ['-> PING id=1', '<- PING id=1']);
   } finally {
     await p.close();
+  }
+});
+
+test('close() while our side still reads a stream: the reader ends normally, no premature-close error', async () => {
+  const p = await connectionPair();
+  try {
+    let reading!: Promise<string>;
+    let got = 0;
+    p.server.onStream = (st) => {
+      st.reply();
+      reading = (async () => {
+        try {
+          for await (const c of st) got += (c as Buffer).length;
+          return `ended after ${got} bytes`;
+        } catch (err) {
+          return `failed: ${(err as Error).message}`;
+        }
+      })();
+    };
+    const s = await p.client.createStream({ streamtype: 'stdin' });
+    s.write('some input');
+    await waitFor(() => got === 10, { ...deadline, what: 'the input read' });
+    await p.server.close();
+    assert.equal(await reading, 'ended after 10 bytes');
+  } finally {
+    await p.close();
+  }
+});
+
+test('raw peer: SYN_STREAM with FIN (nothing to read) and UNIDIRECTIONAL (nothing to send); HEADERS reach the stream', async () => {
+  const [c, s] = await tcpPair();
+  const raw = new RawPeer(c);
+  const server = new SpdyConnection(s, { role: 'server' });
+  const got = new Map<number, SpdyStream>();
+  const extra: SpdyHeaders[] = [];
+  server.onStream = (st) => { got.set(st.id, st); st.reply(); st.on('headers', (h: SpdyHeaders) => extra.push(h)); };
+  try {
+    raw.synStream(1, { streamtype: 'fin' }, 0x01);
+    raw.synStream(3, { streamtype: 'uni' }, 0x02);
+    await raw.next((f) => f.type === 'synReply' && f.streamId === 3, 'reply 3');
+    const one = got.get(1)!;
+    await once(one.resume(), 'end'); // ended at once (not with for await: its end destroys the stream, a reset)
+    got.get(1)!.end('to the peer'); // our side may still send on 1, then FIN: both sides done, the stream leaves
+    await raw.next((f) => f.type === 'data' && f.streamId === 1 && f.data.toString() === 'to the peer', 'data on 1');
+    await raw.next((f) => f.type === 'data' && f.streamId === 1 && (f.flags & 1) === 1, 'FIN on 1');
+    await waitFor(() => !server.streams.has(1), { ...deadline, what: 'stream 1 gone' });
+    got.get(3)!.write('dropped: we may not send on a unidirectional stream');
+    raw.send({ type: 'headers', streamId: 3, flags: 0, headerBlock: raw.compress({ trailer: 'x' }) });
+    await waitFor(() => extra.length === 1, { ...deadline, what: 'the HEADERS' });
+    assert.deepEqual(extra, [{ trailer: 'x' }]);
+    raw.send({ type: 'ping', id: 11 });
+    await raw.next((f) => f.type === 'ping' && f.id === 11, 'echo');
+    assert.equal(raw.frames.filter((f) => f.type === 'data' && f.streamId === 3).length, 0);
+  } finally {
+    server.destroy();
+    c.destroy();
   }
 });

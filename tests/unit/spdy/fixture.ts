@@ -70,6 +70,10 @@ export class RawPeer {
     this.send({ type: 'synStream', streamId, associatedId: 0, priority: 0, slot: 0, flags, headerBlock: this.compressor.compress(headers) });
   }
 
+  compress(headers: SpdyHeaders): Buffer {
+    return this.compressor.compress(headers);
+  }
+
   synReply(streamId: number, headers: SpdyHeaders = {}, flags = 0): void {
     this.send({ type: 'synReply', streamId, flags, headerBlock: this.compressor.compress(headers) });
   }

@@ -51,7 +51,8 @@ function randomFrame(r: Rng, c: HeaderCompressor, nextId: () => number): Frame {
     case 5: return { type: 'ping', id: r.int(0xfffffff) + 1 };
     case 6: return { type: 'goAway', lastGoodStreamId: r.int(10), status: r.int(3) };
     case 7: return { type: 'windowUpdate', streamId: id, delta: r.int(1 << 20) };
-    default: return { type: 'data', streamId: id, flags: r.int(2), data: r.bytes(r.int(r.next() < 0.05 ? 70_000 : 64)) };
+    // now and then a DATA frame bigger than a socket read (its bytes do not matter, only its length)
+    default: return { type: 'data', streamId: id, flags: r.int(2), data: r.next() < 0.05 ? Buffer.alloc(r.int(70_000), r.int(256)) : r.bytes(r.int(64)) };
   }
 }
 
