@@ -41,7 +41,8 @@ export function logResponse(
   log: Logger, method: string, url: string,
   res: { statusCode: number | ''; statusMessage: string; headers: IncomingHttpHeaders }, ms: number,
 ): void {
-  const status = `${res.statusCode} ${res.statusMessage}`;
+  // Go's resp.Status; empty when the round trip returned an error instead of a response (a refused WebSocket).
+  const status = res.statusCode === '' ? '' : `${res.statusCode} ${res.statusMessage}`;
   if (!log.enabled(7)) {
     // -v=6: one line per request, written when the response headers arrive.
     log.info(6, Source.oneLine, `${method} ${url} ${status} in ${ms} milliseconds`);

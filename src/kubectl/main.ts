@@ -6,11 +6,7 @@ import { runKubectl } from './kubectl.ts';
 // #region load-stream-exec
 // As kubectl 1.30+: WebSocket first, SPDY if the upgrade is refused; KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false: SPDY only.
 async function loadStreamExec(): Promise<StreamExec> {
-  const [{ streamExec }, { streamExecSpdy }, { fallbackExecutor, remoteCommandWebsocketsDisabled }] = await Promise.all([
-    import('../remotecommand/websocket-client.ts'), import('../remotecommand/spdy-client.ts'), import('../remotecommand/fallback.ts'),
-  ]);
-  if (remoteCommandWebsocketsDisabled(process.env)) return streamExecSpdy;
-  return fallbackExecutor(streamExec, streamExecSpdy);
+  return (await import('../remotecommand/fallback.ts')).remoteCommandExecutor(process.env);
 }
 // #endregion load-stream-exec
 

@@ -3,7 +3,8 @@
 import { STATUS_CODES } from 'node:http';
 import type { Status } from '../api/status.ts';
 import type { Logger } from '../client/klog.ts';
-import { UpgradeError } from './websocket-client.ts';
+import { streamExec, UpgradeError, type StreamExecOptions } from './websocket-client.ts';
+import { streamExecSpdy } from './spdy-client.ts';
 
 // The shape both executors share (websocket-client.ts streamExec, spdy-client.ts streamExecSpdy).
 export type Executor<O> = (url: string, opts: O) => Promise<Status>;
@@ -45,5 +46,10 @@ export function fallbackExecutor<P, S>(
 // off (then exec goes straight to SPDY). Unset, "0", "no" or anything else leaves them on.
 export function remoteCommandWebsocketsDisabled(env: NodeJS.ProcessEnv): boolean {
   return (env.KUBECTL_REMOTE_COMMAND_WEBSOCKETS ?? '').toLowerCase() === 'false';
+}
+
+// kubectl exec's createExecutor: the fallback from WebSocket to SPDY, unless WebSockets are turned off.
+export function remoteCommandExecutor(env: NodeJS.ProcessEnv): Executor<StreamExecOptions> {
+  return remoteCommandWebsocketsDisabled(env) ? streamExecSpdy : fallbackExecutor(streamExec, streamExecSpdy);
 }
 // #endregion websockets-gate

@@ -84,7 +84,14 @@ export class ExecSession {
         // A full stdin (the process is not reading) stops reading the socket: TCP pushes back.
         if (!this.stdin.write(decoded.data)) {
           this.transport.pauseInput();
-          this.stdin.once('drain', () => this.transport.resumeInput());
+          // 'drain', or the end of stdin: an ended stream never drains (the close signal may already be in), and a
+          // socket left paused would never read the client's close frame either.
+          const stdin = this.stdin;
+          const resume = () => {
+            stdin.off('drain', resume).off('finish', resume).off('close', resume);
+            this.transport.resumeInput();
+          };
+          stdin.once('drain', resume).once('finish', resume).once('close', resume);
         }
         return;
       case Channel.resize:

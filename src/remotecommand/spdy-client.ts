@@ -27,8 +27,10 @@ export const STREAM_CREATION_TIMEOUT_MS = 30_000;
 // words for v1–v3 text); rejects on a refused upgrade (UpgradeError, as the WebSocket client), a stream the server
 // would not create, or a connection that ended before the error stream did.
 export async function streamExecSpdy(url: string | URL, o: SpdyStreamExecOptions): Promise<Status> {
+  const protocols = o.protocols ?? spdyProtocols;
+  o.onRequest?.('POST', { 'X-Stream-Protocol-Version': protocols });
   const { socket, head, protocol } = await spdyUpgrade(url, {
-    protocols: o.protocols ?? spdyProtocols, headers: o.headers, tls: o.tls ?? tlsFromWs(o.ws), dial: o.dial, signal: o.signal, onResponse: o.onResponse,
+    protocols, headers: o.headers, tls: o.tls ?? tlsFromWs(o.ws), dial: o.dial, signal: o.signal, onResponse: o.onResponse,
   });
   const version = spdyProtocolVersion(protocol);
   if (!version) {

@@ -153,3 +153,26 @@ test('bad messages: the first few are logged, the rest counted in one line when 
   s.close();
   assert.deepEqual(logs.slice(LOGGED_DROPS), [`dropped ${200_000 - LOGGED_DROPS} more messages (200000 in all)`]);
 });
+
+// Regression: a client that sent a big stdin and its EOF at once left the socket paused for good (an ended stdin never
+// emits 'drain'), so the close frame went unread and the session took ws's 30 s close timeout to end.
+test('a stdin that ends while the socket is paused for it resumes the socket; an executor that returns early too', async () => {
+  const f = fakeTransport();
+  const session = new ExecSession(v5, { stdin: true, stdout: true, stderr: false, tty: false }, f.t);
+  session.receive(Buffer.concat([Buffer.of(0), Buffer.alloc(256 * 1024, 0x61)]), true);
+  assert.equal(f.paused(), 1, 'a full stdin pauses the socket');
+  session.receive(Buffer.of(255, 0), true); // the close signal, already read
+  let read = 0;
+  session.streams.stdin!.on('data', (c: Buffer) => { read += c.length; });
+  await new Promise((r) => session.streams.stdin!.once('end', r));
+  assert.equal(read, 256 * 1024);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(f.paused(), 0, 'resumed once stdin is done');
+
+  const g = fakeTransport();
+  const early = new ExecSession(v5, { stdin: true, stdout: true, stderr: false, tty: false }, g.t);
+  early.receive(Buffer.concat([Buffer.of(0), Buffer.alloc(256 * 1024)]), true);
+  await early.run(exec(async () => ({ exitCode: 0 })), { container: '/', cmd: ['true'] }, new AbortController().signal);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(g.paused(), 0, 'a command that never read its stdin does not leave the socket paused');
+});

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
@@ -32,7 +32,6 @@ server.on('upgrade', (req, socket, head) => {
   const p = serveRemoteCommand(req, socket, head, {
     executor, target: { container: dir, cmd: q.getAll('command') },
     options: { stdin: flag('stdin'), stdout: flag('stdout'), stderr: flag('stderr'), tty: flag('tty') },
-    log: process.env.DEBUG_SPDY ? (l) => appendFileSync(process.env.DEBUG_SPDY!, `server: ${l}\n`) : undefined,
   });
   sessions.add(p);
   void p.finally(() => sessions.delete(p));
