@@ -1,8 +1,12 @@
 // SPDY's lost-stream report, pure: the error stream found from the client's compressed SYN_STREAMs, frame boundaries of
 // the backend's side in any cuts, a DATA+FIN with the Status (JSON on v4/v5, text on v1-v3), a cut inside a frame,
 // nothing after a GOAWAY or the error stream's own FIN.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer as createHttpServer } from 'node:http';
+import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { UpgradeAwareProxy } from '../../../src/proxy/upgrade-aware.ts';
 import { Flag, FrameDecoder, encodeFrame, type Frame } from '../../../src/spdy/frames.ts';
 import { HeaderCompressor } from '../../../src/spdy/header-block.ts';
 import { spdyLostStreamWatchFor } from '../../../src/proxy/spdy-lost-stream.ts';
@@ -81,4 +85,61 @@ test('a client sending garbage: the watch gives up quietly and cuts', () => {
   w.observe(backendReplies());
   assert.equal(w.verdict('x').action, 'cut');
   w.close();
+});
+
+// Through the real proxy, over sockets: a SPDY backend (a streaming server) that answers the 101, replies to the client's
+// streams, writes some output, then dies.
+async function dyingSpdyBackend(t: TestContext): Promise<string> {
+  const sockets = new Set<Socket>();
+  const server = createNetServer((sock) => {
+    sockets.add(sock);
+    sock.on('error', () => undefined);
+    let seen = Buffer.alloc(0);
+    let upgraded = false;
+    sock.on('data', (c: Buffer) => {
+      seen = Buffer.concat([seen, c]);
+      if (!upgraded && seen.includes('\r\n\r\n')) {
+        upgraded = true;
+        sock.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\n\r\n');
+      }
+      // The client's three SYN_STREAMs are in: reply, write, and go away without a word (the process was killed).
+      if (upgraded && new FrameDecoder().push(seen.subarray(seen.indexOf('\r\n\r\n') + 4)).length === 3) {
+        sock.end(Buffer.concat([backendReplies(), data(3, 'started\n')]));
+      }
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => { for (const s of sockets) s.destroy(); server.close(); });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/exec/default/p/c?command=date&output=1&error=1`;
+}
+
+test('through the upgrade-aware proxy: the output so far, then the error stream\'s Status naming the hop, then the end', async (t) => {
+  const location = await dyingSpdyBackend(t);
+  const sessions: Promise<void>[] = [];
+  const front = createHttpServer((_req, res) => { res.statusCode = 418; res.end(); });
+  front.on('upgrade', (req, socket, head) => {
+    sessions.push(new UpgradeAwareProxy(new URL(location), {
+      hop: 'kubelet node-2', lostStream: (cause) => `kubelet node-2: connection lost mid-stream: ${cause}`, lostStreamWatch: spdyLostStreamWatchFor,
+    }).serveUpgrade(req, socket, head));
+  });
+  front.listen(0, '127.0.0.1');
+  await once(front, 'listening');
+  t.after(() => { front.closeAllConnections(); front.close(); });
+  const client = connect((front.address() as AddressInfo).port, '127.0.0.1');
+  client.on('error', () => undefined);
+  const got: Buffer[] = [];
+  client.on('data', (c: Buffer) => got.push(c));
+  client.write('POST /exec HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\nContent-Length: 0\r\n\r\n');
+  await new Promise<void>((resolve) => client.once('data', () => resolve()));
+  client.write(clientOpens());
+  await once(client, 'close');
+  const all = Buffer.concat(got);
+  assert.match(all.subarray(0, all.indexOf('\r\n\r\n')).toString('latin1'), /^HTTP\/1\.1 101 /);
+  const frames = new FrameDecoder().push(all.subarray(all.indexOf('\r\n\r\n') + 4));
+  assert.deepEqual(frames.map((f) => `${f.type} ${'streamId' in f ? f.streamId : ''}`), ['synReply 1', 'synReply 3', 'synReply 5', 'data 3', 'data 1']);
+  const report = frames[4] as Extract<Frame, { type: 'data' }>;
+  assert.equal(report.flags, Flag.fin);
+  assert.equal(JSON.parse(report.data.toString()).message, 'Internal error occurred: kubelet node-2: connection lost mid-stream: EOF');
+  await Promise.all(sessions);
 });
