@@ -13,6 +13,9 @@ export interface SpdyConnectionOptions {
   pingIntervalMs?: number; // client-go: 5000; absent or 0: never ping
   idleTimeoutMs?: number; // reset by every frame read or written; on expiry reset all streams and close
   log?: (line: string) => void;
+  // Streams the peer may have open at once; more are refused (RST_STREAM REFUSED_STREAM). Not in spdystream, which
+  // takes any number: a guard so a peer cannot grow our memory without bound (remotecommand opens at most 5).
+  maxStreams?: number; // default 1000
   // Every frame read ('recv') or written ('send'), with the headers of a SYN_STREAM, SYN_REPLY or HEADERS
   // (chapter 8's steps print a real session with describeFrame). Called synchronously: keep it cheap.
   onFrame?: (direction: 'recv' | 'send', frame: Frame, headers?: SpdyHeaders) => void;
@@ -21,6 +24,7 @@ export interface SpdyConnectionOptions {
 // client-go's createStreamResponseTimeout
 export const CREATE_STREAM_TIMEOUT_MS = 30_000;
 const MAX_STREAM_ID = 0x7fffffff;
+const DEFAULT_MAX_STREAMS = 1000;
 
 type Waiter = { resolve: (s: SpdyStream) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
 
@@ -31,7 +35,9 @@ export class SpdyConnection implements StreamOwner {
   onStream?: (stream: SpdyStream) => void;
   readonly closed: Promise<void>;
   private readonly table = new Map<number, SpdyStream>();
-  private readonly decoder = new FrameDecoder();
+  private readonly decoder = new FrameDecoder({ splitData: true });
+  private partial: Buffer[] = []; // pieces of the DATA frame being read, kept only for onFrame
+  private dropping: boolean | undefined; // whether the DATA frame being read (in pieces) is dropped
   private readonly compressor = new HeaderCompressor();
   private readonly decompressor = new HeaderDecompressor();
   private nextStreamId: number;
@@ -78,7 +84,6 @@ export class SpdyConnection implements StreamOwner {
     return !this.dead;
   }
 
-  // #region create-stream
   // SYN_STREAM with the next id of our parity; resolves on the peer's SYN_REPLY (client-go waits for each before
   // creating the next), rejects on its RST, on the timeout, or when the connection closes.
   createStream(headers: SpdyHeaders, timeoutMs = CREATE_STREAM_TIMEOUT_MS): Promise<SpdyStream> {
@@ -98,9 +103,7 @@ export class SpdyConnection implements StreamOwner {
       this.sendFrame({ type: 'synStream', streamId: id, associatedId: 0, priority: 0, slot: 0, flags: 0, headerBlock: this.compressor.compress(headers) }, headers);
     });
   }
-  // #endregion create-stream
 
-  // #region ping
   // PING with the next id of our parity; the peer echoes it. Resolves with the round trip in ms.
   ping(): Promise<number> {
     if (this.dead) return Promise.reject(new Error('spdy: connection closed'));
@@ -117,7 +120,6 @@ export class SpdyConnection implements StreamOwner {
     if (this.pings.size > 0) return;
     this.ping().catch((err: Error) => this.opts.log?.(`spdy: ping failed: ${err.message}`));
   }
-  // #endregion ping
 
   // #region close
   // httpstream/spdy Connection.Close: reset every stream (RST_STREAM CANCEL where our side had not finished), then
@@ -185,13 +187,12 @@ export class SpdyConnection implements StreamOwner {
 
   // Peer EOF: spdystream's read loop ends and every stream reads EOF; nothing more can be said to the peer either.
   private onEnd(): void {
-    if (this.reading && this.decoder.pending > 0) this.opts.log?.(`spdy: frame read error: unexpected EOF (${this.decoder.pending} bytes of a frame)`);
+    if (this.reading && this.decoder.midFrame) this.opts.log?.('spdy: frame read error: unexpected EOF in the middle of a frame');
     this.reading = false;
     this.socket.end();
     this.teardown();
   }
 
-  // #region handle-frame
   private handleFrame(f: Frame): void {
     // the shared inflate context must see every block, even of a stream refused below
     let headers: SpdyHeaders = {};
@@ -199,8 +200,8 @@ export class SpdyConnection implements StreamOwner {
       headers = this.decompressor.decompress(f.headerBlock, f.streamId);
       this.opts.onFrame?.('recv', f, headers);
       checkHeaders(f.type, f.streamId, headers);
-    } else {
-      this.opts.onFrame?.('recv', f);
+    } else if (this.opts.onFrame) {
+      this.reportRead(f);
     }
     switch (f.type) {
       // #region syn-stream
@@ -213,6 +214,11 @@ export class SpdyConnection implements StreamOwner {
           return;
         }
         this.receivedStreamId = f.streamId + 2;
+        if (this.table.size >= (this.opts.maxStreams ?? DEFAULT_MAX_STREAMS)) {
+          this.opts.log?.(`spdy: stream ${f.streamId} refused: ${this.table.size} streams open already`);
+          this.sendReset(f.streamId, RstStatus.refusedStream);
+          return;
+        }
         const stream = this.addStream(f.streamId, headers, false);
         if (f.flags & 0x02) stream.localFinished = true; // UNIDIRECTIONAL: we may not send on it
         if (f.flags & 0x01) stream.remoteEnd(); // FIN: the peer sends nothing more
@@ -241,16 +247,16 @@ export class SpdyConnection implements StreamOwner {
         if (f.flags & 0x01) this.remoteFinish(stream);
         return;
       }
-      // #region data-frame
       case 'data': {
         const stream = this.table.get(f.streamId);
-        // unknown, or not replied yet: dropped, as spdystream does
-        if (!stream || !stream.replied) return;
+        // unknown, or not replied yet: dropped, as spdystream does; decided once per frame, at its first piece
+        const drop = this.dropping ?? (!stream || !stream.replied);
+        this.dropping = f.more ? drop : undefined;
+        if (drop || !stream) return;
         if (f.data.length > 0 && !stream.deliver(f.data)) this.block(stream);
         if (f.flags & 0x01) this.remoteFinish(stream);
         return;
       }
-      // #endregion data-frame
       case 'rstStream': {
         const stream = this.table.get(f.streamId);
         if (!stream) return;
@@ -261,7 +267,6 @@ export class SpdyConnection implements StreamOwner {
         return;
       }
       case 'ping':
-        // #region ping-echo
         // the peer's ping (the other parity): echoed unchanged; ours coming back completes ping()
         if ((f.id & 1) !== (this.pingId & 1)) {
           this.sendFrame(f);
@@ -272,7 +277,6 @@ export class SpdyConnection implements StreamOwner {
             p.resolve(performance.now() - p.start);
           }
         }
-        // #endregion ping-echo
         return;
       case 'goAway':
         // spdystream stops reading at GOAWAY, ends every stream's reading side, and closes once none is left
@@ -287,7 +291,16 @@ export class SpdyConnection implements StreamOwner {
         return;
     }
   }
-  // #endregion handle-frame
+
+  // onFrame sees a DATA frame once, whole, however its bytes were handed over.
+  private reportRead(f: Frame): void {
+    if (f.type !== 'data') return this.opts.onFrame!('recv', f);
+    this.partial.push(f.data);
+    if (f.more) return;
+    const data = this.partial.length === 1 ? this.partial[0] : Buffer.concat(this.partial);
+    this.partial = [];
+    this.opts.onFrame!('recv', { type: 'data', streamId: f.streamId, flags: f.flags, data });
+  }
 
   // A createStream() waiting for this stream's SYN_REPLY: resolved with the stream, or rejected.
   private settle(id: number, outcome: SpdyStream | Error): void {
@@ -304,7 +317,6 @@ export class SpdyConnection implements StreamOwner {
     if (stream.localFinished) this.removeStream(stream);
   }
 
-  // #region stream-table
   private addStream(id: number, headers: SpdyHeaders, local: boolean): SpdyStream {
     const stream = new SpdyStream(this, id, headers, local);
     this.table.set(id, stream);
@@ -315,7 +327,6 @@ export class SpdyConnection implements StreamOwner {
     if (this.table.get(stream.id) === stream) this.table.delete(stream.id);
     if (this.blocked.delete(stream)) this.unblockIfClear();
   }
-  // #endregion stream-table
 
   // --- backpressure: a full reader pauses the socket (spdystream's unbuffered data channel: TCP does the rest) ---
 

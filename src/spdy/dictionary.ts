@@ -2,7 +2,6 @@
 // (the spec's "2.6.10.1 Compression" dictionary; zlib's FDICT id is its Adler-32).
 
 // Hex, 32 bytes a line: length-prefixed header names and methods, then a run of common value fragments.
-// #region dictionary
 export const SPDY3_DICTIONARY: Buffer = Buffer.from([
   '000000076f7074696f6e73000000046865616400000004706f73740000000370',
   '75740000000664656c6574650000000574726163650000000661636365707400',
@@ -50,4 +49,3 @@ export const SPDY3_DICTIONARY: Buffer = Buffer.from([
   '6368636861727365743d7574662d38636861727365743d69736f2d383835392d',
   '312c7574662d2c2a2c656e713d302e',
 ].join(''), 'hex');
-// #endregion dictionary

@@ -23,7 +23,8 @@ export const MAX_DATA_LENGTH = 0xffffff;
 export const FRAME_HEAD_LENGTH = 8;
 
 export type Frame =
-  | { type: 'data'; streamId: number; flags: number; data: Buffer }
+  // more: a piece of a DATA frame whose other bytes follow (FrameDecoder with splitData only; FIN is on the last piece)
+  | { type: 'data'; streamId: number; flags: number; data: Buffer; more?: true }
   | { type: 'synStream'; streamId: number; associatedId: number; priority: number; slot: number; flags: number; headerBlock: Buffer }
   | { type: 'synReply' | 'headers'; streamId: number; flags: number; headerBlock: Buffer }
   | { type: 'rstStream'; streamId: number; status: number }
@@ -124,7 +125,6 @@ function nonZero(id: number): void {
 
 type Head = { control: boolean; word: number; type: number; flags: number; length: number };
 
-// #region frame-decoder
 // Bytes in, frames out, in any cuts. Like spdystream's ReadFrame it rejects a frame as soon as it can tell:
 // an unknown control type or an impossible length right at the 8-byte head, the rest once the payload is in.
 // After an error the decoder stays failed (spdystream's read loop stops at the first error).
@@ -132,7 +132,12 @@ export class FrameDecoder {
   private chunks: Buffer[] = [];
   private buffered = 0;
   private head: Head | undefined;
+  private dataLeft = 0;
   private failed: SpdyProtocolError | undefined;
+
+  // splitData: a DATA frame's payload is handed over in pieces as its bytes arrive (views of the chunks pushed,
+  // never copied), instead of whole once complete. The connection reads this way; a byte stream cannot tell.
+  constructor(private readonly options: { splitData?: boolean } = {}) {}
 
   push(chunk: Buffer): Frame[] {
     if (this.failed) throw this.failed;
@@ -146,6 +151,20 @@ export class FrameDecoder {
         if (!this.head) {
           if (this.buffered < FRAME_HEAD_LENGTH) break;
           this.head = parseHead(this.take(FRAME_HEAD_LENGTH));
+          this.dataLeft = this.head.length;
+        }
+        if (!this.head.control && this.options.splitData && this.head.length > 0) {
+          if (this.buffered === 0) break;
+          const piece = this.takeSome(this.dataLeft);
+          this.dataLeft -= piece.length;
+          const { word, flags } = this.head;
+          if (this.dataLeft > 0) {
+            frames.push({ type: 'data', streamId: word & 0x7fffffff, flags: flags & ~Flag.fin, data: piece, more: true });
+          } else {
+            frames.push({ type: 'data', streamId: word & 0x7fffffff, flags, data: piece });
+            this.head = undefined;
+          }
+          continue;
         }
         if (this.buffered < this.head.length) break;
         const payload = this.take(this.head.length);
@@ -166,6 +185,21 @@ export class FrameDecoder {
   // Bytes held for a frame not complete yet (at most one frame: 8 + 2^24-1 bytes).
   get pending(): number {
     return this.buffered;
+  }
+
+  // Inside a frame: some of its bytes came, not all (an EOF now cuts it short).
+  get midFrame(): boolean {
+    return this.buffered > 0 || this.head !== undefined;
+  }
+
+  // Up to n buffered bytes from the first chunk, as a view.
+  private takeSome(n: number): Buffer {
+    const first = this.chunks[0];
+    const use = Math.min(n, first.length);
+    this.buffered -= use;
+    if (use === first.length) this.chunks.shift();
+    else this.chunks[0] = first.subarray(use);
+    return first.subarray(0, use);
   }
 
   // The next n buffered bytes: a view when they sit in one chunk, one copy when they span several.
@@ -192,9 +226,7 @@ export class FrameDecoder {
   }
 }
 
-// #endregion frame-decoder
 
-// #region frame-rules
 function parseHead(b: Buffer): Head {
   const word = b.readUInt32BE(0);
   const flags = b[4];
@@ -242,9 +274,7 @@ function parseHead(b: Buffer): Head {
   return { control: true, word, type, flags, length };
 }
 
-// #endregion frame-rules
 
-// #region frame-payload
 function parsePayload(h: Head, p: Buffer): Frame {
   if (!h.control) return { type: 'data', streamId: h.word & 0x7fffffff, flags: h.flags, data: p };
   // Stream ids are read as the whole 32-bit word, as spdystream does (the connection refuses ids > 2^31-1).
@@ -291,4 +321,3 @@ function parsePayload(h: Head, p: Buffer): Frame {
       return { type: 'windowUpdate', streamId: p.readUInt32BE(0), delta: p.readUInt32BE(4) };
   }
 }
-// #endregion frame-payload

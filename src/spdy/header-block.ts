@@ -33,6 +33,7 @@ export function encodeHeaderBlock(headers: SpdyHeaders): Buffer {
   count.writeUInt32BE(pairs);
   return Buffer.concat(parts);
 }
+// #endregion header-block
 
 export function decodeHeaderBlock(block: Buffer, streamId = 0): SpdyHeaders {
   const short = () => new SpdyProtocolError(ErrorCode.wrongCompressedPayloadSize, 'header block ends early', streamId);
@@ -70,7 +71,6 @@ export function decodeHeaderBlock(block: Buffer, streamId = 0): SpdyHeaders {
   }
   return headers;
 }
-// #endregion header-block
 
 // What spdystream refuses in a SYN_STREAM (request headers), a SYN_REPLY (response headers) or a HEADERS frame
 // (request set on even stream ids, response set on odd: its own rule, kept).
@@ -84,12 +84,12 @@ export function checkHeaders(frameType: 'synStream' | 'synReply' | 'headers', st
   }
 }
 
-// #region compression
+// #region compress
 // One deflate context for everything this side sends (SYN_STREAM, SYN_REPLY, HEADERS): zlib level 9 with the
 // SPDY/3 dictionary, a sync flush after each block so the peer can inflate it whole. The first block starts with
 // the zlib header naming the dictionary (38 ea + its Adler-32, e3 c6 a7 c2); later blocks continue the stream.
 // A 2 KiB window (the dictionary fits; spdy-transport uses the same) and the smallest hash table: headers are tens of
-// bytes, and a context per connection then costs ~10 KiB instead of ~260 KiB (Go's flate reader takes any window).
+// bytes, and this context then costs ~15 KiB instead of ~260 KiB (Go's flate reader takes any window).
 export class HeaderCompressor {
   private readonly z = new SyncZlib('deflate', { level: 9, windowBits: 11, memLevel: 1, dictionary: SPDY3_DICTIONARY });
 
@@ -124,4 +124,4 @@ export class HeaderDecompressor {
     this.z.close();
   }
 }
-// #endregion compression
+// #endregion compress

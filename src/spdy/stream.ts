@@ -35,7 +35,6 @@ export class SpdyStream extends Duplex {
     super({ allowHalfOpen: true });
   }
 
-  // #region stream-reply
   // SYN_REPLY (empty headers, as Kubernetes' stream handler sends); DATA may follow, held writes go out now.
   reply(headers: SpdyHeaders = {}): void {
     if (this.initiatedLocally) throw new Error(`stream ${this.id}: cannot reply on initiated stream`);
@@ -55,7 +54,6 @@ export class SpdyStream extends Duplex {
     this.localFinished = true;
     this.resetBy('local', RstStatus.refusedStream);
   }
-  // #endregion stream-reply
 
   // RST_STREAM (CANCEL by default), as spdystream's Reset: sent unless our side had already finished.
   reset(status: number = RstStatus.cancel): void {
@@ -109,7 +107,6 @@ export class SpdyStream extends Duplex {
     this.owner.readWanted(this);
   }
 
-  // #region stream-write
   // One DATA frame per write, as spdystream's Write; a chunk over 2^24-1 bytes goes as several frames.
   // The callback waits for the socket, so a slow peer slows the writer (pipeline() stops reading its source).
   override _write(chunk: Buffer, _enc: BufferEncoding, written: (err?: Error | null) => void): void {
@@ -137,7 +134,6 @@ export class SpdyStream extends Duplex {
       if (this.remoteFinished) this.owner.removeStream(this);
     });
   }
-  // #endregion stream-write
 
   // Resolves once every write made so far is in the socket: Go's Write returns only then, so Kubernetes code that
   // writes and then closes the connection never loses the bytes; close() waits on this before its resets.

@@ -159,3 +159,41 @@ test('describeFrame: one line per frame', () => {
   assert.equal(describeFrame({ type: 'synReply', streamId: 1, flags: 0, headerBlock: Buffer.alloc(3) }, {}), 'SYN_REPLY id=1');
   assert.equal(describeFrame({ type: 'rstStream', streamId: 3, status: 99 }), 'RST_STREAM id=3 status=99');
 });
+
+test('decoder, splitData: a DATA frame handed over as its bytes arrive, views of the chunks, FIN on the last piece', () => {
+  const data = Buffer.alloc(1 << 20, 0xcd);
+  const bytes = Buffer.concat([encodeDataHead(3, Flag.fin, data.length), data, hex('8003 0006 00 000004 00000001')]);
+  const d = new FrameDecoder({ splitData: true });
+  const frames: Frame[] = [];
+  const chunks: Buffer[] = [];
+  for (let at = 0; at < bytes.length; at += 65536) {
+    const c = Buffer.from(bytes.subarray(at, at + 65536)); // a buffer of its own, as a socket gives
+    chunks.push(c);
+    frames.push(...d.push(c));
+  }
+  const pieces = frames.filter((f): f is Extract<Frame, { type: 'data' }> => f.type === 'data');
+  assert.ok(pieces.length >= 16);
+  assert.ok(Buffer.concat(pieces.map((p) => p.data)).equals(data));
+  assert.deepEqual(pieces.map((p) => p.flags), [...Array(pieces.length - 1).fill(0), Flag.fin]);
+  assert.deepEqual(pieces.map((p) => p.more), [...Array(pieces.length - 1).fill(true), undefined]);
+  assert.ok(pieces.every((p) => chunks.some((c) => c.buffer === p.data.buffer)), 'no copies');
+  assert.deepEqual(frames.at(-1), { type: 'ping', id: 1 });
+  assert.equal(d.midFrame, false);
+  // an empty DATA frame (a FIN) is one frame
+  assert.deepEqual(new FrameDecoder({ splitData: true }).push(hex('00000005 01 000000')), [{ type: 'data', streamId: 5, flags: Flag.fin, data: Buffer.alloc(0) }]);
+});
+
+test('decoder, splitData: every two-piece cut gives the same bytes per stream and the same other frames', () => {
+  const all = Buffer.concat(handWritten.map(([, , b]) => hex(b)));
+  for (let cut = 0; cut <= all.length; cut++) {
+    const d = new FrameDecoder({ splitData: true });
+    const got = [...d.push(all.subarray(0, cut)), ...d.push(all.subarray(cut))];
+    const merged: Frame[] = [];
+    for (const f of got) {
+      const prev = merged.at(-1);
+      if (f.type === 'data' && prev?.type === 'data' && prev.more) merged[merged.length - 1] = { type: 'data', streamId: f.streamId, flags: f.flags, data: Buffer.concat([prev.data, f.data]), ...(f.more ? { more: true as const } : {}) };
+      else merged.push(f);
+    }
+    assert.deepEqual(merged, handWritten.map(([, f]) => f), `cut at ${cut}`);
+  }
+});

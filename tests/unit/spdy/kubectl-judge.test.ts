@@ -25,7 +25,7 @@ const binaries = ['kubectl.1.27', 'kubectl.1.33'].map((b) => (dir ? join(dir, b)
 
 const pod = { kind: 'Pod', apiVersion: 'v1', metadata: { name: 'p', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'x' }] }, status: { phase: 'Running' } };
 
-type Exec = (streams: Map<string, SpdyStream>, command: string[]) => Promise<{ exitCode: number }>;
+type Exec = (streams: Map<string, SpdyStream>, command: string[], conn: SpdyConnection) => Promise<{ exitCode: number }>;
 
 async function fakeApiServer(exec: Exec, logs: string[]): Promise<http.Server> {
   // just enough discovery for kubectl to find pods
@@ -65,7 +65,7 @@ async function fakeApiServer(exec: Exec, logs: string[]): Promise<http.Server> {
       s.reply();
       streams.set(s.headers.streamtype, s);
       if (streams.size === expected) {
-        exec(streams, url.searchParams.getAll('command')).then(({ exitCode }) => {
+        exec(streams, url.searchParams.getAll('command'), conn).then(({ exitCode }) => {
           const status = exitCode === 0
             ? { metadata: {}, status: 'Success' }
             : { metadata: {}, status: 'Failure', message: `command terminated with non-zero exit code: ${exitCode}`, reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: String(exitCode) }] } };
@@ -114,8 +114,10 @@ for (const bin of binaries.length ? binaries : ['kubectl']) {
     if (!binaries.length) return t.skip('the real kubectl (and its kubectl.1.NN binaries) is not on PATH');
     const logs: string[] = [];
     const big = randomBytes(1 << 20).toString('base64'); // ~1.4 MB of text
-    const server = await fakeApiServer(async (streams, command) => {
+    const pings: number[] = [];
+    const server = await fakeApiServer(async (streams, command, conn) => {
       const out = streams.get('stdout')!;
+      pings.push(await conn.ping()); // Go echoes our (even) ping id: else this never resolves
       if (command[0] === 'fail') return { exitCode: 3 };
       out.write('hello from spdy\n');
       out.write(big);
@@ -131,6 +133,7 @@ for (const bin of binaries.length ? binaries : ['kubectl']) {
       const failed = await runKubectl(bin, port, ['exec', 'p', '--', 'fail']);
       assert.equal(failed.code, 3, failed.stderr);
       assert.match(failed.stderr, /command terminated with exit code 3/);
+      assert.equal(pings.length, 2);
     } finally {
       server.closeAllConnections();
       server.close();
