@@ -38,7 +38,8 @@ export function spdyUpgrade(url: string | URL, o: SpdyUpgradeOptions): Promise<S
   return new Promise((resolve, reject) => {
     const req = (secure ? https : http).request(target, {
       method: 'POST',
-      agent: false,
+      // A connection of its own, never pooled. (An agent, even `false`'s fresh one, would ignore createConnection.)
+      agent: o.dial ? undefined : false,
       // A body-less POST: Go writes Content-Length: 0, and so do we (no chunked encoding before a protocol switch).
       headers: { ...o.headers, 'Content-Length': '0', Connection: 'Upgrade', Upgrade: 'SPDY/3.1', 'X-Stream-Protocol-Version': o.protocols },
       ...(o.dial ? { createConnection: () => o.dial!(target) as Socket } : {}),

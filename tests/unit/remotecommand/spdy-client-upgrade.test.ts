@@ -148,3 +148,20 @@ test('KUBECTL_REMOTE_COMMAND_WEBSOCKETS: only "false" (any case) turns WebSocket
   const off = (v?: string) => remoteCommandWebsocketsDisabled(v === undefined ? {} : { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: v });
   assert.deepEqual([off('false'), off('FALSE'), off('False'), off('0'), off('no'), off(''), off(), off('true')], [true, true, true, false, false, false, false, false]);
 });
+
+test('a WebSocket 101 that agrees to no subprotocol is an upgrade failure too: the fallback goes on to SPDY', async (t) => {
+  const { createServer: createHttpServer } = await import('node:http');
+  const { WebSocketServer } = await import('ws');
+  const { streamExec } = await import('../../../src/remotecommand/websocket-client.ts');
+  const wss = new WebSocketServer({ noServer: true, handleProtocols: () => false });
+  const http = createHttpServer();
+  http.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => ws.on('error', () => {})));
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  t.after(() => { wss.close(); http.closeAllConnections(); return new Promise((r) => http.close(r)); });
+  const target = `http://127.0.0.1:${(http.address() as AddressInfo).port}/exec`;
+  const err = await streamExec(target, { tty: false }).catch((e) => e);
+  assert.ok(isUpgradeFailure(err), `not an upgrade failure: ${err}`);
+  let spdy = 0;
+  const status = await fallbackExecutor(streamExec, async () => { spdy++; return { metadata: {}, status: 'Success' } as const; })(target, { tty: false });
+  assert.deepEqual([status.status, spdy], ['Success', 1]);
+});

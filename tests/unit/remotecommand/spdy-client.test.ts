@@ -3,6 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { execFileSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -204,4 +206,26 @@ test('garbage after the 101 ends the connection: rejected, and nothing thrown ou
 test('a 101 choosing a protocol that was not offered is refused', async () => {
   misbehave('v9.channel.k8s.io', () => {});
   await assert.rejects(streamExecSpdy(url(['date']), { tty: false }), /the server chose stream protocol "v9.channel.k8s.io", which was not offered/);
+});
+
+test('over TLS (https:): the CA given as the WebSocket client\'s `ws` settings is used; an unknown CA is refused', async (t) => {
+  const certDir = mkdtempSync(join(tmpdir(), 'spdy-client-tls-'));
+  t.after(() => rmSync(certDir, { recursive: true, force: true }));
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
+      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(certDir, 'key.pem'), '-out', join(certDir, 'cert.pem')], { stdio: 'ignore' });
+  } catch { return t.skip('no openssl CLI to make a certificate'); }
+  const cert = readFileSync(join(certDir, 'cert.pem'));
+  const secure = createHttpsServer({ key: readFileSync(join(certDir, 'key.pem')), cert });
+  secure.on('upgrade', (req, socket, head) => {
+    socket.on('error', () => {});
+    void serveRemoteCommand(req, socket, head, { executor, target: { container: dir, cmd: ['echo', 'secret'] }, options: { stdin: false, stdout: true, stderr: false, tty: false } });
+  });
+  await new Promise<void>((r) => secure.listen(0, '127.0.0.1', r));
+  t.after(() => { secure.closeAllConnections(); return new Promise((r) => secure.close(r)); });
+  const target = `https://127.0.0.1:${(secure.address() as AddressInfo).port}/exec`;
+  const out = sink();
+  const status = await streamExecSpdy(target, { stdout: out.w, tty: false, ws: { ca: cert } });
+  assert.deepEqual([status.status, out.text()], ['Success', 'secret\n']);
+  await assert.rejects(streamExecSpdy(target, { stdout: sink().w, tty: false }), /error sending request: Post ".*": .*(self[- ]signed|certificate)/i);
 });
