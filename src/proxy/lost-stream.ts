@@ -22,7 +22,7 @@ export function lostStreamFrames(protocol: ProtocolInfo, message: string): Buffe
 // frame (nothing can follow a torn frame: cut the connection).
 export type LostStreamVerdict = { action: 'close' } | { action: 'report'; bytes: Buffer } | { action: 'cut' };
 
-export class LostStreamWatch implements StreamLossWatch {
+export class LostStreamWatch {
   private readonly frames = new FrameBoundaryTracker();
   constructor(private readonly protocol: ProtocolInfo) {}
 
