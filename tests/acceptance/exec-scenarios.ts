@@ -1,4 +1,5 @@
 // The exec scenarios every checkpoint from chapter 2 on must pass (the cumulative invariant): the real kubectl, ours and client-node against startCheckpoint(slug), terminals included (tty-scenarios.ts).
+// The per-client scenarios run with each of `clients` (chapter 8: every bundled kubectl, on SPDY and on WebSocket), against one checkpoint.
 import { describe, before, after, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';

@@ -3,7 +3,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomInt } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { WebSocket } from 'ws';
 import type { RunningCheckpoint } from '../../src/workbook/checkpoint.ts';
 import { repoRoot } from '../../src/workbook/checkpoint.ts';
@@ -71,7 +71,8 @@ async function endsCooked(term: Terminal, rc: number): Promise<void> {
 // ctx.clients: the kubectls to run (default: the list above); a 'subset' client runs only `-it -- stty size`, once, and the
 // warning without a terminal.
 export function ttyScenarios(slug: string, ctx: { cp(): RunningCheckpoint; pod: string; kubectl(): boolean; clients?: ExecClient[] }): void {
-  const all = () => ctx.clients ?? clients(ctx.kubectl());
+  // A client that is not installed is left out (the per-client scenarios say so and skip).
+  const all = () => (ctx.clients ?? clients(ctx.kubectl())).filter((c) => (c.argv[0] === 'kubectl' ? ctx.kubectl() : existsSync(c.argv[0]!)));
   const full = () => all().filter((c) => c.scenarios !== 'subset');
   const needPty = async (t: TestContext) => {
     const pty = await import('node-pty').catch(() => null);
