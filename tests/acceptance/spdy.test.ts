@@ -6,7 +6,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
 import { bundledKubectl, execScenarios, ourKubectl, type ExecClient } from './exec-scenarios.ts';
 import { run, useCheckpoint, type CriContext, type Run } from './cri-common.ts';
 import { waitFor } from '../../src/util/wait.ts';
@@ -115,6 +117,36 @@ describe('chapter 8 (spdy): SPDY, and the chain in upstream\'s shape', () => {
     const viaSpdy = await kc(ctx, spdy, ['exec', 'sp-two', '-c', 'done', '--', 'date']);
     assert.equal(viaSpdy.code, 1, viaSpdy.stderr);
     assert.match(viaSpdy.stderr, /^error: unable to upgrade connection: container not found \("done"\)\n$/, spdy.name);
+  });
+
+  // A client that upgrades to SPDY, then sends garbage: every hop relays or refuses it, none of them dies. A frame head
+  // of an unknown control type ends the runtime's connection at once (spdystream's read loop fails on it), and the
+  // close travels back through both proxies; random bytes may announce a DATA frame of up to 16 MiB, which the runtime
+  // waits for (as spdystream would) until this client goes.
+  test('garbage after the SPDY 101, through the API server and the kubelet to the runtime: every component lives on', async () => {
+    await ctx.createPod('sp-garbage');
+    await ctx.phase('sp-garbage', 'Running');
+    const components = Object.values(ctx.cp.announcements).map((a) => ({ name: a.name, pid: a.pid }));
+    const api = new URL(ctx.cp.announcements.apiserver!.url!);
+    const unknownControl = Buffer.concat([Buffer.from([0x80, 0x03, 0x00, 0x63, 0x00, 0x00, 0x00, 0x08]), randomBytes(8)]);
+    for (const garbage of [unknownControl, randomBytes(64 << 10), randomBytes(64 << 10)]) {
+      const sock = connect(Number(api.port), api.hostname);
+      sock.on('error', () => {});
+      const closed = new Promise((resolve) => sock.on('close', resolve));
+      const got: Buffer[] = [];
+      sock.on('data', (c: Buffer) => got.push(c));
+      sock.write('POST /api/v1/namespaces/default/pods/sp-garbage/exec?command=sleep&command=30&stdout=true HTTP/1.1\r\nHost: x\r\n'
+        + 'Connection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\nContent-Length: 0\r\n\r\n');
+      await waitFor(() => Buffer.concat(got).includes('\r\n\r\n'), { what: 'the answer to the upgrade' });
+      assert.match(Buffer.concat(got).toString('latin1'), /^HTTP\/1\.1 101 /);
+      sock.write(garbage);
+      if (garbage === unknownControl) await waitFor(() => sock.destroyed || sock.readableEnded, { timeoutMs: 30_000, what: 'the chain to close the connection' });
+      else sock.destroy();
+      await closed;
+    }
+    for (const c of components) assert.ok(process.kill(c.pid, 0), `${c.name} (pid ${c.pid}) died`);
+    const r = await kc(ctx, installed(k129) ? k129 : oursSpdy, ['exec', 'sp-garbage', '--', 'echo', 'still here']);
+    assert.deepEqual([r.code, r.stdout], [0, 'still here\n'], r.stderr);
   });
 
   // Each hop that loses its backend says so (lost-stream.ts); kubectl must never report success for a cut stream.
