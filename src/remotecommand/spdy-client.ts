@@ -3,7 +3,7 @@
 import type { Duplex, Writable } from 'node:stream';
 import type { Status } from '../api/status.ts';
 import type { TerminalSize } from '../exec/executor.ts';
-import { SpdyConnection, type SpdyStream } from '../spdy/connection.ts';
+import { SpdyConnection, type SpdyConnectionOptions, type SpdyStream } from '../spdy/connection.ts';
 import { encodeResize, errorStreamStatus, spdyProtocols, spdyProtocolVersion, streamsToCreate, StreamType, type SpdyProtocolVersion, type StreamTypeName } from './spdy-protocol.ts';
 import { spdyUpgrade, type SpdyTLSOptions } from './spdy-upgrade.ts';
 import type { StreamExecOptions } from './websocket-client.ts';
@@ -18,6 +18,7 @@ export interface SpdyStreamExecOptions extends Omit<StreamExecOptions, 'resize'>
   dial?: (location: URL) => Duplex;
   hop?: string;                      // names the server in the errors this client makes ("kubelet node-1")
   streamCreationTimeoutMs?: number;  // per SYN_REPLY (client-go: 30 s)
+  onFrame?: SpdyConnectionOptions['onFrame'];  // every SPDY frame either way, decoded (a chapter's steps print them)
 }
 
 export const STREAM_CREATION_TIMEOUT_MS = 30_000;
@@ -37,7 +38,8 @@ export async function streamExecSpdy(url: string | URL, o: SpdyStreamExecOptions
     socket.destroy();
     throw new Error(`${o.hop ? `${o.hop}: ` : ''}the server chose stream protocol ${JSON.stringify(protocol)}, which was not offered`);
   }
-  const conn = new SpdyConnection(socket, { role: 'client', pingIntervalMs: o.pingIntervalMs ?? 5000 }, head);
+  if (protocol === '') o.logger?.info(4, 'spdy.go:134', 'The server did not negotiate a streaming protocol version. Falling back to channel.k8s.io');
+  const conn = new SpdyConnection(socket, { role: 'client', pingIntervalMs: o.pingIntervalMs ?? 5000, onFrame: o.onFrame }, head);
   return runStreams(conn, version, o);
 }
 // #endregion stream-exec-spdy
@@ -85,6 +87,7 @@ function runStreams(conn: SpdyConnection, v: SpdyProtocolVersion, o: SpdyStreamE
     let errorBytes: Promise<{ bytes: Buffer; normal: boolean }> | undefined;
     const outputs: Promise<void>[] = [];
     (async (): Promise<Status | undefined> => {
+      // #region create-streams
       // One stream at a time, each waiting for its SYN_REPLY, as client-go's CreateStream does.
       for (const type of streamsToCreate(v, { stdin: !!o.stdin, stdout: !!o.stdout, stderr: !!o.stderr, tty: o.tty })) {
         let stream: SpdyStream;
@@ -102,6 +105,7 @@ function runStreams(conn: SpdyConnection, v: SpdyProtocolVersion, o: SpdyStreamE
         if (type === StreamType.stderr) outputs.push(copyOut(stream, o.stderr));
         if (settled) return undefined;
       }
+      // #endregion create-streams
 
       // #region resize
       const resize = created.get(StreamType.resize);

@@ -17,7 +17,9 @@ import { execLocation, nodeConnectionInfo, type NodeGetter } from './kubelet.ts'
 export interface StreamTranslatorOptions {
   getNode: NodeGetter;
   preferredAddressTypes?: NodeAddress['type'][];
-  // How to reach the kubelet (chapter 9: TLS). Default: TCP, or TLS with `tls` for https: locations.
+  // How to reach the kubelet (chapter 9: https, and a TLS dial with the API server's client certificate).
+  // Default: http, plain TCP (or TLS with `tls` for https: locations).
+  scheme?: 'http' | 'https';
   dial?: (location: URL) => Duplex;
   tls?: SpdyTLSOptions;
   pingIntervalMs?: number;   // the SPDY pings to the kubelet (streamtranslator.go: 5 s)
@@ -38,7 +40,7 @@ export class StreamTranslator implements ExecBackend {
     const nodeName = pod.spec.nodeName ?? '';
     try {
       if (!nodeName) throw badRequest(`pod ${pod.metadata.name} does not have a host assigned`);
-      location = execLocation(pod, nodeConnectionInfo(await this.opts.getNode(nodeName), this.opts.preferredAddressTypes), options);
+      location = execLocation(pod, nodeConnectionInfo(await this.opts.getNode(nodeName), this.opts.preferredAddressTypes, this.opts.scheme), options);
     } catch (err) {
       return writeStatusAndClose(socket, asStatus(err));
     }

@@ -22,14 +22,15 @@ export function shouldTranslate(req: IncomingMessage): boolean {
 }
 // #endregion should-translate
 
-// #region translating-backend
+// #region translating-handler
 export class TranslatingExecBackend implements ExecBackend {
   private readonly delegate: KubeletExecBackend;
   private readonly translator: StreamTranslator;
 
   constructor(opts: TranslatingExecBackendOptions) {
     this.delegate = new KubeletExecBackend(opts);
-    this.translator = new StreamTranslator(opts);
+    // Both ways reach the kubelet the same way: the proxy's dial (chapter 9's TLS) unless the translator has its own.
+    this.translator = new StreamTranslator({ ...opts, dial: opts.dial ?? opts.proxy?.dial });
   }
 
   connect(req: IncomingMessage, socket: Duplex, head: Buffer, pod: Pod, options: PodExecOptions): Promise<void> {
@@ -37,4 +38,4 @@ export class TranslatingExecBackend implements ExecBackend {
     return (shouldTranslate(req) ? this.translator : this.delegate).connect(req, socket, head, pod, options);
   }
 }
-// #endregion translating-backend
+// #endregion translating-handler

@@ -110,18 +110,21 @@ test('a terminal: the initial size, then a resize, through the resize stream; no
   const out = sink();
   const stdin = new PassThrough();
   let push: ((s: { width: number; height: number }) => void) | undefined;
-  const done = streamExecSpdy(url(['sh', '-c', 'stty size; read x; stty size; exit 5'], 'stdin=true&stdout=true&tty=true'), {
+  // Each line typed prints the terminal's size; "q" exits 5. (The first size may reach the pty after the shell
+  // starts under load: asking again until it answers is what a person would do.)
+  const done = streamExecSpdy(url(['sh', '-c', 'while read x; do [ "$x" = q ] && exit 5; stty size; done'], 'stdin=true&stdout=true&tty=true'), {
     stdin, stdout: out.w, tty: true,
     resize: { initial: { width: 100, height: 30 }, watch: (send) => { push = send; return () => { push = undefined; }; } },
   });
-  await waitFor(() => /30 100/.test(out.text()), { what: 'the first stty size', timeoutMs: 30_000 });
-  push!({ width: 120, height: 40 });
-  // The new size must reach the terminal before the second `stty size`: ask until it answers with it.
-  await waitFor(async () => {
-    if (/40 120/.test(out.text())) return true;
-    stdin.write('\n');
+  const sizeShown = (re: RegExp, what: string) => waitFor(() => {
+    if (re.test(out.text())) return true;
+    stdin.write('\r');
     return false;
-  }, { what: 'the resized stty size', timeoutMs: 30_000, intervalMs: 100 });
+  }, { what, timeoutMs: 60_000, intervalMs: 200 });
+  await sizeShown(/30 100/, 'the first size');
+  push!({ width: 120, height: 40 });
+  await sizeShown(/40 120/, 'the resized size');
+  stdin.write('q\r');
   const status = await done;
   assert.equal(exitCodeFromStatus(status), 5);
   assert.equal(push, undefined, 'the size watch is stopped');
@@ -228,4 +231,17 @@ test('over TLS (https:): the CA given as the WebSocket client\'s `ws` settings i
   const status = await streamExecSpdy(target, { stdout: out.w, tty: false, ws: { ca: cert } });
   assert.deepEqual([status.status, out.text()], ['Success', 'secret\n']);
   await assert.rejects(streamExecSpdy(target, { stdout: sink().w, tty: false }), /error sending request: Post ".*": .*(self[- ]signed|certificate)/i);
+});
+
+test('onFrame sees the session as it happens: SYN_STREAM per stream type in order, each SYN_REPLY, DATA, then the server\'s RSTs and GOAWAY', async () => {
+  const frames: string[] = [];
+  const status = await streamExecSpdy(url(['echo', 'hi'], 'stdout=true&stderr=true'), {
+    stdout: sink().w, stderr: sink().w, tty: false,
+    onFrame: (dir, f, headers) => frames.push(`${dir} ${f.type}${'streamId' in f ? ` ${f.streamId}` : ''}${headers?.streamtype ? ` ${headers.streamtype}` : ''}`),
+  });
+  assert.equal(status.status, 'Success');
+  assert.deepEqual(frames.slice(0, 6), ['send synStream 1 error', 'recv synReply 1', 'send synStream 3 stdout', 'recv synReply 3', 'send synStream 5 stderr', 'recv synReply 5']);
+  assert.ok(frames.includes('recv data 3'), 'stdout arrived as DATA on stream 3');
+  assert.ok(frames.indexOf('recv data 1') > frames.indexOf('recv data 3'), 'the Status comes after the output');
+  assert.ok(frames.includes('recv goAway'), frames.join(', '));
 });
