@@ -9,7 +9,6 @@ const SHOWN = new Set(['connection', 'upgrade', 'x-stream-protocol-version', 'se
 const MAX_HEAD = 1 << 20;
 
 
-// #region spdy-tap
 export class SpdyTap {
   private state: 'head' | 'body' | 'chunked' | 'spdy' | 'done' = 'head';
   private buffered = Buffer.alloc(0);
@@ -80,7 +79,6 @@ export class SpdyTap {
     }
     return shown;
   }
-  // #endregion spdy-tap
 
   // Frees the zlib context; the tap says nothing more.
   close(): void {
