@@ -8,7 +8,6 @@ import { describeFrame } from './describe.ts';
 const SHOWN = new Set(['connection', 'upgrade', 'x-stream-protocol-version', 'sec-websocket-protocol', 'content-type']);
 const MAX_HEAD = 1 << 20;
 
-
 export class SpdyTap {
   private state: 'head' | 'body' | 'chunked' | 'spdy' | 'done' = 'head';
   private buffered = Buffer.alloc(0);
