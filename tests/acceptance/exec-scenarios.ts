@@ -324,7 +324,9 @@ export function execScenarios(slug: string, opts: ExecScenarioOptions = {}): voi
         return pid !== undefined && /pipe_write|sock_alloc_send|wait_for_space/.test(readFileSync(`/proc/${pid}/wchan`, 'utf8'));
       }, { timeoutMs: 30_000, what: `${marker} to block writing to a client that does not read` });
       ws.terminate();
-      await waitFor(() => withCmd(marker).length === 0, { timeoutMs: 20_000, what: `${marker} to end once its client is gone` });
+      await waitFor(() => withCmd(marker).length === 0, { timeoutMs: 20_000, what: `${marker} to end once its client is gone` }).catch((err: Error) => {
+        throw new Error(`${err.message}; the checkpoint's last lines:\n${cp.logs().slice(-30).join('\n')}`);
+      });
       for (const c of components) assert.ok(alive(c.pid), `${c.name} (pid ${c.pid}) died:\n${cp.logs().slice(-20).join('\n')}`);
       let out = '';
       const status = await streamExec(execURL(['echo', 'still here']), { stdout: new Writable({ write(c, _e, cb) { out += c; cb(); } }), tty: false });
