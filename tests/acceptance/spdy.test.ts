@@ -85,6 +85,30 @@ describe('chapter 8 (spdy): SPDY, and the chain in upstream\'s shape', () => {
     assert.ok(log.some((l) => /^Response Status: 101 Switching Protocols in \d+ milliseconds$/.test(l)), r.stderr);
   });
 
+  // The issue's "done when": the article's own command, on a terminal.
+  test('kubectl 1.27 -v=7 exec -it nginx -- /bin/bash: the POST with tty=true and the 101, then a working shell', async (t) => {
+    const k127 = real('1.27', 'all');
+    if (!installed(k127)) return t.skip('kubectl 1.27 is not installed beside the dispatcher');
+    const pty = await import('node-pty').catch(() => null);
+    if (!pty) return t.skip('node-pty is not installed: cannot give kubectl a terminal');
+    await ctx.createPod('nginx');
+    await ctx.phase('nginx', 'Running');
+    const term = pty.spawn(k127.argv[0]!, ['--kubeconfig', ctx.cp.kubeconfig, '-v=7', 'exec', '-it', 'nginx', '--', '/bin/bash'], { cols: 100, rows: 30, env: ctx.cp.env as Record<string, string> });
+    t.after(() => { try { term.kill('SIGKILL'); } catch { /* exited */ } });
+    let out = '';
+    term.onData((d) => { out += d; });
+    const code = new Promise<number>((resolve) => term.onExit((e) => resolve(e.exitCode)));
+    await waitFor(() => /Response Status: 101 Switching Protocols/.test(out) && /# (\x1b\[6n)?$/.test(out.trimEnd() + ' '), { timeoutMs: 30_000, what: 'the 101 and the prompt' }).catch((err: Error) => {
+      throw new Error(`${err.message}; the terminal shows: ${JSON.stringify(out.slice(-600))}`);
+    });
+    assert.match(out, /POST http:\/\/127\.0\.0\.1:\d+\/api\/v1\/namespaces\/default\/pods\/nginx\/exec\?command=%2Fbin%2Fbash&container=nginx&stdin=true&stdout=true&tty=true/);
+    assert.equal(out.match(/X-Stream-Protocol-Version: /g)?.length, 4);
+    term.write('echo $((6*7))\r');
+    await waitFor(() => /\r\n42\r\n/.test(out), { timeoutMs: 30_000, what: 'bash to answer' });
+    term.write('exit 3\r');
+    assert.equal(await code, 3);
+  });
+
   test('stdin EOF on SPDY is the stdin stream\'s half-close: the command reads to its end and goes on writing', async (t) => {
     await ctx.createPod('sp-eof');
     await ctx.phase('sp-eof', 'Running');
