@@ -37,7 +37,7 @@ if (!k129) observe('kubectl 1.29 is not installed beside the dispatcher here: th
 else {
   await step('kubectl 1.29 through a tap that relays the bytes and prints each frame, both ways (→ to the server).',
     [...tap(k129, 'exec', '-i', 'nginx', '--', 'sh', '-c', 'cat; echo to-stderr >&2; exit 3')], { input: 'hello\n', expectExit: 3 });
-  observe('After the 101, one TCP connection carries five streams, each opened by a SYN_STREAM that kubectl sends with\n'
+  observe('After the 101, one TCP connection carries four streams, each opened by a SYN_STREAM that kubectl sends with\n'
     + 'a streamtype header (error first, then stdin, stdout, stderr) and accepted by a SYN_REPLY. DATA frames carry\n'
     + 'the bytes; stdin\'s empty DATA with FIN is the end of the input (cat ends); the error stream carries the v4\n'
     + 'Status with the exit code. Stream ids are odd: the client opened them. At the end the server resets what is\n'
