@@ -25,7 +25,8 @@ const nodes = (kubeletEntry: string, shimEntry?: string): ComponentSpec[] => ['n
 
 // Chapter 6's nodes: per node an engine (dockerd's role) on its own socket, the shim as dockershim driving it
 // through the Docker API (--docker-endpoint, as cri-dockerd's flag), and the kubelet on the shim's socket.
-const engineNodes = (): ComponentSpec[] => nodes('src/checkpoints/engine/kubelet.ts', 'src/checkpoints/engine/dockershim.ts').flatMap((c) => {
+// Chapter 8's are the same with a streaming server that also speaks SPDY, and a kubelet that reports a lost SPDY stream.
+const engineNodes = (kubeletEntry = 'src/checkpoints/engine/kubelet.ts', shimEntry = 'src/checkpoints/engine/dockershim.ts'): ComponentSpec[] => nodes(kubeletEntry, shimEntry).flatMap((c) => {
   const node = c.name.replace(/^(shim|kubelet)-/, '');
   if (!c.name.startsWith('shim-')) return [c];
   const engine: ComponentSpec = { name: `docker-${node}`, entry: 'src/checkpoints/engine/engine.ts', probe: 'socket' };
@@ -367,12 +368,58 @@ export const chapters: Chapter[] = [
     checkpoint: { same: 'engine' },
     steps: 'scripts/steps/tty.ts',
   },
+  {
+    number: 8,
+    slug: 'spdy',
+    title: 'SPDY',
+    question: 'What is the SPDY the old kubectl spoke?',
+    // SPDY itself (framing, header compression, the connection), then remotecommand over it on the server's side and
+    // the client's, our kubectl's fallback, the API server's StreamTranslator, and the entries that compose them.
+    files: [
+      'src/spdy/dictionary.ts',
+      'src/spdy/errors.ts',
+      'src/spdy/frames.ts',
+      'src/spdy/zlib-sync.ts',
+      'src/spdy/header-block.ts',
+      'src/spdy/describe.ts',
+      'src/spdy/tap.ts',
+      'src/spdy/stream.ts',
+      'src/spdy/connection.ts',
+      'src/remotecommand/spdy-handshake.ts',
+      'src/remotecommand/spdy-serve-exec.ts',
+      'src/remotecommand/serve-stream.ts',
+      'src/remotecommand/spdy-upgrade.ts',
+      'src/remotecommand/spdy-protocol.ts',
+      'src/remotecommand/spdy-client.ts',
+      'src/remotecommand/fallback.ts',
+      'src/apiserver/exec/stream-translator.ts',
+      'src/apiserver/exec/translating-backend.ts',
+      'src/proxy/spdy-lost-stream.ts',
+      'src/checkpoints/spdy/apiserver.ts',
+      'src/checkpoints/spdy/dockershim.ts',
+      'src/checkpoints/spdy/kubelet.ts',
+    ],
+    checkpoint: {
+      components: [
+        apiserver('src/checkpoints/spdy/apiserver.ts'),
+        scheduler,
+        ...engineNodes('src/checkpoints/spdy/kubelet.ts', 'src/checkpoints/spdy/dockershim.ts'),
+      ],
+      // kubectl 1.27–1.29 sit beside the dispatcher, not on PATH; the dispatcher's 1.32 speaks SPDY when told to.
+      try: [
+        'kubectl run nginx --image=nginx',
+        '$(dirname $(readlink -f $(which kubectl)))/kubectl.1.27 -v=7 exec -it nginx -- /bin/bash',
+        'KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false kubectl -v=7 exec nginx -- date',
+        'node --import tsx scripts/spdy-tap.ts -- $(dirname $(readlink -f $(which kubectl)))/kubectl.1.29 exec nginx -- date',
+      ],
+    },
+    steps: 'scripts/steps/spdy.ts',
+  },
 ];
 
 // The chapters still to come, in order. Kept apart from `chapters` so that everything iterating the book
 // (checkpoints, listings, console blocks, the site) sees only what is written.
 export const plannedChapters: PlannedChapter[] = [
-  { number: 8, slug: 'spdy', title: 'SPDY', question: 'What is the SPDY the old kubectl spoke?' },
   { number: 9, slug: 'security', title: 'Security', question: 'Who may exec?' },
   { number: 10, slug: 'siblings', title: 'Attach, logs, port-forward', question: 'Is exec special?' },
   { number: 11, slug: 'browser', title: 'A browser as the client', question: 'Can a web page be kubectl?' },

@@ -94,6 +94,18 @@ export const checks: Check[] = [
     },
   },
   {
+    // 1.27-1.29 speak only SPDY: chapter 8's walk and tests use them; 1.30+ on SPDY (KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false) covers the rest.
+    name: 'kubectl 1.27-1.29 beside the dispatcher', neededBy: optional(8, 'the kubectls that speak only SPDY, run by the walk and the tests'),
+    run: async () => {
+      const path = await which('kubectl');
+      const fix = 'the Google Cloud SDK\'s kubectl component bundles kubectl.1.27 … kubectl.1.33 beside its dispatcher (gcloud components install kubectl)';
+      if (!path) return { ok: false, detail: 'no kubectl on PATH', fix };
+      const dir = dirname(realpathSync(path));
+      const missing = ['1.27', '1.28', '1.29'].filter((v) => !existsSync(join(dir, `kubectl.${v}`)));
+      return missing.length === 0 ? { ok: true, detail: `${dir}/kubectl.1.27 … kubectl.1.29` } : { ok: false, detail: `no ${missing.map((v) => `kubectl.${v}`).join(', ')} in ${dir}`, fix };
+    },
+  },
+  {
     name: 'bash', neededBy: REQUIRED,
     run: async () => {
       const p = await which('bash');

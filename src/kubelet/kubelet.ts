@@ -23,6 +23,7 @@ export interface KubeletOptions {
   runtimeStatusPeriodMs?: number;  // how often the runtime's Status is asked (updateRuntimeUp: 5 s in Kubernetes)
   runtimeSyncThresholdMs?: number; // unheard for this long, the runtime is down (maxWaitForContainerRuntime: 30 s)
   log?: (line: string) => void;
+  lostStreamWatch?: KubeletServerOptions['lostStreamWatch']; // chapter 8: SPDY's lost-stream report
   // Chapter 9: HTTPS and the front door (authentication, then authorization) on the kubelet's port.
   serving?: Pick<KubeletServerOptions, 'tls' | 'frontDoor'>;
 }
@@ -46,7 +47,7 @@ export class Kubelet {
   private runtimeFailing = false;                 // the last Status call failed
 
   constructor(private readonly opts: KubeletOptions) {
-    this.server = new KubeletServer({ nodeName: opts.nodeName, podManager: this.podManager, runtime: opts.runtime, port: opts.port, log: opts.log, ...opts.serving });
+    this.server = new KubeletServer({ nodeName: opts.nodeName, podManager: this.podManager, runtime: opts.runtime, port: opts.port, log: opts.log, lostStreamWatch: opts.lostStreamWatch, ...opts.serving });
     this.runtimeState = new RuntimeState(opts.runtimeSyncThresholdMs ?? 30_000);
     for (const check of opts.runtime.healthChecks?.() ?? []) this.runtimeState.addHealthCheck(check);
   }

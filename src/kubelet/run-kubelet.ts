@@ -5,9 +5,8 @@ import { announce, withdraw } from '../util/announce.ts';
 import { parseFlags, requireFlag } from '../util/flags.ts';
 import { installSignalHandlers, onShutdown } from '../util/lifecycle.ts';
 import { parseDuration } from './duration.ts';
-import { Kubelet } from './kubelet.ts';
+import { Kubelet, type KubeletOptions } from './kubelet.ts';
 import type { KubeletRuntime } from './runtime.ts';
-import type { KubeletOptions } from './kubelet.ts';
 
 export interface KubeletRuntimeContext {
   nodeName: string;
@@ -39,7 +38,10 @@ export interface KubeletSecurity {
 // flags here, so a checkpoint can notice a dead runtime in seconds.
 const FLAGS = ['name', 'state-dir', 'node-name', 'apiserver', 'port', 'heartbeat-interval', 'runtime-status-period', 'runtime-sync-threshold'] as const;
 
-export async function runKubelet(wiring: KubeletWiring, argv = process.argv.slice(2)): Promise<Kubelet> {
+// What a later chapter's kubelet adds to how it serves exec (chapter 8: SPDY's lost-stream report on the runtime's proxy).
+export interface KubeletServing { lostStreamWatch?: KubeletOptions['lostStreamWatch'] }
+
+export async function runKubelet(wiring: KubeletWiring & KubeletServing, argv = process.argv.slice(2)): Promise<Kubelet> {
   installSignalHandlers();
   const flags = parseFlags([...FLAGS, ...(wiring.extraFlags ?? [])], argv) as Record<string, string | undefined>;
   const name = requireFlag(flags, 'name');
@@ -61,6 +63,7 @@ export async function runKubelet(wiring: KubeletWiring, argv = process.argv.slic
     runtimeStatusPeriodMs: parseDuration(flags['runtime-status-period'] ?? '5s'),
     runtimeSyncThresholdMs: parseDuration(flags['runtime-sync-threshold'] ?? '30s'),
     log,
+    lostStreamWatch: wiring.lostStreamWatch,
   });
   onShutdown(() => kubelet.close());
   const url = await kubelet.start();

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { notFoundPath, StatusError, toStatus, type Status } from '../api/status.ts';
 import type { List, Pod } from '../api/types.ts';
-import { UpgradeAwareProxy } from '../proxy/upgrade-aware.ts';
+import { UpgradeAwareProxy, type UpgradeAwareProxyOptions } from '../proxy/upgrade-aware.ts';
 import { answerClientError, closeAfterFlush, MAX_HEADER_BYTES, writeStatusAndClose, writeTextAndClose } from '../util/raw-response.ts';
 import { listenBacklog } from '../util/listen-backlog.ts';
 import { serveExec } from '../remotecommand/serve-exec.ts';
@@ -21,6 +21,8 @@ export interface KubeletServerOptions {
   host?: string;   // 127.0.0.1
   port?: number;   // 0: ephemeral
   log?: (line: string) => void;
+  // Chapter 8: the runtime's SPDY sessions get their lost-stream report too (proxy/spdy-lost-stream.ts).
+  lostStreamWatch?: UpgradeAwareProxyOptions['lostStreamWatch'];
   // Chapter 9: serve HTTPS only, and put every request through the front door first.
   tls?: TLSServerOptions;
   frontDoor?: KubeletRequestFilter;
@@ -189,6 +191,7 @@ export class KubeletServer {
       await new UpgradeAwareProxy(new URL(dest.url), {
         hop: `${this.hop}: runtime streaming server`,
         lostStream: (cause) => `${this.hop}: runtime shim ${this.opts.nodeName}: the streaming connection was lost: ${cause}`,
+        lostStreamWatch: this.opts.lostStreamWatch,
       }).serveUpgrade(req, socket, head);
     }
   }

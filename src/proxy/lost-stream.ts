@@ -37,6 +37,15 @@ export class LostStreamWatch {
 }
 // #endregion lost-stream
 
+// What the proxy asks of a watch: every chunk the backend sends (and, if it wants them, every chunk the client
+// sends), then a verdict once the backend is gone. Chapter 8 adds SPDY's (spdy-lost-stream.ts).
+export interface StreamLossWatch {
+  observe(chunk: Buffer): void;
+  observeClient?(chunk: Buffer): void;
+  verdict(message: string): LostStreamVerdict;
+  close?(): void; // once both connections are gone (a watch may hold zlib state)
+}
+
 // Only the remotecommand WebSocket protocols whose channel 3 carries a JSON Status can say why
 // (v4, v4.base64, v5); on the older ones a message would read as the command's own failure text.
 export function lostStreamWatchFor(upgrade: string | undefined, subprotocol: string | undefined): LostStreamWatch | undefined {

@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import { badRequest, type Status } from '../api/status.ts';
 import { ResponseHeadParser, headerValue, serializeRequestHead, serializeResponseHead, type ParsedResponse } from './http-head.ts';
 import { closeAfterFlush, writeStatusAndClose } from '../util/raw-response.ts';
-import { describeLoss, lostStreamWatchFor } from './lost-stream.ts';
+import { describeLoss, lostStreamWatchFor, type StreamLossWatch } from './lost-stream.ts';
 import { withoutCredentials } from './credential-headers.ts';
 import { HeldClient } from './held-client.ts';
 
@@ -29,6 +29,9 @@ export interface UpgradeAwareProxyOptions {
   // close 1000, instead of a bare TCP close (kubectl's "close 1006 (abnormal closure)"). `cause` is "EOF" or
   // the socket error ("read ECONNRESET"); the message names the hop: "kubelet node-2: connection lost mid-stream: EOF".
   lostStream?: (cause: string) => string;
+  // Another protocol lostStream can speak, asked about a 101 the WebSocket watch does not know (chapter 8: SPDY's
+  // error stream, spdy-lost-stream.ts): the 101's Upgrade and X-Stream-Protocol-Version, a watch or undefined.
+  lostStreamWatch?: (upgrade: string | undefined, streamProtocol: string | undefined) => StreamLossWatch | undefined;
 }
 
 // Asked about each answer before a 101: follow it (the request goes again, as a GET, to `follow`), fail with
@@ -170,16 +173,19 @@ export class UpgradeAwareProxy {
   // When either direction ends, both connections are closed.
   private join(client: Duplex, early: Buffer, backend: Socket, answer: ParsedResponse): Promise<void> {
     // Only watches: the bytes are relayed unchanged, and backpressure stays the pipe's.
-    const watch = this.opts.lostStream
-      ? lostStreamWatchFor(headerValue(answer.head, 'upgrade'), headerValue(answer.head, 'sec-websocket-protocol'))
+    const upgrade = headerValue(answer.head, 'upgrade');
+    const watch: StreamLossWatch | undefined = this.opts.lostStream
+      ? lostStreamWatchFor(upgrade, headerValue(answer.head, 'sec-websocket-protocol'))
+        ?? this.opts.lostStreamWatch?.(upgrade, headerValue(answer.head, 'x-stream-protocol-version'))
       : undefined;
     client.write(answer.raw);
     if (answer.rest.length) { watch?.observe(answer.rest); client.write(answer.rest); }
-    if (early.length) backend.write(early);
+    if (early.length) { watch?.observeClient?.(early); backend.write(early); }
     if (watch) backend.on('data', (chunk: Buffer) => watch.observe(chunk));
+    if (watch?.observeClient) client.on('data', (chunk: Buffer) => watch.observeClient!(chunk));
     return new Promise((resolve) => {
       let open = 2;
-      const closed = () => { if (--open === 0) resolve(); };
+      const closed = () => { if (--open === 0) { watch?.close?.(); resolve(); } };
       const ending = new WeakSet<Duplex>();
       // End `to` once its peer (`gone`) is gone: flush what is queued, then keep reading and discarding
       // what `to` still sends until it ends too. Destroying a socket with unread input sends a TCP RST,

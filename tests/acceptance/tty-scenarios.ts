@@ -9,6 +9,7 @@ import type { RunningCheckpoint } from '../../src/workbook/checkpoint.ts';
 import { repoRoot } from '../../src/workbook/checkpoint.ts';
 import { waitFor } from '../../src/util/wait.ts';
 import type { Pod } from '../../src/api/types.ts';
+import { bundledKubectl, ourKubectl, type ExecClient } from './kubectls.ts';
 
 type Pty = typeof import('node-pty');
 interface Terminal { output(): string; write(s: string): void; resize(cols: number, rows: number): void; exited: Promise<number>; pid: number; kill(): void }
@@ -19,25 +20,25 @@ const withCmd = (argv: string) => readdirSync('/proc').filter((d) => /^\d+$/.tes
 
 // The real kubectl through the dispatcher (it picks the version the API server reports: 1.32), the bundled 1.30 and
 // 1.33 directly when present, and ours.
-function clients(kubectl: boolean): { name: string; argv: string[] }[] {
-  const list: { name: string; argv: string[] }[] = [];
+function clients(kubectl: boolean): ExecClient[] {
+  const list: ExecClient[] = [];
   if (kubectl) {
     list.push({ name: 'kubectl (dispatcher, 1.32)', argv: ['kubectl'] });
     for (const v of ['1.30', '1.33']) {
-      const bin = `/usr/lib/google-cloud-sdk/bin/kubectl.${v}`;
-      if (existsSync(bin)) list.push({ name: `kubectl ${v}`, argv: [bin] });
+      const bin = bundledKubectl(v);
+      if (bin) list.push({ name: `kubectl ${v}`, argv: [bin] });
     }
   }
-  list.push({ name: 'our kubectl', argv: [process.execPath, '--import', 'tsx', `${repoRoot}/src/kubectl/main.ts`] });
+  list.push({ name: 'our kubectl', argv: ourKubectl() });
   return list;
 }
 
 // The client runs inside sh on a fresh pty, so that after it ends the same terminal reports its mode: rc, whether
 // `stty -g` is what it was before, and the `stty -a` flags of a cooked terminal. Then it waits for a line: node-pty
 // drops what a process wrote just before it exited, if it was not read yet.
-function open(pty: Pty, cp: RunningCheckpoint, argv: string[], t: TestContext, size = { cols: 80, rows: 24 }): Terminal {
+function open(pty: Pty, cp: RunningCheckpoint, argv: string[], t: TestContext, size = { cols: 80, rows: 24 }, env: Record<string, string> = {}): Terminal {
   const script = 'before=$(stty -g); "$@"; rc=$?; after=$(stty -g); [ "$before" = "$after" ] && same=yes || same=no; echo "<rc=$rc same=$same>"; stty -a; echo "<end>"; read _';
-  const term = pty.spawn('sh', ['-c', script, 'sh', ...argv], { ...size, cwd: repoRoot, env: cp.env as Record<string, string> });
+  const term = pty.spawn('sh', ['-c', script, 'sh', ...argv], { ...size, cwd: repoRoot, env: { ...cp.env as Record<string, string>, ...env } });
   let out = '';
   term.onData((d) => { out += d; });
   const exited = new Promise<number>((resolve) => term.onExit((e) => resolve(e.exitCode)));
@@ -67,7 +68,12 @@ async function endsCooked(term: Terminal, rc: number): Promise<void> {
   for (const f of ['icanon', 'echo', 'isig', 'icrnl', 'opost']) assert.ok(flags.includes(f), `${f} is set again`);
 }
 
-export function ttyScenarios(slug: string, ctx: { cp(): RunningCheckpoint; pod: string; kubectl(): boolean }): void {
+// ctx.clients: the kubectls to run (default: the list above); a 'subset' client runs only `-it -- stty size`, once, and the
+// warning without a terminal.
+export function ttyScenarios(slug: string, ctx: { cp(): RunningCheckpoint; pod: string; kubectl(): boolean; clients?: ExecClient[] }): void {
+  // A client that is not installed is left out (the per-client scenarios say so and skip).
+  const all = () => (ctx.clients ?? clients(ctx.kubectl())).filter((c) => (c.argv[0] === 'kubectl' ? ctx.kubectl() : existsSync(c.argv[0]!)));
+  const full = () => all().filter((c) => c.scenarios !== 'subset');
   const needPty = async (t: TestContext) => {
     const pty = await import('node-pty').catch(() => null);
     if (!pty) t.skip('node-pty is not installed: cannot give kubectl a terminal');
@@ -77,8 +83,8 @@ export function ttyScenarios(slug: string, ctx: { cp(): RunningCheckpoint; pod: 
   test('kubectl exec -it: a shell on /dev/pts/N, 42, stty size follows a resize, Ctrl-C, 1 MiB pasted whole, exit 3', async (t) => {
     const pty = await needPty(t);
     if (!pty) return;
-    for (const client of clients(ctx.kubectl())) {
-      const term = open(pty, ctx.cp(), [...client.argv, '--kubeconfig', ctx.cp().kubeconfig, 'exec', '-it', ctx.pod, '--', 'sh'], t);
+    for (const client of full()) {
+      const term = open(pty, ctx.cp(), [...client.argv, '--kubeconfig', ctx.cp().kubeconfig, 'exec', '-it', ctx.pod, '--', 'sh'], t, undefined, client.env);
       const step = async (input: string, re: RegExp, what: string) => {
         const from = term.output().length;
         term.write(input);
@@ -118,21 +124,21 @@ export function ttyScenarios(slug: string, ctx: { cp(): RunningCheckpoint; pod: 
   test('kubectl exec -it: Ctrl-D ends the shell (0), a killed shell is 137, a kubectl stopped by SIGTERM restores the terminal and exits 1', async (t) => {
     const pty = await needPty(t);
     if (!pty) return;
-    for (const client of clients(ctx.kubectl())) {
+    for (const client of full()) {
       const args = [...client.argv, '--kubeconfig', ctx.cp().kubeconfig, 'exec', '-it', ctx.pod, '--', 'sh'];
-      const a = open(pty, ctx.cp(), args, t);
+      const a = open(pty, ctx.cp(), args, t, undefined, client.env);
       await prompt(a, client.name);
       a.write('echo ready\r');
       await expect(a, /\r\nready\r\n/, `${client.name}: the shell`);
       a.write('\x04');
       await endsCooked(a, 0);
 
-      const b = open(pty, ctx.cp(), args, t);
+      const b = open(pty, ctx.cp(), args, t, undefined, client.env);
       await prompt(b, client.name);
       b.write('kill -9 $$\r');
       await endsCooked(b, 137);
 
-      const c = open(pty, ctx.cp(), args, t);
+      const c = open(pty, ctx.cp(), args, t, undefined, client.env);
       await prompt(c, client.name);
       c.write('echo ready\r');
       await expect(c, /\r\nready\r\n/, `${client.name}: the shell`);
@@ -149,9 +155,9 @@ export function ttyScenarios(slug: string, ctx: { cp(): RunningCheckpoint; pod: 
   test('kubectl exec -it -- stty size: the command sees the local terminal\'s size from its start', async (t) => {
     const pty = await needPty(t);
     if (!pty) return;
-    for (const client of clients(ctx.kubectl())) {
-      for (let i = 0; i < 3; i++) {
-        const term = open(pty, ctx.cp(), [...client.argv, '--kubeconfig', ctx.cp().kubeconfig, 'exec', '-it', ctx.pod, '--', 'stty', 'size'], t, { cols: 117, rows: 33 });
+    for (const client of all()) {
+      for (let i = 0; i < (client.scenarios === 'subset' ? 1 : 3); i++) {
+        const term = open(pty, ctx.cp(), [...client.argv, '--kubeconfig', ctx.cp().kubeconfig, 'exec', '-it', ctx.pod, '--', 'stty', 'size'], t, { cols: 117, rows: 33 }, client.env);
         await endsCooked(term, 0);
         assert.match(term.output(), /^33 117\r\n<rc=0 same=yes>/, `${client.name}, run ${i + 1}`);
       }
@@ -163,8 +169,8 @@ export function ttyScenarios(slug: string, ctx: { cp(): RunningCheckpoint; pod: 
   test('kubectl exec -it -- busybox vi: a full-screen program draws at the right size the first time', async (t) => {
     const pty = await needPty(t);
     if (!pty) return;
-    for (const client of clients(ctx.kubectl())) {
-      const term = open(pty, ctx.cp(), [...client.argv, '--kubeconfig', ctx.cp().kubeconfig, 'exec', '-it', ctx.pod, '--', 'busybox', 'vi'], t, { cols: 117, rows: 33 });
+    for (const client of full()) {
+      const term = open(pty, ctx.cp(), [...client.argv, '--kubeconfig', ctx.cp().kubeconfig, 'exec', '-it', ctx.pod, '--', 'busybox', 'vi'], t, { cols: 117, rows: 33 }, client.env);
       await expect(term, /\x1b\[K- No file/, `${client.name}: vi's first screen`);
       const first = /\x1b\[(\d+);1H\x1b\[K- No file/.exec(term.output());
       assert.equal(first?.[1], '33', `${client.name}: vi's status line on the last of 33 rows, the first time`);
@@ -177,9 +183,9 @@ export function ttyScenarios(slug: string, ctx: { cp(): RunningCheckpoint; pod: 
     const { spawnSync } = await import('node:child_process');
     // Not kubectl 1.30: its client-go drops output that comes before its streams are registered ("Unknown stream
     // id 1, discarding message"), which a command that answers at once on a closed stdin does.
-    for (const client of clients(ctx.kubectl()).filter((c) => c.name !== 'kubectl 1.30')) {
+    for (const client of all().filter((c) => !/^kubectl 1\.30\b/.test(c.name))) {
       const [file, ...pre] = client.argv;
-      const r = spawnSync(file!, [...pre, '--kubeconfig', ctx.cp().kubeconfig, 'exec', '-it', ctx.pod, '--', 'sh', '-c', 'test -t 0 && echo tty || echo no-tty'], { env: ctx.cp().env, input: '', encoding: 'utf8' });
+      const r = spawnSync(file!, [...pre, '--kubeconfig', ctx.cp().kubeconfig, 'exec', '-it', ctx.pod, '--', 'sh', '-c', 'test -t 0 && echo tty || echo no-tty'], { env: { ...ctx.cp().env, ...client.env }, input: '', encoding: 'utf8' });
       assert.deepEqual([r.status, r.stdout, r.stderr], [0, 'no-tty\n', 'Unable to use a TTY - input is not a terminal or the right kind of file\n'], client.name);
     }
     void t;
