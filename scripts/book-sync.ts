@@ -5,6 +5,7 @@ import { join, relative, resolve, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { syncBook, type BookFiles } from '../src/workbook/book/book.ts';
 import { formatProblem } from '../src/workbook/book/listings.ts';
+import bookChapters from '../book.config.ts';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -26,7 +27,9 @@ export function loadBook(root = repoRoot): BookFiles {
     ? readdirSync(chaptersDir).filter((f) => f.endsWith('.md')).sort().map((f) => ({ file: `chapters/${f}`, text: readFileSync(join(chaptersDir, f), 'utf8') }))
     : [];
   const sources = new Map(walk(join(root, 'src'), root, []).sort().map((f) => [f, readFileSync(join(root, f), 'utf8')] as const));
-  return { chapters, sources };
+  // This repository's written chapters own their files' regions; a file no written chapter lists waits for a planned one.
+  const written = root === repoRoot ? new Set(bookChapters.flatMap((c) => c.files)) : undefined;
+  return { chapters, sources, written };
 }
 
 // Sync (or, with check, only verify) the book under root; lines go to out/err. Returns the exit code.

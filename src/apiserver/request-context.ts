@@ -40,9 +40,7 @@ export interface RequestContext {
   socket?: Duplex;
 }
 
-// #region request-filter
 // A filter of the handler chain (DefaultBuildHandlerChain: WithRequestInfo, WithAuthentication, WithAudit,
 // WithImpersonation, WithAuthorization): it reads the request, fills in the context, or throws a Status
 // (401, 403) that the server writes instead of running the handler.
 export type RequestFilter = (req: IncomingMessage, ctx: RequestContext) => void | Promise<void>;
-// #endregion request-filter

@@ -44,7 +44,6 @@ export interface APIServerOptions {
   kubeletClientTLS?: APIContext['kubeletClientTLS'];
 }
 
-// #region extension
 // A resource served by a handler of its own instead of a Store: the access reviews, created and never stored
 // (upstream: a rest.Creater such as pkg/registry/authorization/subjectaccessreview's REST).
 export interface ResourceHandler {
@@ -59,7 +58,6 @@ export interface APIServerExtension {
   strategies?: RESTStrategy<KObject>[];
   install?(api: APIServer): { filters?: RequestFilter[]; resources?: ResourceHandler[]; postStartHooks?: (() => Promise<void>)[] };
 }
-// #endregion extension
 
 // Namespaces every cluster starts with; the first three may never be deleted.
 const initialNamespaces = ['default', 'kube-node-lease', 'kube-public', 'kube-system'];

@@ -28,13 +28,11 @@ export interface KubeletServerOptions {
   frontDoor?: KubeletRequestFilter;
 }
 
-// #region request-filter
 // The seam for server.go's InstallAuthFilter (chapter 9: kubelet/auth/front-door.ts): undefined lets a request
 // through; a refusal is written as plain text, on plain requests and upgrades alike, before any route runs.
 export interface KubeletRequestFilter {
   check(req: IncomingMessage): Promise<{ code: number; text: string } | undefined>;
 }
-// #endregion request-filter
 
 export class KubeletServer {
   private readonly server: Server;

@@ -5,6 +5,9 @@ import { RegionError } from './regions.ts';
 export interface BookFiles {
   chapters: { file: string; text: string }[];   // chapters/NN-slug.md, relative paths
   sources: Map<string, string>;                 // every src/ file that may hold regions, by relative path
+  // The files the written chapters list. When given, a region must be shown only if its file is one of them: the
+  // regions of a planned chapter's files (built ahead of its text) wait for that chapter.
+  written?: ReadonlySet<string>;
 }
 
 export interface BookSync {
@@ -32,6 +35,6 @@ export function syncBook(book: BookFiles): BookSync {
       problems.push({ kind: 'region-error', file, line: err.line, message: err.message });
     }
   }
-  problems.push(...unusedRegions(all, used));
+  problems.push(...unusedRegions(book.written ? all.filter((r) => book.written!.has(r.file)) : all, used));
   return { problems, synced };
 }
