@@ -11,7 +11,6 @@ const HEAD = 8;
 const SYN_REPLY = 2;
 const GOAWAY = 7;
 
-// #region spdy-lost-stream
 export class SpdyLostStreamWatch {
   // Client to backend: whole frames, for the SYN_STREAM whose streamtype is "error" (its header block is compressed,
   // so every block is inflated, in order, with one context).
@@ -79,7 +78,6 @@ export class SpdyLostStreamWatch {
 
   close(): void { this.clientHeaders.close(); }
 }
-// #endregion spdy-lost-stream
 
 // For a 101 to SPDY/3.1: the negotiated X-Stream-Protocol-Version says how the error stream reads (v4 and v5: a JSON
 // Status; v1 to v3: the message as text, which client-go prints after "error executing remote command: ").

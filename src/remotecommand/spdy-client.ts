@@ -50,7 +50,6 @@ function tlsFromWs(ws: StreamExecOptions['ws']): SpdyTLSOptions | undefined {
   return { ca, cert, key, rejectUnauthorized, servername };
 }
 
-// #region run-streams
 function runStreams(conn: SpdyConnection, v: SpdyProtocolVersion, o: SpdyStreamExecOptions): Promise<Status> {
   const name = (m: string) => (o.hop ? `${o.hop}: ${m}` : m);
   return new Promise<Status>((resolve, reject) => {
@@ -143,7 +142,6 @@ function runStreams(conn: SpdyConnection, v: SpdyProtocolVersion, o: SpdyStreamE
     })().then((status) => { if (status) settle(() => resolve(status)); }, (err: Error) => { conn.destroy(); settle(() => reject(err)); });
   });
 }
-// #endregion run-streams
 
 // #region copy-out
 // The server's stdout (or stderr) into ours, pausing the stream while ours is full (the pause reaches the socket, and

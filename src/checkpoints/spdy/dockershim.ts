@@ -4,4 +4,6 @@ import { DOCKERSHIM_FLAGS, dockerStreaming, startDockerService } from '../../doc
 import { serveRemoteCommand } from '../../remotecommand/serve-stream.ts';
 import { runShim } from '../../shim/shim.ts';
 
+// #region spdy-dockershim
 await runShim({ runtime: startDockerService, streaming: dockerStreaming({ serveStream: serveRemoteCommand }), extraFlags: DOCKERSHIM_FLAGS });
+// #endregion spdy-dockershim
