@@ -106,7 +106,7 @@ test('the chain sees CONNECT with the PodExecOptions as sent (container not yet 
   });
 });
 
-test('a chain that does not handle CONNECT is never asked; a plugin's refusal propagates as thrown', async () => {
+test('a chain that does not handle CONNECT is never asked; a plugin refusal propagates as thrown', async () => {
   let asked = 0;
   const chain = new AdmissionChain([{ name: 'CreateOnly', handles: (op) => op === 'CREATE', validate: async () => { asked++; } }]);
   await connectAdmission(chain)({} as never, { namespace: 'default', name: 'x', query: new URLSearchParams() },
