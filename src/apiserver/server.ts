@@ -31,6 +31,15 @@ export interface APIServerOptions {
   subresources?: Record<string, SubresourceFactory>;
   storage?: Storage;
   log?: (line: string) => void;
+  // Sees every request from its start to its end (chapter 9's audit); none before.
+  observer?: RequestObserver;
+}
+
+// A request's watcher: told of each plain and each upgrade request before any handler runs.
+export interface RequestObserver {
+  request(req: IncomingMessage, res: ServerResponse): void;
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  close?(): Promise<void>;
 }
 
 // Namespaces every cluster starts with; the first three may never be deleted.
@@ -140,10 +149,12 @@ export class APIServer {
     this.http.closeAllConnections();
     for (const sub of this.subresources.values()) await sub.close?.();
     await closed;
+    await this.opts.observer?.close?.();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now();
+    this.opts.observer?.request(req, res);
     res.once('finish', () => {
       const r = { method: req.method ?? '', url: req.url ?? '/', status: res.statusCode, userAgent: req.headers['user-agent'] };
       if (logsRequest(r)) this.log(`${req.method} ${loggedURL(req.url)} ${res.statusCode} ${Date.now() - started}ms`);
@@ -211,6 +222,7 @@ export class APIServer {
     this.upgraded.add(socket);
     socket.once('close', () => this.upgraded.delete(socket));
     socket.on('error', () => socket.destroy());
+    this.opts.observer?.upgrade(req, socket, head);
     this.log(`${req.method} ${loggedURL(req.url)} upgrade: ${req.headers.upgrade}`);
     if (malformedPathEscape(req.url ?? '/')) return void writeGoBadRequestAndClose(socket);
     try {

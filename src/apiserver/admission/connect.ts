@@ -1,7 +1,7 @@
 // Admission on CONNECT for pods/exec: the attributes ConnectResource builds (endpoints/handlers/rest.go:
 // NewAttributesRecord(opts, nil, scope.Kind, namespace, name, scope.Resource, scope.Subresource, admission.Connect, ...)).
 import type { IncomingMessage } from 'node:http';
-import type { PodExecOptions } from '../exec/backend.ts';
+import type { RequestedExecOptions } from '../exec/options.ts';
 import type { SubresourceRequest } from '../subresources.ts';
 import type { AdmissionChain, Attributes, UserFrom } from './interfaces.ts';
 
@@ -9,7 +9,7 @@ import type { AdmissionChain, Attributes, UserFrom } from './interfaces.ts';
 // The function ExecREST calls before it connects: mutating plugins, then validating ones, with the options the
 // client sent (container not yet defaulted) as the object. Kind is the storage's (ExecREST.New is a Pod).
 export function connectAdmission(chain: AdmissionChain, opts: { userFrom?: UserFrom } = {}) {
-  return async (req: IncomingMessage, target: SubresourceRequest, options: PodExecOptions): Promise<void> => {
+  return async (req: IncomingMessage, target: SubresourceRequest, options: RequestedExecOptions): Promise<void> => {
     if (!chain.handles('CONNECT')) return;
     const a: Attributes = {
       operation: 'CONNECT',

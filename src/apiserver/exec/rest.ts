@@ -8,11 +8,7 @@ import { writeStatus } from '../handlers/http.ts';
 import type { Store } from '../registry/store.ts';
 import type { APIContext, Subresource, SubresourceFactory, SubresourceRequest } from '../subresources.ts';
 import type { ExecBackend, PodExecOptions } from './backend.ts';
-import { execOptionsFromQuery, validateExec, type RequestedExecOptions } from './options.ts';
-
-// Chapter 9 plugs an admission chain in here: ConnectResource (endpoints/handlers/rest.go) runs admission with the
-// decoded options as the object and operation CONNECT before it asks the connecter for a location. None before.
-export type ConnectAdmission = (req: IncomingMessage, target: SubresourceRequest, options: RequestedExecOptions) => Promise<void>;
+import { execOptionsFromQuery, validateExec } from './options.ts';
 
 // #region exec-rest
 export class ExecREST implements Subresource {
@@ -20,7 +16,7 @@ export class ExecREST implements Subresource {
   // GET is the WebSocket upgrade (kubectl 1.30+), POST the SPDY one: both are "connect".
   readonly verbs = ['create', 'get'];
 
-  constructor(private readonly pods: Store<Pod>, private readonly backend: ExecBackend, private readonly admit?: ConnectAdmission) {}
+  constructor(private readonly pods: Store<Pod>, private readonly backend: ExecBackend) {}
 
   // The pod and validated options for this request, or a Status (404, 400) thrown.
   async prepare(target: SubresourceRequest): Promise<{ pod: Pod; options: PodExecOptions }> {
@@ -33,7 +29,6 @@ export class ExecREST implements Subresource {
   async serve(req: IncomingMessage, res: ServerResponse, target: SubresourceRequest): Promise<void> {
     try {
       checkMethod(req);
-      if (this.admit) await this.admit(req, target, execOptionsFromQuery(target.query));
       await this.prepare(target);
       throw badRequest('Upgrade request required');
     } catch (err) { writeStatus(res, err); }
@@ -43,8 +38,6 @@ export class ExecREST implements Subresource {
   // WebSocket GET to the SPDY POST on any non-101, and shows only the second error, so both get the same Status.
   async connect(req: IncomingMessage, socket: Duplex, head: Buffer, target: SubresourceRequest): Promise<void> {
     checkMethod(req);
-    // Upstream order: admission sees the options as sent, before the pod is read and the container defaulted.
-    if (this.admit) await this.admit(req, target, execOptionsFromQuery(target.query));
     const { pod, options } = await this.prepare(target);
     await this.backend.connect(req, socket, head, pod, options);
   }
@@ -67,9 +60,7 @@ function checkMethod(req: IncomingMessage): void {
   });
 }
 
-// pods/exec for a checkpoint's wiring: `'pods/exec': execSubresource((api) => new SomeBackend(...))`; chapter 9
-// adds `{ admission: (api) => connectAdmission(...) }`.
-export function execSubresource(makeBackend: (api: APIContext) => ExecBackend,
-  opts: { admission?: (api: APIContext) => ConnectAdmission } = {}): SubresourceFactory {
-  return (api) => new ExecREST(api.pods, makeBackend(api), opts.admission?.(api));
+// pods/exec for a checkpoint's wiring: `'pods/exec': execSubresource((api) => new SomeBackend(...))`.
+export function execSubresource(makeBackend: (api: APIContext) => ExecBackend): SubresourceFactory {
+  return (api) => new ExecREST(api.pods, makeBackend(api));
 }

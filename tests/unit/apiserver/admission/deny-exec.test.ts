@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { APIServer } from '../../../../src/apiserver/server.ts';
-import { execSubresource } from '../../../../src/apiserver/exec/rest.ts';
+import { admittedExecSubresource } from '../../../../src/apiserver/admission/admitted-exec-rest.ts';
 import { LocalExecBackend } from '../../../../src/apiserver/exec/local.ts';
 import { plannedSubresources } from '../../../../src/apiserver/subresources.ts';
 import { AdmissionChain, type AdmissionPlugin, type Attributes } from '../../../../src/apiserver/admission/interfaces.ts';
@@ -29,9 +29,9 @@ async function start(t: TestContext) {
   t.after(() => rmSync(stateDir, { recursive: true, force: true }));
   const recorder = new Recorder();
   const server = new APIServer({ name: 'apiserver', stateDir, log: () => {},
-    subresources: { ...plannedSubresources(), 'pods/exec': execSubresource(
+    subresources: { ...plannedSubresources(), 'pods/exec': admittedExecSubresource(
       (api) => new LocalExecBackend({ stateDir: api.stateDir, pods: api.pods }),
-      { admission: (api) => connectAdmission(new AdmissionChain([recorder, new DenyEscalatingExec((ns, n) => api.pods.get(ns, n))])) }) } });
+      (api) => new AdmissionChain([recorder, new DenyEscalatingExec((ns, n) => api.pods.get(ns, n))])) } });
   const url = await server.listen(0);
   t.after(() => server.close());
   const create = async (name: string, spec: object) => {

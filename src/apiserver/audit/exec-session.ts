@@ -1,0 +1,96 @@
+// An exec session as the API server's client socket saw it, both directions: the response head the handler
+// wrote (101 or a refusal), the bytes each way after it, and what the error stream said. Pure: the socket tap
+// (socket-tap.ts) pushes bytes in; nothing here touches a socket.
+import type { Status } from '../../api/status.ts';
+import { execOutcome, type ExecOutcome } from './exec-outcome.ts';
+import { ResponseHeadReader } from './response-head.ts';
+import { WebSocketErrorChannel } from './ws-error-channel.ts';
+
+// One transport's way of finding the error stream in the bytes of an upgraded connection.
+export interface ErrorStreamDecoder {
+  fromClient(chunk: Buffer): void;
+  toClient(chunk: Buffer): void;
+  errorBytes(): Buffer;
+  // The server said goodbye properly (a WebSocket close frame, SPDY GOAWAY or the error stream's FIN).
+  readonly endedCleanly: boolean;
+  // Why the bytes could not be followed, if they could not.
+  readonly unreadable?: string;
+}
+
+// Chapter 8's SPDY decoder plugs in here; without one, a SPDY session's exit code is unknown.
+export type SpdyDecoderFactory = () => ErrorStreamDecoder;
+
+export interface ExecSessionRecord {
+  code?: number;
+  status?: Partial<Status>;
+  protocol?: string;
+  bytesFromClient: number;
+  bytesToClient: number;
+  outcome?: ExecOutcome;
+}
+
+export class ExecSessionObserver {
+  private readonly head = new ResponseHeadReader();
+  private decoder?: ErrorStreamDecoder;
+  // Client bytes that arrived before the head was written (the SPDY client's first SYN_STREAM may race it).
+  private early: Buffer[] = [];
+  private bytesFromClient = 0;
+  private bytesToClient = 0;
+
+  constructor(private readonly transport: 'websocket' | 'spdy' | 'other', private readonly spdy?: SpdyDecoderFactory) {}
+
+  fromClient(chunk: Buffer): void {
+    this.bytesFromClient += chunk.length;
+    if (this.decoder) this.decoder.fromClient(chunk);
+    else if (!this.head.head && this.early.length < 64) this.early.push(chunk);
+  }
+
+  toClient(chunk: Buffer): void {
+    const after = this.head.push(chunk);
+    if (after === undefined) return;
+    this.bytesToClient += after.length;
+    if (!this.decoder && !this.startDecoder()) return;
+    if (after.length) this.decoder!.toClient(after);
+  }
+
+  // The head just arrived (101): pick the decoder for the negotiated protocol, and replay what the client sent.
+  private startDecoder(): boolean {
+    const h = this.head.head!.headers;
+    if (this.transport === 'websocket') {
+      const protocol = h['sec-websocket-protocol'] ?? '';
+      this.decoder = wsDecoder(protocol.includes('base64'));
+    } else if (this.transport === 'spdy' && this.spdy) this.decoder = this.spdy();
+    else return false;
+    for (const c of this.early) this.decoder.fromClient(c);
+    this.early = [];
+    return true;
+  }
+
+  record(): ExecSessionRecord {
+    const head = this.head.head;
+    const protocol = head?.headers['sec-websocket-protocol'] ?? head?.headers['x-stream-protocol-version'];
+    const r: ExecSessionRecord = { code: head?.code, status: this.head.status(), protocol, bytesFromClient: this.bytesFromClient, bytesToClient: this.bytesToClient };
+    if (head?.code !== 101) return r;
+    if (!this.decoder) {
+      r.outcome = { error: this.transport === 'spdy'
+        ? 'the exit code of a SPDY session is not read: its error stream is one of several zlib-headed streams (see exec-session.ts)'
+        : 'the upgraded protocol is not one audit can read' };
+    } else if (this.decoder.unreadable) {
+      r.outcome = { error: `the stream could not be followed: ${this.decoder.unreadable}` };
+    } else {
+      r.outcome = execOutcome(protocol ?? '', this.decoder.errorBytes(), this.decoder.endedCleanly);
+    }
+    return r;
+  }
+}
+
+function wsDecoder(base64: boolean): ErrorStreamDecoder {
+  const ch = new WebSocketErrorChannel(base64);
+  return {
+    fromClient: () => {},
+    toClient: (c) => ch.push(c),
+    errorBytes: () => ch.errorBytes(),
+    get endedCleanly() { return ch.closed; },
+    get unreadable() { return ch.broken ? 'not WebSocket framing' : undefined; },
+  };
+}
