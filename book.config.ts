@@ -80,6 +80,7 @@ export const chapters: Chapter[] = [
       'src/apiserver/handlers/table.ts',
       'src/apiserver/handlers/watch.ts',
       'src/apiserver/handlers/resource.ts',
+      'src/apiserver/request-context.ts',
       'src/apiserver/subresources.ts',
       'src/apiserver/discovery.ts',
       'src/apiserver/openapi.ts',

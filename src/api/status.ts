@@ -47,6 +47,8 @@ export const unsupportedMediaType = (contentType: string) =>
   failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`, { causes: [{ reason: 'UnsupportedMediaType', message: contentType }] });
 export const notAcceptable = () => failure(406, 'NotAcceptable', 'the server was unable to respond with a content type that the client supports');
 export const forbidden = (message: string) => failure(403, 'Forbidden', message);
+// No credential the server accepts (apierrors.NewUnauthorized): the handler chain's 401, always worded "Unauthorized".
+export const unauthorized = (message = 'Unauthorized') => failure(401, 'Unauthorized', message);
 export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
   failure(429, 'TooManyRequests', message, { retryAfterSeconds });
 export const internalError = (err: unknown) =>

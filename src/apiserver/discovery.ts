@@ -30,7 +30,10 @@ export function apiGroup(group: string, version: string) {
   return { kind: 'APIGroup', apiVersion: 'v1', name: group, versions: [gv], preferredVersion: gv };
 }
 
-export function apiGroupList(strategies: RESTStrategy<KObject>[]) {
+// What discovery lists of a resource: a Store's strategy, or a handled resource's (the access reviews) own description.
+export type ResourceInfo = Pick<RESTStrategy<KObject>, 'group' | 'version' | 'resource' | 'singular' | 'kind' | 'shortNames' | 'namespaced' | 'verbs'>;
+
+export function apiGroupList(strategies: ResourceInfo[]) {
   const groups = new Map<string, string>();
   for (const s of strategies) if (s.group) groups.set(s.group, s.version ?? 'v1');
   const list = [...groups].sort(([a], [b]) => a.localeCompare(b)).map(([g, v]) => { const { kind: _k, apiVersion: _a, ...rest } = apiGroup(g, v); return rest; });
@@ -38,7 +41,7 @@ export function apiGroupList(strategies: RESTStrategy<KObject>[]) {
 }
 
 // #region api-resource-list
-export function apiResourceList(strategies: RESTStrategy<KObject>[], subresources: Map<string, Subresource>, gv = 'v1') {
+export function apiResourceList(strategies: ResourceInfo[], subresources: Map<string, Subresource>, gv = 'v1') {
   const resources: Record<string, unknown>[] = [];
   for (const s of [...strategies].filter((s) => groupVersion(s) === gv).sort((a, b) => a.resource.localeCompare(b.resource))) {
     resources.push({

@@ -4,7 +4,6 @@ import { announce, withdraw } from '../util/announce.ts';
 import { parseFlags, requireFlag } from '../util/flags.ts';
 import { installSignalHandlers, onShutdown } from '../util/lifecycle.ts';
 import { APIServer } from './server.ts';
-import type { RequestObserver } from './server.ts';
 import type { SubresourceFactory } from './subresources.ts';
 
 // #region wiring
@@ -15,10 +14,7 @@ export interface APIServerWiring {
 }
 // #endregion wiring
 
-// Chapter 9 adds a request observer (audit), built by the entry from its own flags.
-export interface ObservedWiring { observer?: RequestObserver }
-
-export async function runAPIServer(wiring: APIServerWiring & ObservedWiring = {}, argv = process.argv.slice(2)): Promise<APIServer> {
+export async function runAPIServer(wiring: APIServerWiring = {}, argv = process.argv.slice(2)): Promise<APIServer> {
   const flags = parseFlags(['name', 'state-dir', 'port', 'bind-address'], argv);
   const name = flags.name ?? 'apiserver';
   const stateDir = resolve(requireFlag(flags, 'state-dir'));
@@ -27,7 +23,7 @@ export async function runAPIServer(wiring: APIServerWiring & ObservedWiring = {}
   const host = flags['bind-address'] ?? '127.0.0.1';
 
   installSignalHandlers();
-  const server = new APIServer({ name, stateDir, subresources: wiring.subresources, observer: wiring.observer });
+  const server = new APIServer({ name, stateDir, subresources: wiring.subresources });
   onShutdown(() => server.close());
   const url = await server.listen(port, host);
   // Registered after close, so it runs first: the announcement disappears before the port does.

@@ -24,6 +24,8 @@ import { listenBacklog } from '../util/listen-backlog.ts';
 import { malformedPathEscape, unescapePathSegment, writeGoBadRequest, writeGoBadRequestAndClose } from '../util/request-uri.ts';
 import type { Storage } from './storage/interface.ts';
 import type { APIContext, Subresource, SubresourceFactory } from './subresources.ts';
+import type { RequestContext, RequestFilter } from './request-context.ts';
+import type { ResourceInfo } from './discovery.ts';
 
 export interface APIServerOptions {
   name: string;
@@ -31,16 +33,27 @@ export interface APIServerOptions {
   subresources?: Record<string, SubresourceFactory>;
   storage?: Storage;
   log?: (line: string) => void;
-  // Sees every request from its start to its end (chapter 9's audit); none before.
-  observer?: RequestObserver;
+  // Chapter 9 and on: what a checkpoint adds to the API itself (RBAC's resources, the access reviews, the
+  // handler chain's authentication and authorization). Absent: the server of chapters 1-8, open to anyone.
+  extensions?: APIServerExtension[];
 }
 
-// A request's watcher: told of each plain and each upgrade request before any handler runs.
-export interface RequestObserver {
-  request(req: IncomingMessage, res: ServerResponse): void;
-  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
-  close?(): Promise<void>;
+// #region extension
+// A resource served by a handler of its own instead of a Store: the access reviews, created and never stored
+// (upstream: a rest.Creater such as pkg/registry/authorization/subjectaccessreview's REST).
+export interface ResourceHandler {
+  info: ResourceInfo;
+  serve(req: IncomingMessage, res: ServerResponse, target: { namespace?: string; name?: string; query: URLSearchParams; context: RequestContext }): Promise<void>;
 }
+
+// What an extension plugs in: stored resources (their Stores are made with the core ones), then, once every
+// Store exists, the handler chain's filters (run in order before any handler), handled resources, and hooks
+// run after the server listens (upstream's post-start hooks: rbac/bootstrap-roles writes the default roles).
+export interface APIServerExtension {
+  strategies?: RESTStrategy<KObject>[];
+  install?(api: APIServer): { filters?: RequestFilter[]; resources?: ResourceHandler[]; postStartHooks?: (() => Promise<void>)[] };
+}
+// #endregion extension
 
 // Namespaces every cluster starts with; the first three may never be deleted.
 const initialNamespaces = ['default', 'kube-node-lease', 'kube-public', 'kube-system'];
@@ -75,6 +88,9 @@ export class APIServer {
   readonly namespaces: Store<Namespace>;
   readonly leases: Store<Lease>;
   private readonly stores = new Map<string, Store<KObject>>();
+  private readonly handlers = new Map<string, ResourceHandler>();
+  private readonly filters: RequestFilter[] = [];
+  private readonly postStartHooks: (() => Promise<void>)[] = [];
   private readonly subresources = new Map<string, Subresource>();
   private readonly http: Server;
   private readonly upgraded = new Set<Duplex>();
@@ -90,10 +106,17 @@ export class APIServer {
     this.leases = new Store(this.storage, leaseStrategy);
     // Events are listed (kubectl describe asks for them), Leases carry the kubelets' heartbeats (chapter 3).
     const events = [eventStrategy, eventsV1Strategy].map((e) => new Store(this.storage, e));
-    for (const s of [this.pods, this.nodes, this.namespaces, this.leases, ...events] as Store<KObject>[]) {
+    const extra = (opts.extensions ?? []).flatMap((e) => e.strategies ?? []).map((s) => new Store(this.storage, s));
+    for (const s of [this.pods, this.nodes, this.namespaces, this.leases, ...events, ...extra] as Store<KObject>[]) {
       this.stores.set(`${groupVersion(s.strategy)} ${s.resource}`, s);
     }
     this.installNamespaceLifecycle();
+    for (const ext of opts.extensions ?? []) {
+      const installed = ext.install?.(this) ?? {};
+      this.filters.push(...installed.filters ?? []);
+      for (const h of installed.resources ?? []) this.handlers.set(`${groupVersion(h.info)} ${h.info.resource}`, h);
+      this.postStartHooks.push(...installed.postStartHooks ?? []);
+    }
     const ctx: APIContext = {
       name: opts.name, stateDir: opts.stateDir, storage: this.storage, log: this.log,
       pods: this.pods, nodes: this.nodes, namespaces: this.namespaces,
@@ -113,25 +136,34 @@ export class APIServer {
         throw err instanceof StatusError && err.code === 404 ? notFound('namespaces', ns) : err;
       });
     };
-    this.pods.admit.push(namespaceExists);
-    this.leases.admit.push(namespaceExists);
+    // Every namespaced store that takes writes: pods and leases, and an extension's (Roles, RoleBindings).
+    const writable = [...this.stores.values()].filter((s) => s.strategy.namespaced && s.strategy.verbs === undefined);
+    for (const store of writable) store.admit.push(namespaceExists);
     this.namespaces.beforeDelete.push(async (ns) => {
       const name = ns.metadata.name!;
       if (undeletable.has(name)) throw forbidden(`namespaces "${name}" is forbidden: this namespace may not be deleted`);
     });
     // A deleted namespace takes its objects along (the namespace controller's job): pods and leases here.
     this.namespaces.afterDelete.push(async (ns) => {
-      for (const store of [this.pods, this.leases] as Store<KObject>[]) {
+      for (const store of writable) {
         const { items } = await store.list(ns.metadata.name);
         for (const obj of items) await store.delete(obj.metadata.namespace, obj.metadata.name!).catch(() => {});
       }
     });
   }
 
+  // The Store serving a resource ("rbac.authorization.k8s.io/v1", "roles"), for extensions and tests.
+  store<T extends KObject>(groupVersion: string, resource: string): Store<T> {
+    const s = this.stores.get(`${groupVersion} ${resource}`);
+    if (!s) throw new Error(`no store for ${resource} in ${groupVersion}`);
+    return s as unknown as Store<T>;
+  }
+
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
     for (const name of initialNamespaces) {
       await this.namespaces.create(undefined, { metadata: { name } }).catch(() => {});
     }
+    for (const hook of this.postStartHooks) await hook();
     await new Promise<void>((resolve, reject) => {
       this.http.once('error', reject);
       this.http.listen({ port, host, backlog: listenBacklog() }, () => { this.http.off('error', reject); resolve(); });
@@ -149,12 +181,10 @@ export class APIServer {
     this.http.closeAllConnections();
     for (const sub of this.subresources.values()) await sub.close?.();
     await closed;
-    await this.opts.observer?.close?.();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now();
-    this.opts.observer?.request(req, res);
     res.once('finish', () => {
       const r = { method: req.method ?? '', url: req.url ?? '/', status: res.statusCode, userAgent: req.headers['user-agent'] };
       if (logsRequest(r)) this.log(`${req.method} ${loggedURL(req.url)} ${res.statusCode} ${Date.now() - started}ms`);
@@ -162,13 +192,15 @@ export class APIServer {
     // Go's HTTP server refuses a path it cannot unescape before any handler runs (no Status: its bare 400).
     if (malformedPathEscape(req.url ?? '/')) return writeGoBadRequest(res);
     try {
-      await this.route(req, res);
+      const ctx: RequestContext = { response: res };
+      for (const filter of this.filters) await filter(req, ctx);
+      await this.route(req, res, ctx);
     } catch (err) {
       writeStatus(res, err);
     }
   }
 
-  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async route(req: IncomingMessage, res: ServerResponse, context: RequestContext): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     switch (path) {
@@ -177,24 +209,26 @@ export class APIServer {
         return void res.end('ok');
       case '/version': return writeJSON(res, 200, versionInfo());
       case '/api': return writeJSON(res, 200, apiVersions(new URL(this.url).host));
-      case '/apis': return writeJSON(res, 200, apiGroupList(this.strategies()));
-      case '/api/v1': return writeJSON(res, 200, apiResourceList(this.strategies(), this.subresources));
+      case '/apis': return writeJSON(res, 200, apiGroupList(this.resourceInfos()));
+      case '/api/v1': return writeJSON(res, 200, apiResourceList(this.resourceInfos(), this.subresources));
       case '/openapi/v3': return writeJSON(res, 200, openAPIV3Root());
       case '/openapi/v3/api/v1': return writeJSON(res, 200, openAPIV3CoreV1(this.strategies().filter((s) => !s.group)));
     }
     const discovery = this.groupDiscovery(path);
     if (discovery) return writeJSON(res, 200, discovery);
-    const { store, ...p } = this.resolve(path);
+    const { store, handler, ...p } = this.resolve(path);
     if (p.subresource !== undefined) {
       const sub = p.groupVersion === 'v1' ? this.subresources.get(`${p.resource}/${p.subresource}`) : undefined;
       if (!sub) throw notFoundPath();
-      return sub.serve(req, res, { namespace: p.namespace, name: p.name!, query: url.searchParams });
+      return sub.serve(req, res, { namespace: p.namespace, name: p.name!, query: url.searchParams, context });
     }
+    if (handler) return handler.serve(req, res, { namespace: p.namespace, name: p.name, query: url.searchParams, context });
     if (!['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method ?? '')) throw methodNotAllowed();
-    return serveResource(req, res, store, { namespace: p.namespace, name: p.name, query: url.searchParams });
+    return serveResource(req, res, store!, { namespace: p.namespace, name: p.name, query: url.searchParams });
   }
 
   private strategies(): RESTStrategy<KObject>[] { return [...this.stores.values()].map((s) => s.strategy); }
+  private resourceInfos(): ResourceInfo[] { return [...this.strategies(), ...[...this.handlers.values()].map((h) => h.info)]; }
 
   // /apis/{group} (an APIGroup) and /apis/{group}/{version} (its APIResourceList), for the groups we serve.
   private groupDiscovery(path: string): object | undefined {
@@ -206,15 +240,17 @@ export class APIServer {
 
   // The resource a path names, or the Status for a path that names none. Plain and upgrade requests share it,
   // so /api/v1/pods/web/exec (a namespaced resource without its namespace) is 404 both ways.
-  private resolve(path: string): APIPath & { store: Store<KObject> } {
+  private resolve(path: string): APIPath & { store?: Store<KObject>; handler?: ResourceHandler } {
     const p = parseAPIPath(path);
     const store = p && this.stores.get(`${p.groupVersion} ${p.resource}`);
+    const handler = p && !store ? this.handlers.get(`${p.groupVersion} ${p.resource}`) : undefined;
+    const namespaced = store?.strategy.namespaced ?? handler?.info.namespaced;
     // A cluster-scoped resource has no namespaced path, and vice versa for item paths.
-    if (!p || !store || (p.namespace !== undefined && !store.strategy.namespaced) ||
-        (p.namespace === undefined && p.name !== undefined && store.strategy.namespaced)) throw notFoundPath();
+    if (!p || namespaced === undefined || (p.namespace !== undefined && !namespaced) ||
+        (p.namespace === undefined && p.name !== undefined && namespaced)) throw notFoundPath();
     // A namespace that cannot exist (not a DNS label) is answered as missing, and never reaches a storage key.
     if (p.namespace !== undefined && !isDNSLabel(p.namespace)) throw notFound('namespaces', p.namespace);
-    return { ...p, store };
+    return { ...p, store, handler };
   }
 
   // Node hands requests carrying `Upgrade:` over as a raw socket; only subresources that stream accept them.
@@ -222,16 +258,17 @@ export class APIServer {
     this.upgraded.add(socket);
     socket.once('close', () => this.upgraded.delete(socket));
     socket.on('error', () => socket.destroy());
-    this.opts.observer?.upgrade(req, socket, head);
     this.log(`${req.method} ${loggedURL(req.url)} upgrade: ${req.headers.upgrade}`);
     if (malformedPathEscape(req.url ?? '/')) return void writeGoBadRequestAndClose(socket);
     try {
+      const context: RequestContext = { socket };
+      for (const filter of this.filters) await filter(req, context);
       const url = new URL(req.url ?? '/', 'http://localhost');
       const p = this.resolve(url.pathname);
       const sub = p.subresource && p.name && p.groupVersion === 'v1' ? this.subresources.get(`${p.resource}/${p.subresource}`) : undefined;
       if (!sub) throw notFoundPath();
       if (!sub.upgrade) throw methodNotAllowed(`${p.resource}/${p.subresource} does not support upgrade requests`);
-      await sub.upgrade(req, socket, head, { namespace: p.namespace, name: p.name!, query: url.searchParams });
+      await sub.upgrade(req, socket, head, { namespace: p.namespace, name: p.name!, query: url.searchParams, context });
     } catch (err) {
       writeStatusToSocket(socket, err);
     }

@@ -5,10 +5,12 @@ import type { Duplex } from 'node:stream';
 import type { Namespace, Node, Pod } from '../api/types.ts';
 import { badRequest } from '../api/status.ts';
 import type { Storage } from './storage/interface.ts';
+import type { RequestContext } from './request-context.ts';
 import type { Store } from './registry/store.ts';
 import { writeStatus, writeStatusToSocket } from './handlers/http.ts';
 
-export interface SubresourceRequest { namespace?: string; name: string; query: URLSearchParams }
+// `context`: what the handler chain learnt (chapter 9: the user), absent where no chain ran (tests calling a subresource).
+export interface SubresourceRequest { namespace?: string; name: string; query: URLSearchParams; context?: RequestContext }
 
 // #region subresource
 export interface Subresource {

@@ -10,27 +10,27 @@ import { writeStatus } from '../handlers/http.ts';
 import type { Store } from '../registry/store.ts';
 import type { APIContext, SubresourceFactory, SubresourceRequest } from '../subresources.ts';
 import { connectAdmission } from './connect.ts';
-import type { AdmissionChain, UserFrom } from './interfaces.ts';
+import type { AdmissionChain } from './interfaces.ts';
 
 // #region admitted-exec-rest
 export class AdmittedExecREST extends ExecREST {
   private readonly admit: ReturnType<typeof connectAdmission>;
 
-  constructor(pods: Store<Pod>, backend: ExecBackend, chain: AdmissionChain, userFrom?: UserFrom) {
+  constructor(pods: Store<Pod>, backend: ExecBackend, chain: AdmissionChain) {
     super(pods, backend);
-    this.admit = connectAdmission(chain, { userFrom });
+    this.admit = connectAdmission(chain);
   }
 
   // Upstream order: the method is routed first (405), then admission sees the options as the client sent them,
   // before the pod is read and the container defaulted; a refusal is written before any upgrade.
   override async connect(req: IncomingMessage, socket: Duplex, head: Buffer, target: SubresourceRequest): Promise<void> {
-    if (connectMethod(req)) await this.admit(req, target, execOptionsFromQuery(target.query));
+    if (connectMethod(req)) await this.admit(target, execOptionsFromQuery(target.query));
     return super.connect(req, socket, head, target);
   }
 
   override async serve(req: IncomingMessage, res: ServerResponse, target: SubresourceRequest): Promise<void> {
     try {
-      if (connectMethod(req)) await this.admit(req, target, execOptionsFromQuery(target.query));
+      if (connectMethod(req)) await this.admit(target, execOptionsFromQuery(target.query));
     } catch (err) { return writeStatus(res, err); }
     return super.serve(req, res, target);
   }
@@ -41,6 +41,6 @@ function connectMethod(req: IncomingMessage): boolean { return req.method === 'G
 
 // pods/exec for chapter 9's wiring: `'pods/exec': admittedExecSubresource(backendFactory, (api) => chain)`.
 export function admittedExecSubresource(makeBackend: (api: APIContext) => ExecBackend,
-  makeChain: (api: APIContext) => AdmissionChain, userFrom?: UserFrom): SubresourceFactory {
-  return (api) => new AdmittedExecREST(api.pods, makeBackend(api), makeChain(api), userFrom);
+  makeChain: (api: APIContext) => AdmissionChain): SubresourceFactory {
+  return (api) => new AdmittedExecREST(api.pods, makeBackend(api), makeChain(api));
 }

@@ -1,12 +1,9 @@
 // Admission: what a request is (Attributes) and what a plugin may do with it (k8s.io/apiserver/pkg/admission
 // interfaces.go and attributes.go: Attributes, Operation, MutationInterface, ValidationInterface, chainAdmissionHandler).
-import type { IncomingMessage } from 'node:http';
+import type { UserInfo } from '../request-context.ts';
 
 // #region admission-interfaces
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
-
-// user.Info as the authenticators produce it (k8s.io/apiserver/pkg/authentication/user).
-export interface UserInfo { username: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> }
 
 // admission.Attributes (NewAttributesRecord): for CONNECT the object is the options (PodExecOptions), the
 // resource the parent ("pods") and the subresource the verb of the connection ("exec").
@@ -18,6 +15,7 @@ export interface Attributes {
   namespace: string;
   name: string;
   object: unknown;
+  // Who the request acts as (after impersonation); absent where no authentication ran.
   userInfo?: UserInfo;
 }
 
@@ -47,6 +45,3 @@ export class AdmissionChain {
   }
 }
 // #endregion admission-chain
-
-// Where a request's authenticated user is found (the request context's user.Info upstream); none before chapter 9.
-export type UserFrom = (req: IncomingMessage) => UserInfo | undefined;

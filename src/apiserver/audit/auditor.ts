@@ -4,44 +4,61 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Status } from '../../api/status.ts';
-import type { UserInfo } from '../admission/interfaces.ts';
+import { newRequestInfo } from '../auth/request-info.ts';
 import { queryBool } from '../handlers/http.ts';
-import { levelAtLeast, microTime, nowMicros, responseStatusOf, type Event, type Level, type Stage } from './event.ts';
+import type { RequestContext, RequestFilter, RequestInfo } from '../request-context.ts';
+import type { APIServerExtension } from '../server.ts';
+import { auditUser, levelAtLeast, microTime, nowMicros, responseStatusOf, type Event, type Level, type Stage } from './event.ts';
 import { ExecSessionObserver, type ExecSessionRecord, type SpdyDecoderFactory } from './exec-session.ts';
 import type { AuditBackend } from './log-backend.ts';
 import { evaluatePolicy, type Policy } from './policy.ts';
 import { redactExecURI } from './redact.ts';
-import { isLongRunning, requestInfo, type RequestInfo } from './request-info.ts';
 import { tapSocket } from './socket-tap.ts';
 
 export interface AuditorOptions {
   policy: Policy;
   backend: AuditBackend;
-  // Who sent the request, once authentication has said (none before chapter 9's authenticators run).
-  userFrom?: (req: IncomingMessage) => UserInfo | undefined;
   // Chapter 8's SPDY reader, for the exit code of SPDY sessions.
   spdy?: SpdyDecoderFactory;
   now?: () => number;
 }
 
-// What a later filter may add to a request's events (impersonation, the authorizer's decision).
-export interface AuditContext { annotations: Record<string, string>; impersonatedUser?: UserInfo }
-
 const MAX_STATUS_BODY = 64 * 1024;
 export const annotationPrefix = 'exec.workbook.dev/';
 
+type Begun = NonNullable<ReturnType<Auditor['begin']>>;
+
 export class Auditor {
-  private readonly contexts = new WeakMap<IncomingMessage, AuditContext>();
+  // Annotations later filters add to a request's events (upstream: audit.AddAuditAnnotation).
+  private readonly annotations = new WeakMap<IncomingMessage, Record<string, string>>();
   private readonly now: () => number;
 
   constructor(private readonly opts: AuditorOptions) { this.now = opts.now ?? nowMicros; }
 
-  // The request's context, for filters that run after audit (upstream: audit.AddAuditAnnotation, LogImpersonatedUser).
-  context(req: IncomingMessage): AuditContext | undefined { return this.contexts.get(req); }
+  // #region audit-filter
+  // WithAudit: after authentication (securityFilters' afterAuthentication), so `user` is who presented the
+  // credentials; impersonation and authorization run after it, and their refusals are recorded too.
+  filter(): RequestFilter {
+    return (req, ctx) => {
+      if (ctx.response) this.request(req, ctx.response, ctx);
+      else if (ctx.socket) this.upgrade(req, ctx.socket, ctx);
+    };
+  }
+  // #endregion audit-filter
+
+  // For an API server without authentication (chapters 1-8's, audited): the filter alone.
+  extension(): APIServerExtension { return { install: () => ({ filters: [this.filter()] }) }; }
+
+  annotate(req: IncomingMessage, key: string, value: string): void {
+    const a = this.annotations.get(req);
+    if (a) a[key] = value;
+  }
+
+  close(): Promise<void> { return this.opts.backend.close(); }
 
   // #region audit-plain
-  request(req: IncomingMessage, res: ServerResponse): void {
-    const ev = this.begin(req);
+  private request(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): void {
+    const ev = this.begin(req, ctx);
     if (!ev) return;
     res.setHeader('Audit-Id', ev.auditID);
     let code: number | undefined;
@@ -66,41 +83,42 @@ export class Auditor {
   // #endregion audit-plain
 
   // #region audit-upgrade
-  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const ev = this.begin(req);
+  // The socket is the exec handler's; a tap reads both directions as they pass. The first status line written
+  // is ResponseStarted (upstream fakes 101 at Hijack, even for a refusal the proxy relays after it; ours is the
+  // code really written), the socket's close is ResponseComplete with the session record.
+  private upgrade(req: IncomingMessage, socket: Duplex, ctx: RequestContext): void {
+    const ev = this.begin(req, ctx);
     if (!ev) return;
     const observer = new ExecSessionObserver(transportOf(req), this.opts.spdy);
     let startedAt: number | undefined;
-    if (head.length) observer.fromClient(head);
     tapSocket(socket, {
       fromClient: (c) => observer.fromClient(c),
       toClient: (c) => {
         observer.toClient(c);
-        const r = startedAt === undefined ? observer.record() : undefined;
-        if (r?.code !== undefined) { startedAt = this.now(); ev.started(r.code); }
+        if (startedAt !== undefined) return;
+        const code = observer.responseCode();
+        if (code !== undefined) { startedAt = this.now(); ev.started(code); }
       },
     });
     socket.once('close', () => {
       const r = observer.record();
       if (r.code === 101 && ev.info.subresource === 'exec') {
-        Object.assign(ev.context.annotations, sessionAnnotations(r, (this.now() - (startedAt ?? this.now())) / 1e6));
+        Object.assign(ev.annotations, sessionAnnotations(r, (this.now() - (startedAt ?? this.now())) / 1e6));
       }
       ev.complete(r.code === undefined ? undefined : responseStatusOf(r.code, r.status));
     });
   }
   // #endregion audit-upgrade
 
-  close(): Promise<void> { return this.opts.backend.close(); }
-
   // The policy's level for this request; at None nothing is recorded. Otherwise RequestReceived now, and two
   // functions for the later stages.
-  private begin(req: IncomingMessage) {
-    const info = requestInfo(req);
-    const user = this.opts.userFrom?.(req);
-    const { level, omitStages } = evaluatePolicy(this.opts.policy, { ...info, user });
+  private begin(req: IncomingMessage, ctx: RequestContext) {
+    const info = ctx.info ?? requestInfoOf(req);
+    const user = ctx.authenticatedUser;
+    const { level, omitStages } = evaluatePolicy(this.opts.policy, { ...info, user: user && { username: user.name, groups: user.groups } });
     if (level === 'None') return undefined;
-    const context: AuditContext = { annotations: {} };
-    this.contexts.set(req, context);
+    const annotations: Record<string, string> = {};
+    this.annotations.set(req, annotations);
     const received = this.now();
     const auditID = headerValue(req, 'audit-id') || randomUUID();
     const longRunning = isLongRunning(info);
@@ -108,11 +126,11 @@ export class Auditor {
     let startedSent = false;
     const emit = (stage: Stage) => {
       if (omitStages.includes(stage)) return;
-      this.opts.backend.processEvents(this.event(req, info, level, auditID, stage, user, context, status, received));
+      this.opts.backend.processEvents(this.event(req, ctx, info, level, auditID, stage, annotations, status, received));
     };
     emit('RequestReceived');
     return {
-      auditID, info, context,
+      auditID, info, annotations,
       // processCode: the first status written; ResponseStarted only for requests that stream.
       started: (code: number) => {
         if (status) return;
@@ -129,33 +147,33 @@ export class Auditor {
     };
   }
 
-  private event(req: IncomingMessage, info: RequestInfo, level: Exclude<Level, 'None'>, auditID: string, stage: Stage,
-    user: UserInfo | undefined, ctx: AuditContext, status: Partial<Status> | undefined, received: number): Event {
+  private event(req: IncomingMessage, ctx: RequestContext, info: RequestInfo, level: Exclude<Level, 'None'>, auditID: string, stage: Stage,
+    annotations: Record<string, string>, status: Partial<Status> | undefined, received: number): Event {
     const exec = info.subresource === 'exec';
-    const e: Event = {
+    return {
       kind: 'Event', apiVersion: 'audit.k8s.io/v1', level, auditID, stage,
       requestURI: exec ? redactExecURI(req.url ?? '/', level) : req.url ?? '/',
       verb: info.verb,
-      user: user ?? {},
-      impersonatedUser: ctx.impersonatedUser,
+      user: auditUser(ctx.authenticatedUser),
+      impersonatedUser: ctx.impersonatedUser && auditUser(ctx.impersonatedUser),
       sourceIPs: sourceIPs(req),
       userAgent: headerValue(req, 'user-agent') || undefined,
       objectRef: info.isResourceRequest ? {
-        resource: info.resource, namespace: info.namespace, name: info.name,
-        apiGroup: info.apiGroup || undefined, apiVersion: info.apiVersion, subresource: info.subresource,
+        resource: info.resource || undefined, namespace: info.namespace || undefined, name: info.name || undefined,
+        apiGroup: info.apiGroup || undefined, apiVersion: info.apiVersion || undefined, subresource: info.subresource || undefined,
       } : undefined,
       responseStatus: stage === 'RequestReceived' ? undefined : status,
       requestObject: exec && levelAtLeast(level, 'Request') ? execOptionsObject(req) : undefined,
       requestReceivedTimestamp: microTime(received),
       stageTimestamp: microTime(stage === 'RequestReceived' ? received : this.now()),
-      annotations: Object.keys(ctx.annotations).length ? { ...ctx.annotations } : undefined,
+      annotations: Object.keys(annotations).length ? { ...annotations } : undefined,
     };
-    return e;
   }
 }
 
 // #region session-annotations
-// Beyond upstream: how the session went, as annotations so the line stays a valid audit.k8s.io/v1 Event.
+// Beyond upstream: how the session went, as annotations so the line stays a valid audit.k8s.io/v1 Event. Bytes
+// are the stream's after the upgrade, framing included, as the API server's client socket carried them.
 export function sessionAnnotations(r: ExecSessionRecord, seconds: number): Record<string, string> {
   const a: Record<string, string> = {
     [`${annotationPrefix}duration`]: `${seconds.toFixed(3)}s`,
@@ -168,6 +186,19 @@ export function sessionAnnotations(r: ExecSessionRecord, seconds: number): Recor
   return a;
 }
 // #endregion session-annotations
+
+// BasicLongRunningRequestCheck(watch, proxy; attach, exec, proxy, log, portforward): requests that stream.
+export function isLongRunning(info: RequestInfo): boolean {
+  return ['watch', 'proxy'].includes(info.verb) || ['attach', 'exec', 'proxy', 'log', 'portforward'].includes(info.subresource);
+}
+
+// The request's attributes when no request-info filter ran before audit (an API server without authentication).
+function requestInfoOf(req: IncomingMessage): RequestInfo {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  let path = url.pathname;
+  try { path = decodeURIComponent(path); } catch { /* kept as sent */ }
+  return newRequestInfo(req.method ?? 'GET', path, url.searchParams);
+}
 
 function transportOf(req: IncomingMessage): 'websocket' | 'spdy' | 'other' {
   const up = (headerValue(req, 'upgrade') ?? '').toLowerCase();

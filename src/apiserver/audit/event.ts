@@ -1,7 +1,7 @@
 // The audit.k8s.io/v1 Event: one record per request stage (k8s.io/apiserver/pkg/apis/audit/v1/types.go), and
 // the MicroTime its timestamps use. Pure: building and serialising, no I/O.
 import type { Status } from '../../api/status.ts';
-import type { UserInfo } from '../admission/interfaces.ts';
+import type { UserInfo } from '../request-context.ts';
 
 // #region audit-event
 export type Level = 'None' | 'Metadata' | 'Request' | 'RequestResponse';
@@ -16,6 +16,14 @@ export interface ObjectReference {
   subresource?: string;
 }
 
+// authentication/v1 UserInfo, as an Event carries it.
+export interface AuditUser { username?: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> }
+
+export function auditUser(u: UserInfo | undefined): AuditUser {
+  if (!u) return {};
+  return { username: u.name, uid: u.uid, groups: u.groups.length ? u.groups : undefined, extra: u.extra };
+}
+
 // Field order is Go's struct order, so a line reads like the real API server's.
 export interface Event {
   kind: 'Event';
@@ -25,8 +33,8 @@ export interface Event {
   stage: Stage;
   requestURI: string;
   verb: string;
-  user: Partial<UserInfo>;
-  impersonatedUser?: UserInfo;
+  user: AuditUser;
+  impersonatedUser?: AuditUser;
   sourceIPs?: string[];
   userAgent?: string;
   objectRef?: ObjectReference;

@@ -66,6 +66,9 @@ export class ExecSessionObserver {
     return true;
   }
 
+  // The status the handler wrote, once its head is complete.
+  responseCode(): number | undefined { return this.head.head?.code; }
+
   record(): ExecSessionRecord {
     const head = this.head.head;
     const protocol = head?.headers['sec-websocket-protocol'] ?? head?.headers['x-stream-protocol-version'];

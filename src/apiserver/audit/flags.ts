@@ -2,8 +2,6 @@
 // entry that wants audit, so runAPIServer sees only its own flags.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { IncomingMessage } from 'node:http';
-import type { UserInfo } from '../admission/interfaces.ts';
 import { Auditor } from './auditor.ts';
 import { defaultAuditPolicy } from './default-policy.ts';
 import type { SpdyDecoderFactory } from './exec-session.ts';
@@ -17,7 +15,7 @@ export interface AuditFromFlags { auditor?: Auditor; argv: string[] }
 // #region audit-flags
 // No --audit-log-path, no audit (as upstream: the log backend exists only with a path). A path without a policy
 // file uses the workbook's default policy (upstream would log nothing: its policy has no default rules).
-export function auditFromFlags(argv: string[], opts: { userFrom?: (req: IncomingMessage) => UserInfo | undefined; spdy?: SpdyDecoderFactory } = {}): AuditFromFlags {
+export function auditFromFlags(argv: string[], opts: { spdy?: SpdyDecoderFactory } = {}): AuditFromFlags {
   const values: Partial<Record<(typeof auditFlags)[number], string>> = {};
   const rest = argv.filter((a) => {
     const f = auditFlags.find((n) => a.startsWith(`--${n}=`));

@@ -90,7 +90,7 @@ export class Store<T extends KObject> {
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
     this.strategy.prepareForCreate(obj);
-    const nameErrors = this.strategy.nameIsLabel ? dns1123LabelErrors : dns1123SubdomainErrors;
+    const nameErrors = this.strategy.nameErrors?.bind(this.strategy) ?? (this.strategy.nameIsLabel ? dns1123LabelErrors : dns1123SubdomainErrors);
     const errs = meta.name ? nameErrors('metadata.name', meta.name) : [required('metadata.name', 'name or generateName is required')];
     this.failIfInvalid(obj, [...errs, ...this.strategy.validate(obj)]);
     for (const admit of this.admit) await admit(obj);
@@ -102,7 +102,8 @@ export class Store<T extends KObject> {
   // #endregion store-create
 
   async get(namespace: string | undefined, name: string): Promise<T> {
-    if (!isSafeName(name)) throw notFound(this.resource, name);
+    const safe = this.strategy.nameErrors ? this.strategy.nameErrors('metadata.name', name).length === 0 : isSafeName(name);
+    if (!safe) throw notFound(this.resource, name);
     const kv = await this.storage.get(this.key(namespace, name));
     if (!kv) throw notFound(this.resource, name);
     return this.decode(kv.value, kv.modRevision);

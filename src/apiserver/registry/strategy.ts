@@ -22,6 +22,8 @@ export interface RESTStrategy<T extends KObject> {
   namespaced: boolean;
   // Namespaces are DNS-1123 labels; most other names are DNS-1123 subdomains.
   nameIsLabel?: boolean;
+  // Names validated otherwise (RBAC's: any path segment, so "system:masters"); an answer without errors is safe to store.
+  nameErrors?(field: string, name: string): FieldError[];
   // Defaulting and clearing what a client may not set (status on create, for instance).
   prepareForCreate(obj: T): void;
   validate(obj: T): FieldError[];

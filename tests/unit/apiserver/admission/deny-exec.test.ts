@@ -109,11 +109,11 @@ test('the chain sees CONNECT with the PodExecOptions as sent (container not yet 
 test('a chain that does not handle CONNECT is never asked; a plugin refusal propagates as thrown', async () => {
   let asked = 0;
   const chain = new AdmissionChain([{ name: 'CreateOnly', handles: (op) => op === 'CREATE', validate: async () => { asked++; } }]);
-  await connectAdmission(chain)({} as never, { namespace: 'default', name: 'x', query: new URLSearchParams() },
+  await connectAdmission(chain)({ namespace: 'default', name: 'x', query: new URLSearchParams() },
     { stdin: false, stdout: true, stderr: false, tty: false, container: '', command: ['date'] });
   assert.equal(asked, 0);
   const failing = new AdmissionChain([{ name: 'Broken', handles: () => true, validate: async () => { throw new StatusError({ metadata: {}, status: 'Failure', code: 500 }); } }]);
-  await assert.rejects(connectAdmission(failing)({} as never, { namespace: 'default', name: 'x', query: new URLSearchParams() },
+  await assert.rejects(connectAdmission(failing)({ namespace: 'default', name: 'x', query: new URLSearchParams() },
     { stdin: false, stdout: true, stderr: false, tty: false, container: '', command: ['date'] }), StatusError);
 });
 

@@ -33,7 +33,8 @@ async function start(t: TestContext, policyYAML?: string) {
   if (policyYAML) { writeFileSync(join(dir, 'policy.yaml'), policyYAML); flags.push(`--audit-policy-file=${join(dir, 'policy.yaml')}`); }
   const { auditor, argv } = auditFromFlags(flags);
   assert.deepEqual(argv, ['--port=0']);
-  const server = new APIServer({ name: 'apiserver', stateDir: dir, log: () => {}, observer: auditor,
+  t.after(() => auditor!.close());
+  const server = new APIServer({ name: 'apiserver', stateDir: dir, log: () => {}, extensions: [auditor!.extension()],
     subresources: { ...plannedSubresources(), 'pods/exec': admittedExecSubresource(
       (api) => new LocalExecBackend({ stateDir: api.stateDir, pods: api.pods }),
       (api) => new AdmissionChain([new DenyEscalatingExec((ns, n) => api.pods.get(ns, n))])) } });
