@@ -15,9 +15,11 @@ export interface ErrorStreamDecoder {
   readonly endedCleanly: boolean;
   // Why the bytes could not be followed, if they could not.
   readonly unreadable?: string;
+  // Frees what the decoder holds (a zlib context); called once, when the session is recorded.
+  close?(): void;
 }
 
-// Chapter 8's SPDY decoder plugs in here; without one, a SPDY session's exit code is unknown.
+// How a SPDY session's error stream is read (spdy-error-stream.ts); without one, its exit code is unknown.
 export type SpdyDecoderFactory = () => ErrorStreamDecoder;
 
 export interface ExecSessionRecord {
@@ -69,7 +71,18 @@ export class ExecSessionObserver {
   // The status the handler wrote, once its head is complete.
   responseCode(): number | undefined { return this.head.head?.code; }
 
+  private recorded?: ExecSessionRecord;
+
+  // What the session was; the first call ends the decoding (the socket has closed).
   record(): ExecSessionRecord {
+    if (!this.recorded) {
+      this.recorded = this.build();
+      this.decoder?.close?.();
+    }
+    return this.recorded;
+  }
+
+  private build(): ExecSessionRecord {
     const head = this.head.head;
     const protocol = head?.headers['sec-websocket-protocol'] ?? head?.headers['x-stream-protocol-version'];
     const r: ExecSessionRecord = { code: head?.code, status: this.head.status(), protocol, bytesFromClient: this.bytesFromClient, bytesToClient: this.bytesToClient };
