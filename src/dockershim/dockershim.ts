@@ -4,7 +4,7 @@
 import { parseDuration } from '../kubelet/duration.ts';
 import type { ShimContext, ShimRuntimeParts } from '../shim/shim.ts';
 import type { ShimStreaming } from '../shim/streaming.ts';
-import { StreamingServer } from '../streaming/server.ts';
+import { StreamingServer, type StreamingServerOptions } from '../streaming/server.ts';
 import { waitFor } from '../util/wait.ts';
 import { DockerClient } from './docker-client.ts';
 import { DockerService } from './docker-service.ts';
@@ -44,12 +44,16 @@ export async function startDockerService(ctx: ShimContext): Promise<ShimRuntimeP
   return { runtime: { docker, service, hop }, service };
 }
 
-export async function startDockerStreaming(ctx: { name: string; runtime: Dockershim; log: (line: string) => void; flags?: Record<string, string | undefined> }): Promise<ShimStreaming> {
+// Chapter 8's dockershim serves upstream's protocol sets: dockerStreaming({ serveStream: serveRemoteCommand }).
+export const dockerStreaming = (extra: Pick<StreamingServerOptions, 'serveStream'>) =>
+  (ctx: Parameters<typeof startDockerStreaming>[0]) => startDockerStreaming(ctx, extra);
+
+export async function startDockerStreaming(ctx: { name: string; runtime: Dockershim; log: (line: string) => void; flags?: Record<string, string | undefined> }, extra: Pick<StreamingServerOptions, 'serveStream'> = {}): Promise<ShimStreaming> {
   // No ContainerBoundExecutor here: a container's pid namespace ends its execs when the engine stops it.
   const executor = new NativeExecHandler(ctx.runtime.docker, { hop: ctx.runtime.hop, inspectIntervalMs: 250, log: ctx.log });
   const idle = ctx.flags?.['streaming-connection-idle-timeout'];
   const server = new StreamingServer({
-    executor, hop: ctx.runtime.hop, log: ctx.log,
+    executor, hop: ctx.runtime.hop, log: ctx.log, ...extra,
     ...(idle !== undefined ? { streamIdleTimeoutMs: parseDuration(idle) } : {}),
   });
   const url = await server.start();

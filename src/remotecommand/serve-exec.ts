@@ -19,6 +19,9 @@ export interface ServeExecOptions {
   log?: (line: string) => void;
   // StreamIdleTimeout: a session with no message either way for this long is cut off (absent or 0: never).
   idleTimeoutMs?: number;
+  // The WebSocket subprotocols served (default: all five). The runtime's streaming server in upstream's shape
+  // (chapter 8) serves v4.channel.k8s.io, v4.base64, channel.k8s.io and base64: v5 ends at the API server there.
+  protocols?: readonly string[];
 }
 
 // wsstream's Conn.SetIdleTimeout: each message read or written pushes a deadline on; pings do not count. When it
@@ -85,9 +88,8 @@ export function streamOptionsError(o: StreamOptions): string | undefined {
 // refused WebSocket with a SPDY POST and shows only the second answer, so both get the same words.
 function refusal(req: IncomingMessage, o: ServeExecOptions): Status | undefined {
   const name = (m: string) => (o.hop ? `${o.hop}: ${m}` : m);
-  if (o.options.tty && !o.executor.supportsTTY) {
-    return failure(400, 'BadRequest', name('a terminal (tty=true, kubectl exec -t) is not served by this runtime; run the command without -t'));
-  }
+  const noTTY = ttyRefusal(o);
+  if (noTTY) return noTTY;
   const upgrade = String(req.headers.upgrade ?? '').toLowerCase();
   if (upgrade.includes('spdy/')) {
     return failure(400, 'BadRequest', name('SPDY is not served yet: this server speaks remotecommand over WebSocket only (SPDY arrives in chapter 8)'));
@@ -102,13 +104,21 @@ function refusal(req: IncomingMessage, o: ServeExecOptions): Status | undefined 
     return failure(400, 'BadRequest', name('unable to upgrade: unsupported Sec-WebSocket-Version (this server speaks 13)'));
   }
   const offered = parseProtocolHeader(req.headers['sec-websocket-protocol']);
-  if (!selectProtocol(offered)) {
+  const supported = o.protocols ?? supportedProtocolNames;
+  if (!selectProtocol(offered, supported)) {
     // x/net/websocket answers 403 when no subprotocol matches.
-    return failure(403, 'Forbidden', name(`unable to upgrade: none of the offered subprotocols [${offered.join(', ')}] is supported; this server speaks ${supportedProtocolNames.join(', ')}`));
+    return failure(403, 'Forbidden', name(`unable to upgrade: none of the offered subprotocols [${offered.join(', ')}] is supported; this server speaks ${supported.join(', ')}`));
   }
   return undefined;
 }
 // #endregion refuse
+
+// A runtime without terminals refuses tty=true before any upgrade, WebSocket or SPDY alike (spdy-serve-exec.ts).
+export function ttyRefusal(o: Pick<ServeExecOptions, 'options' | 'executor' | 'hop'>): Status | undefined {
+  if (!o.options.tty || o.executor.supportsTTY) return undefined;
+  const message = 'a terminal (tty=true, kubectl exec -t) is not served by this runtime; run the command without -t';
+  return failure(400, 'BadRequest', o.hop ? `${o.hop}: ${message}` : message);
+}
 
 // One binary message from its parts, written past ws on the socket ws owns: the frame's header with the first part
 // (the channel byte) in one small buffer, then the payload as it is, corked into one writev. Sound because ws writes
@@ -136,7 +146,7 @@ export async function serveExec(req: IncomingMessage, socket: Duplex, head: Buff
     await writeStatusAndClose(socket, refused);
     return refused;
   }
-  const protocol = selectProtocol(parseProtocolHeader(req.headers['sec-websocket-protocol']))!;
+  const protocol = selectProtocol(parseProtocolHeader(req.headers['sec-websocket-protocol']), o.protocols)!;
   // ws sees only the protocol we chose. An empty or blank header is no offer at all, as in
   // x/net/websocket (plain channel.k8s.io), where ws would refuse it as malformed with an HTML page.
   if (protocol.name) req.headers['sec-websocket-protocol'] = protocol.name;

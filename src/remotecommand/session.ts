@@ -108,12 +108,7 @@ export class ExecSession {
   // InternalError when it could not run at all (ServeExec's three cases).
   async run(executor: Executor, target: ExecTarget, signal: AbortSignal): Promise<Status> {
     try {
-      const { exitCode, signal: sig, message } = await executor.execInContainer(target, this.streams, signal);
-      if (exitCode === 0) return successStatus();
-      return nonZeroExitStatus(exitCode, message ?? (sig ? `signal: ${signalText(sig)}` : `exit status ${exitCode}`));
-    } catch (err) {
-      const why = err instanceof ExecError || err instanceof Error ? err.message : String(err);
-      return internalErrorStatus(new Error(`error executing command in container: ${why}`));
+      return await execStatus(executor, target, this.streams, signal);
     } finally {
       this.stdin?.destroy();
       this.resize.end();
@@ -168,14 +163,29 @@ export class ExecSession {
   // #endregion output
 }
 
+// #region exec-status
+// ServeExec's three cases, whatever the transport (WebSocket here, SPDY in spdy-serve-exec.ts): Success, NonZeroExitCode
+// (the process ran and exited), or an InternalError when it could not run at all.
+export async function execStatus(executor: Executor, target: ExecTarget, streams: ExecStreams, signal: AbortSignal): Promise<Status> {
+  try {
+    const { exitCode, signal: sig, message } = await executor.execInContainer(target, streams, signal);
+    if (exitCode === 0) return successStatus();
+    return nonZeroExitStatus(exitCode, message ?? (sig ? `signal: ${signalText(sig)}` : `exit status ${exitCode}`));
+  } catch (err) {
+    const why = err instanceof ExecError || err instanceof Error ? err.message : String(err);
+    return internalErrorStatus(new Error(`error executing command in container: ${why}`));
+  }
+}
+// #endregion exec-status
+
 function signalText(sig: NodeJS.Signals): string {
   const words: Partial<Record<NodeJS.Signals, string>> = { SIGKILL: 'killed', SIGTERM: 'terminated', SIGINT: 'interrupt', SIGSEGV: 'segmentation fault', SIGPIPE: 'broken pipe', SIGHUP: 'hangup', SIGABRT: 'aborted' };
   return words[sig] ?? sig;
 }
 
 // Terminal sizes for the executor: the latest size wins when the consumer is slower than the
-// client (a burst of SIGWINCH needs only the last one), so the queue holds at most one.
-class SizeQueue implements AsyncIterable<TerminalSize> {
+// client (a burst of SIGWINCH needs only the last one), so the queue holds at most one. Both transports use it.
+export class SizeQueue implements AsyncIterable<TerminalSize> {
   private latest: TerminalSize | undefined;
   private ended = false;
   private wake: (() => void) | undefined;

@@ -2,7 +2,7 @@
 // (cri-dockerd core/docker_service.go: streaming.NewServer(config, streamingRuntime{client, execHandler})).
 import { ContainerBoundExecutor } from '../exec/bound-executor.ts';
 import { parseDuration } from '../kubelet/duration.ts';
-import { StreamingServer } from '../streaming/server.ts';
+import { StreamingServer, type StreamingServerOptions } from '../streaming/server.ts';
 import { ProcessExecutor } from './process-executor.ts';
 import type { ProcessRuntime } from './process-runtime.ts';
 import { Spawner } from './spawner.ts';
@@ -16,8 +16,12 @@ const hopOf = (name: string) => `runtime shim ${name.replace(/^shim-/, '')}`;
 // stream_idle_timeout defaults to 4 h.
 export const STREAMING_FLAGS = ['streaming-connection-idle-timeout'];
 
+// The same runtime serving another protocol set (chapter 8's test of the process shim: streamingRuntime({ serveStream: serveRemoteCommand })).
+export const streamingRuntime = (extra: Pick<StreamingServerOptions, 'serveStream'>) =>
+  (ctx: Parameters<typeof startStreamingRuntime>[0]) => startStreamingRuntime(ctx, extra);
+
 // #region streaming-runtime
-export async function startStreamingRuntime(ctx: { name: string; runtime: ProcessRuntime; log: (line: string) => void; flags?: Record<string, string | undefined> }): Promise<ShimStreaming> {
+export async function startStreamingRuntime(ctx: { name: string; runtime: ProcessRuntime; log: (line: string) => void; flags?: Record<string, string | undefined> }, extra: Pick<StreamingServerOptions, 'serveStream'> = {}): Promise<ShimStreaming> {
   // Exec processes are forked by a helper process (shim/spawner.ts): a fork stops the forking loop for milliseconds.
   const spawner = new Spawner();
   // ExecInContainer checks again that the container runs: the token may be used up to a minute after Exec.
@@ -28,7 +32,7 @@ export async function startStreamingRuntime(ctx: { name: string; runtime: Proces
   }, hopOf(ctx.name), spawner), (target) => ctx.runtime.stoppedSignal(target.container));
   const idle = ctx.flags?.['streaming-connection-idle-timeout'];
   const server = new StreamingServer({
-    executor, hop: hopOf(ctx.name), log: ctx.log,
+    executor, hop: hopOf(ctx.name), log: ctx.log, ...extra,
     ...(idle !== undefined ? { streamIdleTimeoutMs: parseDuration(idle) } : {}), // else DefaultConfig's 4 h
   });
   const url = await server.start();

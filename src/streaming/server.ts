@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { Executor } from '../exec/executor.ts';
 import type { AttachRequest, ExecRequest, PortForwardRequest } from '../cri/proto.ts';
 import { invalidArgument, unimplemented } from '../cri/grpc-status.ts';
-import { serveExec } from '../remotecommand/serve-exec.ts';
+import { serveExec, type ServeExecOptions } from '../remotecommand/serve-exec.ts';
 import { listenBacklog } from '../util/listen-backlog.ts';
 import { answerClientError, MAX_HEADER_BYTES } from '../util/raw-response.ts';
 import { RequestCache, tokenPrefix, type CachedRequest } from './request-cache.ts';
@@ -22,7 +22,14 @@ export interface StreamingServerOptions {
   // a WebSocket's streams exist with the upgrade, so createWebSocketStreams never looks at it).
   streamIdleTimeoutMs?: number;
   streamCreationTimeoutMs?: number;
+  // How a stream is served: serveExec (WebSocket v1–v5: chapters 5–7) unless told otherwise; chapter 8's runtime
+  // passes serveRemoteCommand (remotecommand/serve-stream.ts), upstream's SPDY and WebSocket sets.
+  serveStream?: ServeStream;
 }
+
+// serveExec's contract: owns the socket, resolves when the session is over.
+export type ServeStream = (req: IncomingMessage, socket: Duplex, head: Buffer,
+  o: Omit<ServeExecOptions, 'protocols'> & { streamCreationTimeoutMs?: number }) => Promise<unknown>;
 
 // DefaultConfig: StreamIdleTimeout 4 h, StreamCreationTimeout remotecommand.DefaultStreamCreationTimeout (30 s).
 export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 4 * 3_600_000;
@@ -114,14 +121,16 @@ export class StreamingServer {
     if (found.kind !== 'exec') return void socket.destroy(); // no attach/portforward tokens are issued before chapter 10
     const { container_id, cmd, stdin, stdout, stderr, tty } = found.req;
     // The options come from the cached request, never from this request's query: the token is the whole authority.
+    const serve: ServeStream = this.opts.serveStream ?? serveExec;
     try {
-      await serveExec(req, socket, head, {
+      await serve(req, socket, head, {
         executor: this.opts.executor,
         target: { container: container_id, cmd },
         options: { stdin, stdout, stderr, tty },
         hop: this.opts.hop,
         log: this.log,
         idleTimeoutMs: this.config.streamIdleTimeoutMs,
+        streamCreationTimeoutMs: this.config.streamCreationTimeoutMs,
       });
     } catch (err) {
       this.log(`exec in ${container_id.slice(0, 13)} failed: ${err instanceof Error ? err.message : String(err)}`);
