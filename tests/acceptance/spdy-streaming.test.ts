@@ -55,7 +55,7 @@ describe('SPDY through the chain of chapter 5, the streaming server serving upst
       child.stdin!.end(stdin);
     });
 
-  const clients = [
+  const clients: { name: string; minor: number; env: Record<string, string>; methods: string[] }[] = [
     { name: 'kubectl 1.27', minor: 27, env: {}, methods: ['POST'] },
     { name: 'kubectl 1.29', minor: 29, env: {}, methods: ['POST'] },
     { name: 'kubectl 1.32 with KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false', minor: 32, env: { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' }, methods: ['POST'] },
