@@ -13,12 +13,13 @@ import { ExecSessionObserver, type ExecSessionRecord, type SpdyDecoderFactory } 
 import type { AuditBackend } from './log-backend.ts';
 import { evaluatePolicy, type Policy } from './policy.ts';
 import { redactExecURI } from './redact.ts';
+import { SpdyErrorStream } from './spdy-error-stream.ts';
 import { tapSocket } from './socket-tap.ts';
 
 export interface AuditorOptions {
   policy: Policy;
   backend: AuditBackend;
-  // Chapter 8's SPDY reader, for the exit code of SPDY sessions.
+  // How a SPDY session's error stream is read; default: SpdyErrorStream (needs every client byte from the 101 on).
   spdy?: SpdyDecoderFactory;
   now?: () => number;
 }
@@ -89,7 +90,7 @@ export class Auditor {
   private upgrade(req: IncomingMessage, socket: Duplex, ctx: RequestContext): void {
     const ev = this.begin(req, ctx);
     if (!ev) return;
-    const observer = new ExecSessionObserver(transportOf(req), this.opts.spdy);
+    const observer = new ExecSessionObserver(transportOf(req), this.opts.spdy ?? (() => new SpdyErrorStream()));
     let startedAt: number | undefined;
     tapSocket(socket, {
       fromClient: (c) => observer.fromClient(c),

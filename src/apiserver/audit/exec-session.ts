@@ -88,9 +88,7 @@ export class ExecSessionObserver {
     const r: ExecSessionRecord = { code: head?.code, status: this.head.status(), protocol, bytesFromClient: this.bytesFromClient, bytesToClient: this.bytesToClient };
     if (head?.code !== 101) return r;
     if (!this.decoder) {
-      r.outcome = { error: this.transport === 'spdy'
-        ? 'the exit code of a SPDY session is not read: its error stream is one of several zlib-headed streams (see exec-session.ts)'
-        : 'the upgraded protocol is not one audit can read' };
+      r.outcome = { error: this.transport === 'spdy' ? 'no SPDY reader was given' : 'the upgraded protocol is not one audit can read' };
     } else if (this.decoder.unreadable) {
       r.outcome = { error: `the stream could not be followed: ${this.decoder.unreadable}` };
     } else {
