@@ -48,7 +48,7 @@ export function readFields(buf: Uint8Array): Field[] {
 
 const text = (b?: Uint8Array) => new TextDecoder('utf-8', { fatal: true }).decode(b ?? new Uint8Array());
 
-function readMap(fields: Field[], num: number): Record<string, string> | undefined {
+export function readMap(fields: Field[], num: number): Record<string, string> | undefined {
   const entries = fields.filter((f) => f.num === num && f.bytes);
   if (!entries.length) return undefined;
   const map: Record<string, string> = {};
@@ -60,7 +60,7 @@ function readMap(fields: Field[], num: number): Record<string, string> | undefin
 }
 
 // ObjectMeta: name=1, generateName=2, namespace=3, resourceVersion=6, labels=11, annotations=12.
-function readObjectMeta(buf: Uint8Array): ObjectMeta {
+export function readObjectMeta(buf: Uint8Array): ObjectMeta {
   const f = readFields(buf);
   const str = (n: number) => { const v = text(f.find((x) => x.num === n)?.bytes); return v === '' ? undefined : v; };
   const meta: ObjectMeta = {};
@@ -76,13 +76,18 @@ function readObjectMeta(buf: Uint8Array): ObjectMeta {
 
 export interface DecodedObject { apiVersion: string; kind: string; metadata: ObjectMeta }
 
-export function decodeProtobufObject(body: Uint8Array): DecodedObject {
+// The envelope: runtime.Unknown { typeMeta=1 { apiVersion=1, kind=2 }, raw=2 (the object's own message) }.
+export function unwrapEnvelope(body: Uint8Array): { apiVersion: string; kind: string; raw: Uint8Array } {
   if (body.length < 4 || !protobufMagic.every((b, i) => body[i] === b)) throw new ProtobufError('missing the k8s protobuf prefix');
   const unknown = readFields(body.subarray(4));
   const typeMeta = readFields(unknown.find((f) => f.num === 1)?.bytes ?? new Uint8Array());
   const apiVersion = text(typeMeta.find((f) => f.num === 1)?.bytes);
   const kind = text(typeMeta.find((f) => f.num === 2)?.bytes);
-  const raw = unknown.find((f) => f.num === 2)?.bytes ?? new Uint8Array();
+  return { apiVersion, kind, raw: unknown.find((f) => f.num === 2)?.bytes ?? new Uint8Array() };
+}
+
+export function decodeProtobufObject(body: Uint8Array): DecodedObject {
+  const { apiVersion, kind, raw } = unwrapEnvelope(body);
   // Every top-level object keeps its ObjectMeta in field 1.
   const metaBytes = readFields(raw).find((f) => f.num === 1)?.bytes;
   return { apiVersion, kind, metadata: metaBytes ? readObjectMeta(metaBytes) : {} };

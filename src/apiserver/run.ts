@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { announce, withdraw } from '../util/announce.ts';
 import { parseFlags, requireFlag } from '../util/flags.ts';
 import { installSignalHandlers, onShutdown } from '../util/lifecycle.ts';
-import { APIServer } from './server.ts';
+import { APIServer, type APIServerExtension } from './server.ts';
 import type { SubresourceFactory } from './subresources.ts';
 
 // #region wiring
@@ -11,11 +11,14 @@ import type { SubresourceFactory } from './subresources.ts';
 // chapter 3 adds pods/status, pods/binding, nodes/status and a kubelet-backed exec.
 export interface APIServerWiring {
   subresources?: Record<string, SubresourceFactory>;
+  // Chapter 9: flags of its own (--client-ca-file...) and the extensions built from them (RBAC, authentication).
+  extraFlags?: readonly string[];
+  extensions?: (flags: Record<string, string | undefined>) => APIServerExtension[];
 }
 // #endregion wiring
 
 export async function runAPIServer(wiring: APIServerWiring = {}, argv = process.argv.slice(2)): Promise<APIServer> {
-  const flags = parseFlags(['name', 'state-dir', 'port', 'bind-address'], argv);
+  const flags = parseFlags(['name', 'state-dir', 'port', 'bind-address', ...(wiring.extraFlags ?? [])], argv) as Record<string, string | undefined>;
   const name = flags.name ?? 'apiserver';
   const stateDir = resolve(requireFlag(flags, 'state-dir'));
   const port = Number(flags.port ?? 0);
@@ -23,7 +26,7 @@ export async function runAPIServer(wiring: APIServerWiring = {}, argv = process.
   const host = flags['bind-address'] ?? '127.0.0.1';
 
   installSignalHandlers();
-  const server = new APIServer({ name, stateDir, subresources: wiring.subresources });
+  const server = new APIServer({ name, stateDir, subresources: wiring.subresources, extensions: wiring.extensions?.(flags) });
   onShutdown(() => server.close());
   const url = await server.listen(port, host);
   // Registered after close, so it runs first: the announcement disappears before the port does.

@@ -1,6 +1,7 @@
 // The API server: routes /version, discovery, resources and subresources, and owns every connection it accepts
 // (kube-apiserver's handler chain and the route installer, k8s.io/apiserver/pkg/endpoints/installer.go, reduced).
 import { createServer } from 'node:http';
+import { createServer as createHTTPSServer } from 'node:https';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -36,6 +37,9 @@ export interface APIServerOptions {
   // Chapter 9 and on: what a checkpoint adds to the API itself (RBAC's resources, the access reviews, the
   // handler chain's authentication and authorization). Absent: the server of chapters 1-8, open to anyone.
   extensions?: APIServerExtension[];
+  // Chapter 9: serve HTTPS (--tls-cert-file, --tls-private-key-file). A client certificate is asked for (listing
+  // clientCA's names, as --client-ca-file does) but not required: the authenticators decide what it proves.
+  tls?: { cert: string | Buffer; key: string | Buffer; clientCA?: string | Buffer };
 }
 
 // #region extension
@@ -123,7 +127,10 @@ export class APIServer {
     };
     // Composition: each checkpoint's wiring decides which subresources exist and what serves them.
     for (const [path, make] of Object.entries(opts.subresources ?? {})) this.subresources.set(path, make(ctx));
-    this.http = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => void this.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    this.http = opts.tls
+      ? createHTTPSServer({ maxHeaderSize: MAX_HEADER_BYTES, cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.clientCA, requestCert: true, rejectUnauthorized: false }, handler)
+      : createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler);
     this.http.on('clientError', answerClientError);
     this.http.on('upgrade', (req, socket, head) => void this.handleUpgrade(req, socket, head));
   }
@@ -169,7 +176,7 @@ export class APIServer {
       this.http.listen({ port, host, backlog: listenBacklog() }, () => { this.http.off('error', reject); resolve(); });
     });
     const addr = this.http.address() as AddressInfo;
-    this.url = `http://${addr.address}:${addr.port}`;
+    this.url = `${this.opts.tls ? 'https' : 'http'}://${addr.address}:${addr.port}`;
     return this.url;
   }
 
@@ -233,9 +240,9 @@ export class APIServer {
   // /apis/{group} (an APIGroup) and /apis/{group}/{version} (its APIResourceList), for the groups we serve.
   private groupDiscovery(path: string): object | undefined {
     const m = /^\/apis\/([^/]+)(?:\/([^/]+))?$/.exec(path);
-    const s = m && this.strategies().find((s) => s.group === m[1] && (m[2] === undefined || s.version === m[2]));
+    const s = m && this.resourceInfos().find((s) => s.group === m[1] && (m[2] === undefined || s.version === m[2]));
     if (!m || !s) return undefined;
-    return m[2] === undefined ? apiGroup(s.group!, s.version ?? 'v1') : apiResourceList(this.strategies(), this.subresources, groupVersion(s));
+    return m[2] === undefined ? apiGroup(s.group!, s.version ?? 'v1') : apiResourceList(this.resourceInfos(), this.subresources, groupVersion(s));
   }
 
   // The resource a path names, or the Status for a path that names none. Plain and upgrade requests share it,

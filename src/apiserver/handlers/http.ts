@@ -60,8 +60,9 @@ export function mediaType(req: IncomingMessage): string {
   return (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
 }
 
-// Decodes a JSON or YAML body into an object that must be of `kind` (the codec's "unrecognized" check).
-export async function decodeBody(req: IncomingMessage, kind: string, apiVersion = 'v1'): Promise<Record<string, unknown>> {
+// Decodes a JSON or YAML body into an object that must be of `kind` (the codec's "unrecognized" check). `protobuf`:
+// a resource's own reader of kubectl's protobuf bodies (RBAC's, chapter 9), where metadata alone is not enough.
+export async function decodeBody(req: IncomingMessage, kind: string, apiVersion = 'v1', protobuf?: (body: Uint8Array) => unknown): Promise<Record<string, unknown>> {
   const type = mediaType(req);
   const raw = await readBody(req);
   let obj: unknown;
@@ -69,6 +70,7 @@ export async function decodeBody(req: IncomingMessage, kind: string, apiVersion 
     if (type === 'application/json' || type === '') obj = JSON.parse(raw.toString('utf8'));
     else if (type === 'application/yaml') obj = parseYAML(raw.toString('utf8'));
     // Only objects whose metadata is all we keep (Namespace) are read from protobuf; kubectl sends JSON for the rest.
+    else if (type === 'application/vnd.kubernetes.protobuf' && protobuf) obj = protobuf(raw);
     else if (type === 'application/vnd.kubernetes.protobuf' && protobufKinds.has(kind)) obj = decodeProtobufObject(raw);
     else throw unsupportedMediaType(type);
   } catch (err) {

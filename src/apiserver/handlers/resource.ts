@@ -95,7 +95,7 @@ export async function serveResource<T extends KObject>(req: IncomingMessage, res
     // A namespaced resource listed across all namespaces (/api/v1/pods) only reads.
     if (req.method === 'POST' && (namespace !== undefined || !store.strategy.namespaced)) {
       allowed('create');
-      return send(201, await store.create(namespace, await decodeBody(req, store.strategy.kind, apiVersion) as unknown as T));
+      return send(201, await store.create(namespace, await decodeBody(req, store.strategy.kind, apiVersion, store.strategy.decodeProtobuf) as unknown as T));
     }
     throw methodNotAllowed();
   }
@@ -104,7 +104,7 @@ export async function serveResource<T extends KObject>(req: IncomingMessage, res
   if (verb) allowed(verb);
   switch (req.method) {
     case 'GET': return send(200, await store.get(namespace, name));
-    case 'PUT': return send(200, await store.update(namespace, name, await decodeBody(req, store.strategy.kind, apiVersion) as unknown as T));
+    case 'PUT': return send(200, await store.update(namespace, name, await decodeBody(req, store.strategy.kind, apiVersion, store.strategy.decodeProtobuf) as unknown as T));
     case 'PATCH': {
       const apply = await readPatch<T>(req);
       return send(200, await patchWithRetry(store, namespace, name, apply, (next) => store.update(namespace, name, next)));

@@ -6,6 +6,7 @@ import { age } from '../printers/duration.ts';
 import { metaFields, type RESTStrategy } from '../registry/strategy.ts';
 import { invalidValue, notSupported, required, type FieldError } from '../registry/validation.ts';
 import { GroupName, type ClusterRole, type PolicyRule, type Role, type RoleBinding, type Subject } from './types.ts';
+import { decodeRBACProtobuf } from './protobuf.ts';
 
 const col = (name: string, description: string, type: TableColumnDefinition['type'] = 'string', priority = 0, format = ''): TableColumnDefinition =>
   ({ name, type, format, description, priority });
@@ -93,7 +94,7 @@ const bindingTable = {
   }),
 };
 
-const common = { group: GroupName, version: 'v1', shortNames: [] as string[], nameErrors: rbacNameErrors, fieldLabels: ['metadata.name'] };
+const common = { group: GroupName, version: 'v1', shortNames: [] as string[], nameErrors: rbacNameErrors, fieldLabels: ['metadata.name'], decodeProtobuf: decodeRBACProtobuf };
 
 // #region rbac-strategies
 export const roleStrategy: RESTStrategy<Role> = {

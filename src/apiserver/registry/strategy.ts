@@ -37,6 +37,8 @@ export interface RESTStrategy<T extends KObject> {
   // RESTGracefulDeleteStrategy.CheckGracefulDelete: absent, a delete removes the object at once. Present, it
   // answers the grace period in seconds this delete gets (0: remove at once, after marking it as deleting).
   checkGracefulDelete?(obj: T, gracePeriodSeconds: number | undefined): number;
+  // Reads a whole object from kubectl's protobuf body (the "k8s\0" envelope); absent, only metadata-only kinds are read.
+  decodeProtobuf?(body: Uint8Array): unknown;
   // The verbs discovery lists and the handler serves; absent: all of them.
   verbs?: readonly Verb[];
 }
