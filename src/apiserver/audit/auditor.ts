@@ -47,6 +47,23 @@ export class Auditor {
   }
   // #endregion audit-filter
 
+  // WithFailedAuthenticationAudit: placed before authentication, it records a request authentication refused
+  // (which never reaches the audit filter) as upstream does: one ResponseStarted event, no user, code 401.
+  failedAuthenticationFilter(): RequestFilter {
+    return (req, ctx) => {
+      const done = () => {
+        if (ctx.authenticatedUser || this.annotations.has(req)) return; // authentication passed
+        const info = ctx.info ?? requestInfoOf(req);
+        const { level, omitStages } = evaluatePolicy(this.opts.policy, info);
+        if (level === 'None' || omitStages.includes('ResponseStarted')) return;
+        const now = this.now();
+        const status = { metadata: {}, message: authMethods(req), code: 401 };
+        this.opts.backend.processEvents(this.event(req, {}, info, level, headerValue(req, 'audit-id') || randomUUID(), 'ResponseStarted', {}, status, now));
+      };
+      (ctx.response ?? ctx.socket)?.once('close', done);
+    };
+  }
+
   // For an API server without authentication (chapters 1-8's, audited): the filter alone.
   extension(): APIServerExtension { return { install: () => ({ filters: [this.filter()] }) }; }
 
@@ -199,6 +216,18 @@ function requestInfoOf(req: IncomingMessage): RequestInfo {
   let path = url.pathname;
   try { path = decodeURIComponent(path); } catch { /* kept as sent */ }
   return newRequestInfo(req.method ?? 'GET', path, url.searchParams);
+}
+
+// getAuthMethods: which credentials the refused request carried.
+function authMethods(req: IncomingMessage): string {
+  const methods: string[] = [];
+  const auth = (headerValue(req, 'authorization') ?? '').trim().split(' ');
+  if (auth[0]?.toLowerCase() === 'basic' && auth.length > 1) methods.push('basic');
+  if (auth[0]?.toLowerCase() === 'bearer' && auth.length > 1) methods.push('bearer');
+  if (new URL(req.url ?? '/', 'http://localhost').searchParams.get('access_token')?.trim()) methods.push('access_token');
+  const peer = (req.socket as { getPeerCertificate?: () => object }).getPeerCertificate?.();
+  if (peer && Object.keys(peer).length) methods.push('x509');
+  return methods.length ? `Authentication failed, attempted: ${methods.join(', ')}` : 'Authentication failed, no credentials provided';
 }
 
 function transportOf(req: IncomingMessage): 'websocket' | 'spdy' | 'other' {

@@ -39,7 +39,8 @@ test('events name the token\'s user, the impersonated one, and the authorizer\'s
   const seen: Attributes[] = [];
   const recorder: AdmissionPlugin = { name: 'Recorder', handles: () => true, validate: async (a) => { seen.push(a); } };
   // The backend is never reached with a valid upgrade here: a refusal is what this test is about.
-  const server = new APIServer({ name: 'apiserver', stateDir: dir, log: () => {}, extensions: [security],
+  const failedAuthn = { install: () => ({ filters: [auditor.failedAuthenticationFilter()] }) };
+  const server = new APIServer({ name: 'apiserver', stateDir: dir, log: () => {}, extensions: [failedAuthn, security],
     subresources: { 'pods/exec': security.connectCreate(admittedExecSubresource(() => ({ connect: (_r, socket) => void socket.end('HTTP/1.1 500 Internal Server Error\r\n\r\n') }), () => new AdmissionChain([recorder]))) } });
   const url = await server.listen(0);
   t.after(async () => { await server.close(); await auditor.close(); });
@@ -48,6 +49,7 @@ test('events name the token\'s user, the impersonated one, and the authorizer\'s
   assert.equal(await upgrade(url, path, { Authorization: 'Bearer alice-token' }), 403);
   assert.equal(await upgrade(url, path, { Authorization: 'Bearer admin-token', 'Impersonate-User': 'alice' }), 403);
   assert.equal(await upgrade(url, path, { Authorization: 'Bearer admin-token' }), 500);
+  assert.equal(await upgrade(url, path, { Authorization: 'Bearer wrong' }), 401);
   const events = await waitFor(() => {
     const evs = (existsSync(logPath) ? readFileSync(logPath, 'utf8') : '').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Event)
       .filter((e) => e.stage === 'ResponseComplete' && e.objectRef?.subresource === 'exec');
@@ -59,6 +61,11 @@ test('events name the token\'s user, the impersonated one, and the authorizer\'s
   assert.deepEqual([asAlice!.user.username, asAlice!.impersonatedUser], ['admin', { username: 'alice', groups: ['system:authenticated'] }]);
   assert.equal(asAlice!.responseStatus?.code, 403);
   assert.deepEqual([admin!.user.username, admin!.impersonatedUser, admin!.responseStatus?.code], ['admin', undefined, 500]);
+  // A refused credential: one ResponseStarted event, no user, the methods tried (WithFailedAuthenticationAudit).
+  const failed = await waitFor(() => (readFileSync(logPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Event)
+    .find((e) => e.responseStatus?.code === 401)), { timeoutMs: 20_000, what: 'the 401 event' });
+  assert.deepEqual([failed.stage, failed.user, failed.verb, failed.objectRef?.subresource, failed.responseStatus],
+    ['ResponseStarted', {}, 'create', 'exec', { metadata: {}, message: 'Authentication failed, attempted: bearer', code: 401 }]);
   // Admission ran once, for the admin (alice was refused before it), with the user the request acts as.
   assert.deepEqual(seen.map((a) => a.userInfo?.name), ['admin']);
 });
