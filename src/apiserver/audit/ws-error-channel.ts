@@ -78,17 +78,20 @@ export class WebSocketErrorChannel {
     else if (this.opcode > 0xa || (this.opcode > 0x2 && this.opcode < 0x8)) { this.broken = true; }
   }
 
+  // Only the first byte of each message (its channel) and the error channel's bytes are looked at; stdout and
+  // stderr pass untouched, so a large output costs no per-byte work here.
   private payload(bytes: Uint8Array): void {
-    const data = this.opcode <= 0x2 ? bytes : undefined;
-    if (!data) return; // control frames (ping, pong, close) carry nothing for us
-    for (let k = 0; k < data.length; k++) {
-      const b = this.mask ? data[k]! ^ this.mask[this.maskPos++ % 4]! : data[k]!;
-      if (this.messageChannel === undefined) {
-        this.messageChannel = this.base64 ? b - 0x30 : b;
-        continue;
-      }
-      if (this.messageChannel === ERROR_CHANNEL && this.keptBytes + this.current.length < MAX_ERROR_BYTES) this.current.push(b);
+    if (this.opcode > 0x2 || bytes.length === 0) return; // control frames (ping, pong, close) carry nothing for us
+    const unmask = (b: number) => (this.mask ? b ^ this.mask[this.maskPos++ % 4]! : b);
+    let k = 0;
+    if (this.messageChannel === undefined) {
+      const b = unmask(bytes[0]!);
+      this.messageChannel = this.base64 ? b - 0x30 : b;
+      k = 1;
     }
+    if (this.messageChannel !== ERROR_CHANNEL) { this.maskPos += bytes.length - k; return; }
+    for (; k < bytes.length && this.keptBytes + this.current.length < MAX_ERROR_BYTES; k++) this.current.push(unmask(bytes[k]!));
+    this.maskPos += bytes.length - k;
   }
 
   private frameEnd(): void {
