@@ -7,11 +7,11 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { APIServer } from '../../../../src/apiserver/server.ts';
-import { admittedExecSubresource } from '../../../../src/apiserver/admission/admitted-exec-rest.ts';
+import { admitConnect, admitExecOnConnect } from '../../../../src/apiserver/admission/connect.ts';
+import { execSubresource } from '../../../../src/apiserver/exec/rest.ts';
 import { LocalExecBackend } from '../../../../src/apiserver/exec/local.ts';
 import { plannedSubresources } from '../../../../src/apiserver/subresources.ts';
 import { AdmissionChain, type AdmissionPlugin, type Attributes } from '../../../../src/apiserver/admission/interfaces.ts';
-import { connectAdmission } from '../../../../src/apiserver/admission/connect.ts';
 import { DenyEscalatingExec } from '../../../../src/apiserver/admission/deny-exec.ts';
 import { admissionForbidden } from '../../../../src/apiserver/admission/errors.ts';
 import { StatusError } from '../../../../src/api/status.ts';
@@ -29,8 +29,8 @@ async function start(t: TestContext) {
   t.after(() => rmSync(stateDir, { recursive: true, force: true }));
   const recorder = new Recorder();
   const server = new APIServer({ name: 'apiserver', stateDir, log: () => {},
-    subresources: { ...plannedSubresources(), 'pods/exec': admittedExecSubresource(
-      (api) => new LocalExecBackend({ stateDir: api.stateDir, pods: api.pods }),
+    subresources: { ...plannedSubresources(), 'pods/exec': admitExecOnConnect(
+      execSubresource((api) => new LocalExecBackend({ stateDir: api.stateDir, pods: api.pods })),
       (api) => new AdmissionChain([recorder, new DenyEscalatingExec((ns, n) => api.pods.get(ns, n))])) } });
   const url = await server.listen(0);
   t.after(() => server.close());
@@ -109,11 +109,11 @@ test('the chain sees CONNECT with the PodExecOptions as sent (container not yet 
 test('a chain that does not handle CONNECT is never asked; a plugin refusal propagates as thrown', async () => {
   let asked = 0;
   const chain = new AdmissionChain([{ name: 'CreateOnly', handles: (op) => op === 'CREATE', validate: async () => { asked++; } }]);
-  await connectAdmission(chain)({ namespace: 'default', name: 'x', query: new URLSearchParams() },
+  await admitConnect(chain, { namespace: 'default', name: 'x', query: new URLSearchParams() },
     { stdin: false, stdout: true, stderr: false, tty: false, container: '', command: ['date'] });
   assert.equal(asked, 0);
   const failing = new AdmissionChain([{ name: 'Broken', handles: () => true, validate: async () => { throw new StatusError({ metadata: {}, status: 'Failure', code: 500 }); } }]);
-  await assert.rejects(connectAdmission(failing)({ namespace: 'default', name: 'x', query: new URLSearchParams() },
+  await assert.rejects(admitConnect(failing, { namespace: 'default', name: 'x', query: new URLSearchParams() },
     { stdin: false, stdout: true, stderr: false, tty: false, container: '', command: ['date'] }), StatusError);
 });
 

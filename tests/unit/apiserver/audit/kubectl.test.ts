@@ -9,7 +9,8 @@ import { dirname, join } from 'node:path';
 import { APIServer } from '../../../../src/apiserver/server.ts';
 import { LocalExecBackend } from '../../../../src/apiserver/exec/local.ts';
 import { plannedSubresources } from '../../../../src/apiserver/subresources.ts';
-import { admittedExecSubresource } from '../../../../src/apiserver/admission/admitted-exec-rest.ts';
+import { admitExecOnConnect } from '../../../../src/apiserver/admission/connect.ts';
+import { execSubresource } from '../../../../src/apiserver/exec/rest.ts';
 import { AdmissionChain } from '../../../../src/apiserver/admission/interfaces.ts';
 import { DenyEscalatingExec } from '../../../../src/apiserver/admission/deny-exec.ts';
 import { auditFromFlags } from '../../../../src/apiserver/audit/flags.ts';
@@ -35,8 +36,8 @@ async function start(t: TestContext, policyYAML?: string) {
   assert.deepEqual(argv, ['--port=0']);
   t.after(() => auditor!.close());
   const server = new APIServer({ name: 'apiserver', stateDir: dir, log: () => {}, extensions: [auditor!.extension()],
-    subresources: { ...plannedSubresources(), 'pods/exec': admittedExecSubresource(
-      (api) => new LocalExecBackend({ stateDir: api.stateDir, pods: api.pods }),
+    subresources: { ...plannedSubresources(), 'pods/exec': admitExecOnConnect(
+      execSubresource((api) => new LocalExecBackend({ stateDir: api.stateDir, pods: api.pods })),
       (api) => new AdmissionChain([new DenyEscalatingExec((ns, n) => api.pods.get(ns, n))])) } });
   const url = await server.listen(0);
   t.after(() => server.close());

@@ -12,7 +12,8 @@ import { Auditor } from '../../../../src/apiserver/audit/auditor.ts';
 import { LogBackend } from '../../../../src/apiserver/audit/log-backend.ts';
 import { defaultAuditPolicy } from '../../../../src/apiserver/audit/default-policy.ts';
 import type { Event } from '../../../../src/apiserver/audit/event.ts';
-import { admittedExecSubresource } from '../../../../src/apiserver/admission/admitted-exec-rest.ts';
+import { admitExecOnConnect } from '../../../../src/apiserver/admission/connect.ts';
+import { execSubresource } from '../../../../src/apiserver/exec/rest.ts';
 import { AdmissionChain, type AdmissionPlugin, type Attributes } from '../../../../src/apiserver/admission/interfaces.ts';
 import { waitFor } from '../../../../src/util/wait.ts';
 
@@ -41,7 +42,7 @@ test('events name the token\'s user, the impersonated one, and the authorizer\'s
   // The backend is never reached with a valid upgrade here: a refusal is what this test is about.
   const failedAuthn = { install: () => ({ filters: [auditor.failedAuthenticationFilter()] }) };
   const server = new APIServer({ name: 'apiserver', stateDir: dir, log: () => {}, extensions: [failedAuthn, security],
-    subresources: { 'pods/exec': security.connectCreate(admittedExecSubresource(() => ({ connect: (_r, socket) => void socket.end('HTTP/1.1 500 Internal Server Error\r\n\r\n') }), () => new AdmissionChain([recorder]))) } });
+    subresources: { 'pods/exec': admitExecOnConnect(security.connectCreate(execSubresource(() => ({ connect: (_r, socket) => void socket.end('HTTP/1.1 500 Internal Server Error\r\n\r\n') }))), () => new AdmissionChain([recorder])) } });
   const url = await server.listen(0);
   t.after(async () => { await server.close(); await auditor.close(); });
   await server.pods.create('default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default' }, spec: { containers: [{ name: 'web', image: 'nginx' }] } });
