@@ -64,6 +64,9 @@ export class Auditor {
     };
   }
 
+  // The failed-authentication filter as an extension, listed before the security extension.
+  failedAuthenticationExtension(): APIServerExtension { return { install: () => ({ filters: [this.failedAuthenticationFilter()] }) }; }
+
   // For an API server without authentication (chapters 1-8's, audited): the filter alone.
   extension(): APIServerExtension { return { install: () => ({ filters: [this.filter()] }) }; }
 

@@ -40,8 +40,7 @@ test('events name the token\'s user, the impersonated one, and the authorizer\'s
   const seen: Attributes[] = [];
   const recorder: AdmissionPlugin = { name: 'Recorder', handles: () => true, validate: async (a) => { seen.push(a); } };
   // The backend is never reached with a valid upgrade here: a refusal is what this test is about.
-  const failedAuthn = { install: () => ({ filters: [auditor.failedAuthenticationFilter()] }) };
-  const server = new APIServer({ name: 'apiserver', stateDir: dir, log: () => {}, extensions: [failedAuthn, security],
+  const server = new APIServer({ name: 'apiserver', stateDir: dir, log: () => {}, extensions: [auditor.failedAuthenticationExtension(), security],
     subresources: { 'pods/exec': admitExecOnConnect(security.connectCreate(execSubresource(() => ({ connect: (_r, socket) => void socket.end('HTTP/1.1 500 Internal Server Error\r\n\r\n') }))), () => new AdmissionChain([recorder])) } });
   const url = await server.listen(0);
   t.after(async () => { await server.close(); await auditor.close(); });
