@@ -1,6 +1,15 @@
 // An exec session as the API server's client socket saw it, both directions: the response head the handler
 // wrote (101 or a refusal), the bytes each way after it, and what the error stream said. Pure: the socket tap
 // (socket-tap.ts) pushes bytes in; nothing here touches a socket.
+//
+// Why this can know the exit code and upstream's audit cannot: upstream's proxy copies opaque bytes and audits at
+// the HTTP layer. Here the API server reads the same bytes the client reads, as the client's decoder would:
+// WebSocket frames, channel 3 (ws-error-channel.ts; the StreamTranslator's v5 and a passed-through v4 alike), or
+// the SPDY stream whose SYN_STREAM said `streamtype: error` (spdy-error-stream.ts). The limits, said in the record:
+// - it is the code the runtime reported, not a proof: a session cut short (client or kubelet gone) has none;
+// - v1-v3 protocols carry only text on the error stream, never a code (a failure is recorded as that text);
+// - SPDY header blocks share one zlib context: the reader must see every client byte from the 101 on, which the
+//   tap does (both upgrading clients wait for the 101 before they send, so nothing is read ahead of it).
 import type { Status } from '../../api/status.ts';
 import { execOutcome, type ExecOutcome } from './exec-outcome.ts';
 import { ResponseHeadReader } from './response-head.ts';
