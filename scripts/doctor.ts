@@ -205,7 +205,6 @@ export function formatReport(reports: Report[]): { text: string; exitCode: numbe
   return { text: lines.join('\n'), exitCode: missing.length ? 1 : 0 };
 }
 
-// #region doctor-open-doors
 // The checkpoints that are open to every local user, and which of them run now (issue 14): not a requirement,
 // a fact a reader on a shared machine must know before starting one.
 export function openDoorsReport(running = findRunningCheckpoints()): string {
@@ -223,7 +222,6 @@ export function openDoorsReport(running = findRunningCheckpoints()): string {
   }
   return lines.join('\n');
 }
-// #endregion doctor-open-doors
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const { text, exitCode } = formatReport(await runChecks());

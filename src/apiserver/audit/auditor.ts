@@ -77,7 +77,6 @@ export class Auditor {
 
   close(): Promise<void> { return this.opts.backend.close(); }
 
-  // #region audit-plain
   private request(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): void {
     const ev = this.begin(req, ctx);
     if (!ev) return;
@@ -101,7 +100,6 @@ export class Auditor {
     res.end = function (this: ServerResponse, chunk?: unknown, ...rest: unknown[]) { keep(chunk); return (end as Function).call(this, chunk, ...rest); } as ServerResponse['end'];
     res.once('close', () => ev.complete(responseStatusOf(code ?? res.statusCode, parseStatus(body))));
   }
-  // #endregion audit-plain
 
   // #region audit-upgrade
   // The socket is the exec handler's; a tap reads both directions as they pass. The first status line written
@@ -261,7 +259,8 @@ function parseStatus(body: Buffer[]): Partial<Status> | undefined {
   } catch { return undefined; }
 }
 
-// The PodExecOptions as the query carries them, for levels Request and above.
+// The PodExecOptions as the query carries them, for levels Request and above (ours: upstream's ConnectResource logs
+// no request object, so its Request level adds nothing to an exec's line).
 function execOptionsObject(req: IncomingMessage): object {
   const q = new URL(req.url ?? '/', 'http://localhost').searchParams;
   const flag = (k: string) => queryBool(q, k) || undefined;
