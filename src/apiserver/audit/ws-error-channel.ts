@@ -52,6 +52,8 @@ export class WebSocketErrorChannel {
   private startFrame(): void {
     const h = this.header;
     this.header = [];
+    // RSV bits mean an extension (permessage-deflate): payloads we could not read. Our servers never negotiate one.
+    if (h[0]! & 0x70) { this.broken = true; return; }
     this.fin = (h[0]! & 0x80) !== 0;
     this.opcode = h[0]! & 0x0f;
     const len7 = h[1]! & 0x7f;

@@ -80,6 +80,9 @@ test('the WebSocket error channel is found among other channels, byte by byte, i
   const b64 = new WebSocketErrorChannel(true);
   b64.push(Buffer.concat([encodeTextFrame('1aGk='), encodeTextFrame(`3${Buffer.from(exit3).toString('base64')}`)]));
   assert.equal(b64.errorBytes().toString(), exit3);
+  const deflated = new WebSocketErrorChannel(false);
+  deflated.push(Buffer.from([0xc2, 0x02, 0x03, 0x00]));
+  assert.equal(deflated.broken, true, 'a compressed frame (RSV1) is not read as plain');
   const garbage = new WebSocketErrorChannel(false);
   garbage.push(Buffer.from('\x03\x00GET / HTTP/1.1\r\n'));
   assert.equal(garbage.broken, true);
