@@ -33,6 +33,7 @@ export class Auditor {
   // Annotations later filters add to a request's events (upstream: audit.AddAuditAnnotation).
   private readonly annotations = new WeakMap<IncomingMessage, Record<string, string>>();
   private readonly now: () => number;
+  private readonly inflight = new Set<Promise<void>>();
 
   constructor(private readonly opts: AuditorOptions) { this.now = opts.now ?? nowMicros; }
 
@@ -75,7 +76,27 @@ export class Auditor {
     if (a) a[key] = value;
   }
 
-  close(): Promise<void> { return this.opts.backend.close(); }
+  // After the server has closed: the requests it cut off still record their last stage (their sockets' 'close'
+  // comes a moment later), then the log is flushed. Bounded: a request that never ends does not hold shutdown.
+  async close(deadlineMs = 5000): Promise<void> {
+    if (this.inflight.size) {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((r) => { timer = setTimeout(r, deadlineMs); });
+      await Promise.race([Promise.all(this.inflight), deadline]);
+      clearTimeout(timer);
+    }
+    return this.opts.backend.close();
+  }
+
+  // A request's end, for close() to wait on.
+  private track(emitter: { once(event: 'close', f: () => void): unknown }, onClose: () => void): void {
+    let done!: () => void;
+    const ended = new Promise<void>((r) => { done = r; });
+    this.inflight.add(ended);
+    emitter.once('close', () => {
+      try { onClose(); } finally { this.inflight.delete(ended); done(); }
+    });
+  }
 
   private request(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): void {
     const ev = this.begin(req, ctx);
@@ -98,7 +119,7 @@ export class Auditor {
     const write = res.write, end = res.end;
     res.write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]) { keep(chunk); return (write as Function).call(this, chunk, ...rest); } as ServerResponse['write'];
     res.end = function (this: ServerResponse, chunk?: unknown, ...rest: unknown[]) { keep(chunk); return (end as Function).call(this, chunk, ...rest); } as ServerResponse['end'];
-    res.once('close', () => ev.complete(responseStatusOf(code ?? res.statusCode, parseStatus(body))));
+    this.track(res, () => ev.complete(responseStatusOf(code ?? res.statusCode, parseStatus(body))));
   }
 
   // #region audit-upgrade
@@ -119,7 +140,7 @@ export class Auditor {
         if (code !== undefined) { startedAt = this.now(); ev.started(code); }
       },
     });
-    socket.once('close', () => {
+    this.track(socket, () => {
       const r = observer.record();
       if (r.code === 101 && ev.info.subresource === 'exec') {
         Object.assign(ev.annotations, sessionAnnotations(r, (this.now() - (startedAt ?? this.now())) / 1e6));

@@ -1,5 +1,5 @@
-// The API server's audit flags (kube-apiserver --audit-log-path, --audit-policy-file), taken out of argv by an
-// entry that wants audit, so runAPIServer sees only its own flags.
+// The API server's audit flags (kube-apiserver --audit-log-path, --audit-policy-file), for an entry's
+// runAPIServer({ extraFlags: [...auditFlags], extensions: (flags) => ... }).
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Auditor } from './auditor.ts';
@@ -10,26 +10,18 @@ import { parsePolicy } from './policy.ts';
 
 export const auditFlags = ['audit-log-path', 'audit-policy-file'] as const;
 
-export interface AuditFromFlags { auditor?: Auditor; argv: string[] }
-
 // #region audit-flags
 // No --audit-log-path, no audit (as upstream: the log backend exists only with a path). A path without a policy
 // file uses the workbook's default policy (upstream would log nothing: its policy has no default rules).
-export function auditFromFlags(argv: string[], opts: { spdy?: SpdyDecoderFactory } = {}): AuditFromFlags {
-  const values: Partial<Record<(typeof auditFlags)[number], string>> = {};
-  const rest = argv.filter((a) => {
-    const f = auditFlags.find((n) => a.startsWith(`--${n}=`));
-    if (f) values[f] = a.slice(f.length + 3);
-    return !f;
-  });
-  const path = values['audit-log-path'];
+export function auditorFromFlags(flags: Record<string, string | undefined>, opts: { spdy?: SpdyDecoderFactory; log?: (line: string) => void } = {}): Auditor | undefined {
+  const path = flags['audit-log-path'];
+  const file = flags['audit-policy-file'];
   if (!path) {
-    if (values['audit-policy-file']) throw new Error('--audit-policy-file needs --audit-log-path');
-    return { argv: rest };
+    if (file) throw new Error('--audit-policy-file needs --audit-log-path');
+    return undefined;
   }
-  const file = values['audit-policy-file'];
   const policy = file ? parsePolicy(readFileSync(resolve(file), 'utf8'), file) : defaultAuditPolicy;
-  const backend = new LogBackend(path === '-' ? '-' : resolve(path));
-  return { auditor: new Auditor({ policy, backend, ...opts }), argv: rest };
+  const backend = new LogBackend(path === '-' ? '-' : resolve(path), opts.log);
+  return new Auditor({ policy, backend, spdy: opts.spdy });
 }
 // #endregion audit-flags
