@@ -3,7 +3,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
-// #region user-info
 // user.Info: who made a request. CN and O of a client certificate, a token file's row, or the anonymous user.
 export interface UserInfo {
   name: string;
@@ -11,7 +10,6 @@ export interface UserInfo {
   groups: string[];
   extra?: Record<string, string[]>;
 }
-// #endregion user-info
 
 // request.RequestInfo: the attributes authorization and audit read, resolved from the method and the path alone
 // (requestinfo.go). A path outside /api and /apis (or a discovery path) is a non-resource request, verb = method.

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { announce, withdraw } from '../util/announce.ts';
 import { parseFlags, requireFlag } from '../util/flags.ts';
 import { installSignalHandlers, onShutdown } from '../util/lifecycle.ts';
-import { APIServer, type APIServerExtension } from './server.ts';
+import { APIServer, type APIServerExtension, type APIServerOptions } from './server.ts';
 import type { SubresourceFactory } from './subresources.ts';
 
 // #region wiring
@@ -11,9 +11,13 @@ import type { SubresourceFactory } from './subresources.ts';
 // chapter 3 adds pods/status, pods/binding, nodes/status and a kubelet-backed exec.
 export interface APIServerWiring {
   subresources?: Record<string, SubresourceFactory>;
-  // Chapter 9: flags of its own (--client-ca-file...) and the extensions built from them (RBAC, authentication).
+  // Chapter 9: flags of its own (--client-ca-file...) and the extensions built from them (RBAC, authentication),
+  // and the serving options: HTTPS, and TLS toward kubelets (apiserver/secure-serving.ts reads the files).
   extraFlags?: readonly string[];
   extensions?: (flags: Record<string, string | undefined>) => APIServerExtension[];
+  serving?: (flags: Record<string, string | undefined>) => Pick<APIServerOptions, 'tls' | 'kubeletClientTLS'>;
+  // More for the announcement (chapter 9: the CA and the admin's credential files, for the kubeconfig).
+  announce?: Record<string, string>;
 }
 // #endregion wiring
 
@@ -26,12 +30,12 @@ export async function runAPIServer(wiring: APIServerWiring = {}, argv = process.
   const host = flags['bind-address'] ?? '127.0.0.1';
 
   installSignalHandlers();
-  const server = new APIServer({ name, stateDir, subresources: wiring.subresources, extensions: wiring.extensions?.(flags) });
+  const server = new APIServer({ name, stateDir, subresources: wiring.subresources, extensions: wiring.extensions?.(flags), ...wiring.serving?.(flags) });
   onShutdown(() => server.close());
   const url = await server.listen(port, host);
   // Registered after close, so it runs first: the announcement disappears before the port does.
   onShutdown(() => withdraw(stateDir, name));
-  announce(stateDir, { name, url });
+  announce(stateDir, { name, url, ...wiring.announce });
   console.log(`${name}: serving the Kubernetes API at ${url}`);
   return server;
 }

@@ -40,6 +40,8 @@ export interface APIServerOptions {
   // Chapter 9: serve HTTPS (--tls-cert-file, --tls-private-key-file). A client certificate is asked for (listing
   // clientCA's names, as --client-ca-file does) but not required: the authenticators decide what it proves.
   tls?: { cert: string | Buffer; key: string | Buffer; clientCA?: string | Buffer };
+  // Chapter 9: how the kubelet exec backend dials kubelets over TLS (APIContext.kubeletClientTLS).
+  kubeletClientTLS?: APIContext['kubeletClientTLS'];
 }
 
 // #region extension
@@ -124,6 +126,7 @@ export class APIServer {
     const ctx: APIContext = {
       name: opts.name, stateDir: opts.stateDir, storage: this.storage, log: this.log,
       pods: this.pods, nodes: this.nodes, namespaces: this.namespaces,
+      ...(opts.kubeletClientTLS ? { kubeletClientTLS: opts.kubeletClientTLS } : {}),
     };
     // Composition: each checkpoint's wiring decides which subresources exist and what serves them.
     for (const [path, make] of Object.entries(opts.subresources ?? {})) this.subresources.set(path, make(ctx));
@@ -231,7 +234,7 @@ export class APIServer {
     }
     if (handler) return handler.serve(req, res, { namespace: p.namespace, name: p.name, query: url.searchParams, context });
     if (!['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method ?? '')) throw methodNotAllowed();
-    return serveResource(req, res, store!, { namespace: p.namespace, name: p.name, query: url.searchParams });
+    return serveResource(req, res, store!, { namespace: p.namespace, name: p.name, query: url.searchParams, context });
   }
 
   private strategies(): RESTStrategy<KObject>[] { return [...this.stores.values()].map((s) => s.strategy); }

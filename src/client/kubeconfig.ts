@@ -11,7 +11,14 @@ export interface KubeconfigCluster {
   'insecure-skip-tls-verify'?: boolean;
   'tls-server-name'?: string;
 }
-export interface KubeconfigUser { token?: string; tokenFile?: string }
+export interface KubeconfigUser {
+  token?: string;
+  tokenFile?: string;
+  'client-certificate'?: string;
+  'client-certificate-data'?: string;
+  'client-key'?: string;
+  'client-key-data'?: string;
+}
 export interface KubeconfigContext { cluster?: string; user?: string; namespace?: string }
 
 // What a REST client needs, resolved from the kubeconfig plus command-line overrides.
@@ -19,6 +26,8 @@ export interface ClientConfig {
   server: string;
   token?: string;
   ca?: Buffer;                  // PEM bytes of certificate-authority(-data)
+  cert?: Buffer;                // PEM bytes of client-certificate(-data)
+  key?: Buffer;                 // PEM bytes of client-key(-data)
   insecureSkipTLSVerify?: boolean;
   tlsServerName?: string;
   namespace: string;            // the context's namespace, else "default"
@@ -76,6 +85,10 @@ function resolvePaths(cluster: KubeconfigCluster, user: KubeconfigUser, file: st
   const ca = cluster['certificate-authority'];
   if (ca && !isAbsolute(ca)) cluster['certificate-authority'] = join(dir, ca);
   if (user.tokenFile && !isAbsolute(user.tokenFile)) user.tokenFile = join(dir, user.tokenFile);
+  for (const k of ['client-certificate', 'client-key'] as const) {
+    const f = user[k];
+    if (f && !isAbsolute(f)) user[k] = join(dir, f);
+  }
 }
 
 // The first file to name a cluster, user or context wins, as does the first current-context (clientcmd's merge rules).
@@ -131,6 +144,16 @@ export function loadClientConfig(opts: LoadOptions = {}): ClientConfig {
   if (cluster['certificate-authority-data']) ca = Buffer.from(cluster['certificate-authority-data'], 'base64');
   else if (cluster['certificate-authority']) ca = readFileSync(cluster['certificate-authority']);
 
+  // client-go: the -data field wins over the file; both halves or neither (a certificate without its key cannot sign).
+  const pem = (data: string | undefined, file: string | undefined) => data ? Buffer.from(data, 'base64') : file ? readFileSync(file) : undefined;
+  const cert = pem(user['client-certificate-data'], user['client-certificate']);
+  const key = pem(user['client-key-data'], user['client-key']);
+  if (!cert !== !key) {
+    const who = opts.user ?? context.user ?? '';
+    throw new KubeconfigError(cert ? `client-key-data or client-key must be specified for ${who} to use the clientCert authentication method.`
+      : `client-cert-data or client-cert must be specified for ${who} to use the clientCert authentication method.`);
+  }
+
   let token = opts.token ?? user.token;
   if (!token && user.tokenFile) token = readFileSync(user.tokenFile, 'utf8').trim();
 
@@ -138,6 +161,8 @@ export function loadClientConfig(opts: LoadOptions = {}): ClientConfig {
     server: server.replace(/\/+$/, ''),
     token: token || undefined,
     ca,
+    cert,
+    key,
     insecureSkipTLSVerify: opts.insecureSkipTLSVerify ?? cluster['insecure-skip-tls-verify'] ?? false,
     tlsServerName: cluster['tls-server-name'],
     namespace: opts.namespace || context.namespace || 'default',

@@ -41,7 +41,9 @@ export function encodeQuery(query: Query | undefined): string {
 export interface RESTClientOptions {
   server: string;                  // http(s)://host:port, no trailing slash needed
   token?: string;                  // sent as "Authorization: Bearer <token>"
-  ca?: Buffer;                     // PEM trust roots for https
+  ca?: Buffer | string;            // PEM trust roots for https
+  cert?: Buffer | string;          // PEM client certificate and key, presented over https (client-certificate(-data), client-key(-data))
+  key?: Buffer | string;
   insecureSkipTLSVerify?: boolean;
   tlsServerName?: string;
   userAgent?: string;              // default: kubectl's shape with our version
@@ -90,6 +92,8 @@ export class RESTClient {
       server: cfg.server,
       token: secure ? cfg.token : undefined,
       ca: cfg.ca,
+      cert: secure ? cfg.cert : undefined,
+      key: secure ? cfg.key : undefined,
       insecureSkipTLSVerify: cfg.insecureSkipTLSVerify,
       tlsServerName: cfg.tlsServerName,
       ...extra,
@@ -114,6 +118,8 @@ export class RESTClient {
   tlsOptions(): https.RequestOptions {
     return {
       ca: this.opts.ca,
+      cert: this.opts.cert,
+      key: this.opts.key,
       rejectUnauthorized: !this.opts.insecureSkipTLSVerify,
       servername: this.opts.tlsServerName,
     };

@@ -9,7 +9,7 @@ import { PodManager } from './pod-manager.ts';
 import { runReflector } from './reflector.ts';
 import type { KubeletRuntime } from './runtime.ts';
 import { aggregate, RuntimeState, updateRuntimeUp } from './runtime-state.ts';
-import { KubeletServer } from './server.ts';
+import { KubeletServer, type KubeletServerOptions } from './server.ts';
 
 export interface KubeletOptions {
   client: RESTClient;
@@ -23,6 +23,8 @@ export interface KubeletOptions {
   runtimeStatusPeriodMs?: number;  // how often the runtime's Status is asked (updateRuntimeUp: 5 s in Kubernetes)
   runtimeSyncThresholdMs?: number; // unheard for this long, the runtime is down (maxWaitForContainerRuntime: 30 s)
   log?: (line: string) => void;
+  // Chapter 9: HTTPS and the front door (authentication, then authorization) on the kubelet's port.
+  serving?: Pick<KubeletServerOptions, 'tls' | 'frontDoor'>;
 }
 
 export class Kubelet {
@@ -44,7 +46,7 @@ export class Kubelet {
   private runtimeFailing = false;                 // the last Status call failed
 
   constructor(private readonly opts: KubeletOptions) {
-    this.server = new KubeletServer({ nodeName: opts.nodeName, podManager: this.podManager, runtime: opts.runtime, port: opts.port, log: opts.log });
+    this.server = new KubeletServer({ nodeName: opts.nodeName, podManager: this.podManager, runtime: opts.runtime, port: opts.port, log: opts.log, ...opts.serving });
     this.runtimeState = new RuntimeState(opts.runtimeSyncThresholdMs ?? 30_000);
     for (const check of opts.runtime.healthChecks?.() ?? []) this.runtimeState.addHealthCheck(check);
   }

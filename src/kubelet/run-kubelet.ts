@@ -7,6 +7,7 @@ import { installSignalHandlers, onShutdown } from '../util/lifecycle.ts';
 import { parseDuration } from './duration.ts';
 import { Kubelet } from './kubelet.ts';
 import type { KubeletRuntime } from './runtime.ts';
+import type { KubeletOptions } from './kubelet.ts';
 
 export interface KubeletRuntimeContext {
   nodeName: string;
@@ -22,6 +23,15 @@ export interface KubeletWiring {
   extraFlags?: readonly string[];
   runtimeVersion: string;                       // nodeInfo.containerRuntimeVersion, e.g. "host://0.3.0"
   runtime(ctx: KubeletRuntimeContext): KubeletRuntime | Promise<KubeletRuntime>;
+  // Chapter 9: TLS toward the API server, and the kubelet's own HTTPS port and front door, from the flags
+  // (kubelet/auth/secure-kubelet.ts). Absent: plain HTTP both ways, open to anyone (chapters 3-8).
+  security?(ctx: KubeletRuntimeContext): KubeletSecurity | Promise<KubeletSecurity>;
+}
+
+export interface KubeletSecurity {
+  apiserverTLS?: { ca?: string; cert?: string; key?: string };
+  serving?(client: RESTClient): KubeletOptions['serving'];
+  announce?: Record<string, string>;   // more for the announcement (a plain /healthz URL)
 }
 // #endregion kubelet-wiring
 
@@ -38,9 +48,12 @@ export async function runKubelet(wiring: KubeletWiring, argv = process.argv.slic
   if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(nodeName)) throw new Error(`--node-name ${JSON.stringify(nodeName)} is not a DNS label`);
   const log = (line: string) => console.log(line);
   const hostIP = '127.0.0.1';
+  const security = await wiring.security?.({ nodeName, stateDir, hostIP, flags, log });
   const runtime = await wiring.runtime({ nodeName, stateDir, hostIP, flags, log });
+  const client = new RESTClient({ server: requireFlag(flags, 'apiserver'), userAgent: `kubelet/v1.32.0 (linux/amd64) kubernetes/workbook`, timeoutMs: 30_000, ...security?.apiserverTLS });
   const kubelet = new Kubelet({
-    client: new RESTClient({ server: requireFlag(flags, 'apiserver'), userAgent: `kubelet/v1.32.0 (linux/amd64) kubernetes/workbook`, timeoutMs: 30_000 }),
+    client,
+    serving: security?.serving?.(client),
     nodeName, hostIP, runtime,
     runtimeVersion: runtime.runtimeVersion ?? wiring.runtimeVersion,
     port: Number(flags.port ?? 0),
@@ -51,7 +64,7 @@ export async function runKubelet(wiring: KubeletWiring, argv = process.argv.slic
   });
   onShutdown(() => kubelet.close());
   const url = await kubelet.start();
-  announce(stateDir, { name, url: url.origin, node: nodeName });
+  announce(stateDir, { name, url: url.origin, node: nodeName, ...security?.announce });
   onShutdown(() => withdraw(stateDir, name));
   log(`kubelet ${nodeName} serving on ${url.origin}`);
   return kubelet;

@@ -1,6 +1,7 @@
 // The kubelet's HTTP server: /healthz, /pods and the exec routes, where getExec finds the pod and asks the
 // runtime where the exec goes (pkg/kubelet/server/server.go: InstallDebuggingHandlers, getExec, proxyStream).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createSecureServer, type ServerOptions as TLSServerOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { notFoundPath, StatusError, toStatus, type Status } from '../api/status.ts';
@@ -20,7 +21,18 @@ export interface KubeletServerOptions {
   host?: string;   // 127.0.0.1
   port?: number;   // 0: ephemeral
   log?: (line: string) => void;
+  // Chapter 9: serve HTTPS only, and put every request through the front door first.
+  tls?: TLSServerOptions;
+  frontDoor?: KubeletRequestFilter;
 }
+
+// #region request-filter
+// The seam for server.go's InstallAuthFilter (chapter 9: kubelet/auth/front-door.ts): undefined lets a request
+// through; a refusal is written as plain text, on plain requests and upgrades alike, before any route runs.
+export interface KubeletRequestFilter {
+  check(req: IncomingMessage): Promise<{ code: number; text: string } | undefined>;
+}
+// #endregion request-filter
 
 export class KubeletServer {
   private readonly server: Server;
@@ -29,14 +41,47 @@ export class KubeletServer {
 
   constructor(private readonly opts: KubeletServerOptions) {
     this.hop = `kubelet ${opts.nodeName}`;
-    this.server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => this.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.filtered(req, res);
+    this.server = opts.tls
+      ? createSecureServer({ ...opts.tls, maxHeaderSize: MAX_HEADER_BYTES }, handler)
+      : createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler);
     this.server.on('clientError', answerClientError);
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       this.sessions.add(socket);
       socket.once('close', () => this.sessions.delete(socket));
       socket.on('error', () => socket.destroy());
-      void this.upgrade(req, socket, head);
+      void this.filteredUpgrade(req, socket, head);
     });
+  }
+
+  private async filtered(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    res.on('error', () => {});
+    const refusal = await this.refusal(req);
+    if (refusal) {
+      const headers = { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(refusal.text)) };
+      return void res.writeHead(refusal.code, headers).end(refusal.text);
+    }
+    this.handle(req, res);
+  }
+
+  private async filteredUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const refusal = await this.refusal(req);
+    if (refusal) {
+      this.opts.log?.(`${this.hop}: ${req.method} ${new URL(req.url ?? '/', 'http://kubelet').pathname}: ${refusal.code} ${refusal.text.trimEnd()}`);
+      if (!socket.destroyed) await writeTextAndClose(socket, refusal.code, refusal.text);
+      return;
+    }
+    await this.upgrade(req, socket, head);
+  }
+
+  // The front door's answer; a filter that fails refuses (500), it never lets a request through.
+  private async refusal(req: IncomingMessage): Promise<{ code: number; text: string } | undefined> {
+    if (!this.opts.frontDoor) return undefined;
+    try {
+      return await this.opts.frontDoor.check(req);
+    } catch (err) {
+      return { code: 500, text: `${this.hop}: ${(err as Error).message}` };
+    }
   }
 
   async listen(): Promise<URL> {
@@ -45,7 +90,7 @@ export class KubeletServer {
       this.server.listen({ port: this.opts.port ?? 0, host: this.opts.host ?? '127.0.0.1', backlog: listenBacklog() }, () => { this.server.off('error', reject); resolve(); });
     });
     const { address, port } = this.server.address() as AddressInfo;
-    return new URL(`http://${address}:${port}`);
+    return new URL(`${this.opts.tls ? 'https' : 'http'}://${address}:${port}`);
   }
 
   get port(): number { return (this.server.address() as AddressInfo).port; }

@@ -44,6 +44,9 @@ export const REFUSAL_TIMEOUT_MS = 10_000;
 // Go's net.OpError text, so that a failed dial reads like the real API server's
 // "error dialing backend: dial tcp 10.0.0.5:10250: connect: connection refused".
 export function describeDialError(err: NodeJS.ErrnoException, location: URL): string {
+  // A dial seam that words its own errors (chapter 9's TLS dialer: "tls: failed to verify certificate: ...").
+  const own = (err as { dialError?: unknown }).dialError;
+  if (typeof own === 'string') return own;
   const addr = `${location.hostname}:${location.port || (location.protocol === 'https:' ? 443 : 80)}`;
   const why: Record<string, string> = {
     ECONNREFUSED: 'connect: connection refused',

@@ -1,5 +1,6 @@
 // A scheduler process: the scheduler's caches and binder, plus the node lifecycle controller that
 // kube-controller-manager would run (cmd/kube-scheduler/app/server.go Run; both in one process here, to keep the checkpoint small).
+import { readFileSync } from 'node:fs';
 import { RESTClient } from '../client/rest-client.ts';
 import { parseDuration } from '../kubelet/duration.ts';
 import { announce, withdraw } from '../util/announce.ts';
@@ -8,7 +9,10 @@ import { installSignalHandlers, onShutdown } from '../util/lifecycle.ts';
 import { NodeLifecycleController } from './node-lifecycle.ts';
 import { DefaultBinder, Scheduler } from './scheduler.ts';
 
-const FLAGS = ['name', 'state-dir', 'apiserver', 'node-monitor-grace-period', 'node-monitor-period'] as const;
+// The last three are its kubeconfig's TLS (chapter 9): the cluster CA, and the client certificate
+// (CN system:kube-scheduler) the API server authenticates it by.
+const FLAGS = ['name', 'state-dir', 'apiserver', 'node-monitor-grace-period', 'node-monitor-period',
+  'certificate-authority', 'client-certificate', 'client-key'] as const;
 
 export async function runScheduler(argv = process.argv.slice(2)): Promise<void> {
   installSignalHandlers();
@@ -16,7 +20,11 @@ export async function runScheduler(argv = process.argv.slice(2)): Promise<void> 
   const name = requireFlag(flags, 'name');
   const stateDir = requireFlag(flags, 'state-dir');
   const log = (line: string) => console.log(line);
-  const client = new RESTClient({ server: requireFlag(flags, 'apiserver'), userAgent: 'kube-scheduler/v1.32.0 (linux/amd64) kubernetes/workbook', timeoutMs: 30_000 });
+  const pem = (flag: 'certificate-authority' | 'client-certificate' | 'client-key') => flags[flag] ? readFileSync(flags[flag]!, 'utf8') : undefined;
+  const client = new RESTClient({
+    server: requireFlag(flags, 'apiserver'), userAgent: 'kube-scheduler/v1.32.0 (linux/amd64) kubernetes/workbook', timeoutMs: 30_000,
+    ca: pem('certificate-authority'), cert: pem('client-certificate'), key: pem('client-key'),
+  });
   const abort = new AbortController();
   const scheduler = new Scheduler(new DefaultBinder(client, abort.signal), log);
   const running = scheduler.run(client, abort.signal);

@@ -11,7 +11,7 @@ import { startComponent } from './supervisor.ts';
 import { ComponentKeeper, type Launch } from './restarts.ts';
 import { controlSocketPath, serveControl } from './control.ts';
 import type { Chapter, Checkpoint, ComponentSpec } from './types.ts';
-import { writeKubeconfig } from './kubeconfig.ts';
+import { kubeconfigCredentials, writeKubeconfig } from './kubeconfig.ts';
 import { startGraph, startInOrder } from './start-order.ts';
 import { prebuild } from './prebuild.ts';
 
@@ -151,7 +151,7 @@ export async function startCheckpoint(ref: string | number, opts: StartOptions =
     if (port) args = args.map((a) => (a === '--port=0' ? `--port=${port}` : a));
     const proc = await startComponent(spec, { repoRoot, stateDir, args, log, env: opts.env, script: built?.get(spec.entry), onSpawn: (pid) => components.add(pid) });
     announcements[spec.name] = proc.announcement;
-    if (spec.name === 'apiserver' && proc.announcement.url) writeKubeconfig(kubeconfig, proc.announcement.url);
+    if (spec.name === 'apiserver' && proc.announcement.url) writeKubeconfig(kubeconfig, proc.announcement.url, kubeconfigCredentials(proc.announcement));
     return proc;
   };
   const keepers = new Map(checkpoint.components.map((spec) => [spec.name, new ComponentKeeper(spec, launch, log)]));

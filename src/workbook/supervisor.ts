@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
@@ -102,8 +103,13 @@ function probe(spec: ComponentSpec, a: Announcement): Promise<boolean> {
     });
   }
   if (!a.url) throw new Error(`${spec.name} announced no url`);
+  // Chapter 9: a kubelet's secure port wants credentials, so it announces its plain healthz port as well; an
+  // https API server is probed with the CA it announced (anonymous may read /healthz, as upstream).
+  const target = new URL('/healthz', typeof a.healthzURL === 'string' ? a.healthzURL : a.url);
+  const secure = target.protocol === 'https:';
+  const ca = secure && typeof a.caFile === 'string' ? readFileSync(a.caFile) : undefined;
   return new Promise((resolve) => {
-    const req = request(new URL('/healthz', a.url), { timeout: 2000 }, (res) => {
+    const req = (secure ? httpsRequest : request)(target, { timeout: 2000, ...(secure ? { ca } : {}) }, (res) => {
       res.resume();
       resolve(res.statusCode === 200);
     });

@@ -1,19 +1,15 @@
 // The access reviews of authorization.k8s.io/v1: ask the API server's authorizer whether a user may do something,
 // created and answered, never stored (pkg/registry/authorization/{subjectaccessreview,selfsubjectaccessreview,
 // localsubjectaccessreview,selfsubjectrulesreview}/rest.go, pkg/apis/authorization/validation).
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { badRequest, invalid, methodNotAllowed } from '../../api/status.ts';
-import { ProtobufError } from '../../api/protobuf.ts';
+import { badRequest, invalid } from '../../api/status.ts';
 import type { StatusCause } from '../../api/status.ts';
-import { decodeBody, mediaType, readBody, writeJSON } from '../handlers/http.ts';
-import { decodeReviewProtobuf } from './review-protobuf.ts';
+import { reviewResource, type Answer } from './review-resource.ts';
 import type { RequestContext, UserInfo } from '../request-context.ts';
 import type { ResourceHandler } from '../server.ts';
 import type { Attributes, Authorizer } from './authorizer.ts';
 import type { PolicyRule } from '../rbac/types.ts';
 
 export const Group = 'authorization.k8s.io';
-const apiVersion = `${Group}/v1`;
 
 export interface ResourceAttributes { namespace?: string; verb?: string; group?: string; version?: string; resource?: string; subresource?: string; name?: string }
 export interface NonResourceAttributes { path?: string; verb?: string }
@@ -23,12 +19,16 @@ export interface SubjectAccessReviewSpec {
   user?: string; groups?: string[]; uid?: string; extra?: Record<string, string[]>;
 }
 export interface SubjectAccessReviewStatus { allowed: boolean; denied?: boolean; reason?: string; evaluationError?: string }
-interface Review { kind?: string; apiVersion?: string; metadata: { namespace?: string; [k: string]: unknown }; spec?: SubjectAccessReviewSpec & { namespace?: string }; status?: unknown }
+type Spec = SubjectAccessReviewSpec & { namespace?: string };
+const authorizationReview = (kind: string, resource: string, namespaced: boolean, answer: Answer<Spec>) =>
+  reviewResource<Spec>(Group, kind, resource, namespaced, async (body, target) => {
+    checkTypes(kind, body.spec as Record<string, unknown>);
+    return answer(body, target);
+  });
 
 // Something that can list a user's rules (the RBAC authorizer), for SelfSubjectRulesReview.
 export interface RuleResolver { rulesFor(user: UserInfo, namespace: string): Promise<{ rules: PolicyRule[]; errors: Error[] }> }
 
-// #region access-review
 // authorizationutil.AuthorizationAttributesFrom: the spec's user and the attributes it asks about.
 export function attributesFromSpec(user: UserInfo, spec: SubjectAccessReviewSpec): Attributes {
   const r = spec.resourceAttributes;
@@ -48,7 +48,6 @@ async function review(authorizer: Authorizer, attrs: Attributes): Promise<Subjec
     return { allowed: false, evaluationError: err instanceof Error ? err.message : String(err) };
   }
 }
-// #endregion access-review
 
 // ValidateSubjectAccessReviewSpec: exactly one of the two kinds of attributes, and (for someone else) a user or group.
 function specErrors(spec: SubjectAccessReviewSpec, needsSubject: boolean): StatusCause[] {
@@ -66,35 +65,24 @@ function specErrors(spec: SubjectAccessReviewSpec, needsSubject: boolean): Statu
   return errs;
 }
 
-type Answer = (body: Review, target: { namespace?: string; context: RequestContext }) => Promise<unknown>;
+// The user a SubjectAccessReview asks about.
+const subjectOf = (spec: SubjectAccessReviewSpec): UserInfo =>
+  ({ name: spec.user ?? '', groups: spec.groups ?? [], ...(spec.uid ? { uid: spec.uid } : {}), ...(spec.extra ? { extra: spec.extra } : {}) });
 
-function reviewResource(kind: string, resource: string, namespaced: boolean, answer: Answer): ResourceHandler {
-  return {
-    info: { group: Group, version: 'v1', resource, singular: kind.toLowerCase(), kind, shortNames: [], namespaced, verbs: ['create'] },
-    async serve(req: IncomingMessage, res: ServerResponse, target) {
-      // Only create is routed; anything else is a route that does not exist for this resource.
-      if (req.method !== 'POST' || target.name !== undefined) throw methodNotAllowed();
-      const body = await decodeReview(req, kind);
-      body.spec ??= {};
-      if (namespaced) body.metadata.namespace = target.namespace;
-      const status = await answer(body, target);
-      writeJSON(res, 201, { kind, apiVersion, ...body, metadata: { ...body.metadata, creationTimestamp: null }, status });
-    },
-  };
-}
-
-// kubectl's typed client sends protobuf (kubectl auth can-i); curl and client libraries send JSON or YAML.
-async function decodeReview(req: IncomingMessage, kind: string): Promise<Review> {
-  if (mediaType(req) !== 'application/vnd.kubernetes.protobuf') return await decodeBody(req, kind, apiVersion) as unknown as Review;
-  let obj;
-  try { obj = decodeReviewProtobuf(await readBody(req)); } catch (err) {
-    if (!(err instanceof ProtobufError) && !(err instanceof TypeError)) throw err;
-    throw badRequest(`the object provided is unrecognized (must be of type ${kind}): ${err.message}`);
+// What Go's JSON decoder refuses before any validation: a field of the wrong type ("groups": "dev").
+function checkTypes(kind: string, spec: Record<string, unknown>): void {
+  const wrong = (field: string, got: unknown, want: string) => badRequest(`${kind} in version "v1" cannot be handled as a ${kind}: json: cannot unmarshal ${Array.isArray(got) ? 'array' : typeof got === 'object' ? 'object' : typeof got} into Go struct field ${field} of type ${want}`);
+  const str = (o: Record<string, unknown>, k: string, path: string) => { if (o[k] !== undefined && typeof o[k] !== 'string') throw wrong(`${path}.${k}`, o[k], 'string'); };
+  const obj = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  for (const k of ['user', 'uid', 'namespace']) str(spec, k, 'spec');
+  if (spec.groups !== undefined && !(Array.isArray(spec.groups) && spec.groups.every((g) => typeof g === 'string'))) throw wrong('spec.groups', spec.groups, '[]string');
+  if (spec.extra !== undefined && !(obj(spec.extra) && Object.values(spec.extra as object).every((v) => Array.isArray(v) && v.every((x) => typeof x === 'string')))) throw wrong('spec.extra', spec.extra, 'map[string]v1.ExtraValue');
+  for (const k of ['resourceAttributes', 'nonResourceAttributes']) {
+    const a = spec[k];
+    if (a === undefined || a === null) continue;
+    if (!obj(a)) throw wrong(`spec.${k}`, a, `v1.${k[0]!.toUpperCase()}${k.slice(1)}`);
+    for (const f of Object.keys(a as object)) str(a as Record<string, unknown>, f, `spec.${k}`);
   }
-  if (obj.kind !== kind || obj.apiVersion !== apiVersion) {
-    throw badRequest(`the object provided is unrecognized (must be of type ${kind}): no kind "${obj.kind}" is registered for version "${obj.apiVersion}"`);
-  }
-  return obj;
 }
 
 const invalidReview = (kind: string, errs: StatusCause[]) => invalid(`${kind}.${Group}`, '', errs);
@@ -107,30 +95,28 @@ const currentUser = (ctx: RequestContext) => {
 export function accessReviewResources(authorizer: Authorizer, rules?: RuleResolver): ResourceHandler[] {
   return [
     // Someone else's access: the kubelet asks this for every request it serves (its webhook authorizer).
-    reviewResource('SubjectAccessReview', 'subjectaccessreviews', false, async ({ spec }) => {
-      const errs = specErrors(spec!, true);
+    authorizationReview('SubjectAccessReview', 'subjectaccessreviews', false, async ({ spec }) => {
+      const errs = specErrors(spec, true);
       if (errs.length) throw invalidReview('SubjectAccessReview', errs);
-      const user: UserInfo = { name: spec!.user ?? '', groups: spec!.groups ?? [], ...(spec!.uid ? { uid: spec!.uid } : {}), ...(spec!.extra ? { extra: spec!.extra } : {}) };
-      return review(authorizer, attributesFromSpec(user, spec!));
+      return review(authorizer, attributesFromSpec(subjectOf(spec), spec));
     }),
     // One's own access (kubectl auth can-i): the user is whoever sent the request, impersonated or not.
-    reviewResource('SelfSubjectAccessReview', 'selfsubjectaccessreviews', false, async ({ spec }, { context }) => {
-      const errs = specErrors(spec!, false);
+    authorizationReview('SelfSubjectAccessReview', 'selfsubjectaccessreviews', false, async ({ spec }, { context }) => {
+      const errs = specErrors(spec, false);
       if (errs.length) throw invalidReview('SelfSubjectAccessReview', errs);
-      return review(authorizer, attributesFromSpec(currentUser(context), spec!));
+      return review(authorizer, attributesFromSpec(currentUser(context), spec));
     }),
     // Someone else's access within one namespace: a namespace admin may ask this (system:aggregate-to-admin).
-    reviewResource('LocalSubjectAccessReview', 'localsubjectaccessreviews', true, async ({ spec }, { namespace }) => {
-      const errs = specErrors(spec!, true);
-      if (spec!.nonResourceAttributes) errs.push({ reason: 'FieldValueInvalid', field: 'spec.nonResourceAttributes', message: 'Invalid value: "": disallowed on this kind of request' });
+    authorizationReview('LocalSubjectAccessReview', 'localsubjectaccessreviews', true, async ({ spec }, { namespace }) => {
+      const errs = specErrors(spec, true);
+      if (spec.nonResourceAttributes) errs.push({ reason: 'FieldValueInvalid', field: 'spec.nonResourceAttributes', message: 'Invalid value: "": disallowed on this kind of request' });
       if (errs.length) throw invalidReview('LocalSubjectAccessReview', errs);
-      if ((spec!.resourceAttributes?.namespace ?? '') !== namespace) throw badRequest(`spec.resourceAttributes.namespace must match namespace: ${namespace}`);
-      const user: UserInfo = { name: spec!.user ?? '', groups: spec!.groups ?? [], ...(spec!.uid ? { uid: spec!.uid } : {}), ...(spec!.extra ? { extra: spec!.extra } : {}) };
-      return review(authorizer, attributesFromSpec(user, spec!));
+      if ((spec.resourceAttributes?.namespace ?? '') !== namespace) throw badRequest(`spec.resourceAttributes.namespace must match namespace: ${namespace}`);
+      return review(authorizer, attributesFromSpec(subjectOf(spec), spec));
     }),
     // Everything one may do in a namespace (kubectl auth can-i --list).
-    ...(rules ? [reviewResource('SelfSubjectRulesReview', 'selfsubjectrulesreviews', false, async ({ spec }, { context }) => {
-      const namespace = spec!.namespace ?? '';
+    ...(rules ? [authorizationReview('SelfSubjectRulesReview', 'selfsubjectrulesreviews', false, async ({ spec }, { context }) => {
+      const namespace = spec.namespace ?? '';
       if (!namespace) throw badRequest('no namespace on request');
       const found = await rules.rulesFor(currentUser(context), namespace);
       return {

@@ -12,7 +12,9 @@ import { AllAuthenticated, AllUnauthenticated, Anonymous } from './user.ts';
 export interface HandlerChainOptions {
   authenticator: Authenticator;
   authorizer: Authorizer;
-  // Filters that run once the user is known and before impersonation changes it (audit's place upstream).
+  // Filters that run before anyone is known (one that must see every request, a refused one included), and once the
+  // user is known, before impersonation changes it (audit's place upstream).
+  beforeAuthentication?: RequestFilter[];
   afterAuthentication?: RequestFilter[];
   log?: (line: string) => void;
 }
@@ -21,6 +23,7 @@ export interface HandlerChainOptions {
 export function securityFilters(opts: HandlerChainOptions): RequestFilter[] {
   return [
     withRequestInfo(),
+    ...opts.beforeAuthentication ?? [],
     withAuthentication(opts.authenticator, opts.log),
     ...opts.afterAuthentication ?? [],
     withImpersonation(opts.authorizer),

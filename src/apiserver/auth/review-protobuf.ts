@@ -1,5 +1,5 @@
-// The access reviews as kubectl's typed client POSTs them: the "k8s\0" envelope around an authorization.k8s.io/v1
-// message (k8s.io/api/authorization/v1/generated.proto field numbers). Pure: bytes in, the JSON-shaped object out.
+// The reviews as kubectl's typed client POSTs them: the "k8s\0" envelope around an authorization.k8s.io/v1 or
+// authentication.k8s.io/v1 message (k8s.io/api/{authorization,authentication}/v1/generated.proto field numbers). Pure: bytes in, the JSON-shaped object out.
 import { ProtobufError, protobufMagic, readFields } from '../../api/protobuf.ts';
 
 type Fields = ReturnType<typeof readFields>;
@@ -18,8 +18,11 @@ const nonResourceAttributes = (f: Fields) => omitEmpty({ path: str(f, 1), verb: 
 
 // SubjectAccessReviewSpec: resourceAttributes=1 nonResourceAttributes=2 user=3 groups=4 extra=5 uid=6; the Self
 // spec has the first two only; SelfSubjectRulesReviewSpec: namespace=1.
+// authentication.k8s.io: TokenReviewSpec token=1 audiences=2; SelfSubjectReview has no spec.
 function spec(kind: string, f: Fields): Record<string, unknown> {
   if (kind === 'SelfSubjectRulesReview') return omitEmpty({ namespace: str(f, 1) });
+  if (kind === 'TokenReview') return omitEmpty({ token: str(f, 1), audiences: strs(f, 2) });
+  if (kind === 'SelfSubjectReview') return {};
   const ra = sub(f, 1), nra = sub(f, 2);
   const out: Record<string, unknown> = { ...(ra ? { resourceAttributes: resourceAttributes(ra) } : {}), ...(nra ? { nonResourceAttributes: nonResourceAttributes(nra) } : {}) };
   if (kind === 'SelfSubjectAccessReview') return out;
@@ -31,7 +34,6 @@ function spec(kind: string, f: Fields): Record<string, unknown> {
   return omitEmpty({ ...out, user: str(f, 3), groups: strs(f, 4), uid: str(f, 6), extra: Object.keys(extra).length ? extra : undefined });
 }
 
-// #region review-protobuf
 export function decodeReviewProtobuf(body: Uint8Array): { apiVersion: string; kind: string; metadata: Record<string, unknown>; spec: Record<string, unknown> } {
   if (body.length < 4 || !protobufMagic.every((b, i) => body[i] === b)) throw new ProtobufError('missing the k8s protobuf prefix');
   const unknown = readFields(body.subarray(4));
@@ -42,4 +44,3 @@ export function decodeReviewProtobuf(body: Uint8Array): { apiVersion: string; ki
   const meta = sub(raw, 1) ?? [];
   return { apiVersion, kind, metadata: omitEmpty({ name: str(meta, 1), namespace: str(meta, 3) }), spec: spec(kind, sub(raw, 2) ?? []) };
 }
-// #endregion review-protobuf

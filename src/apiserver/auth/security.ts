@@ -11,6 +11,7 @@ import { StatusError } from '../../api/status.ts';
 import { withAnonymous, withAuthenticatedGroup, unionAuthenticator, type Authenticator } from './authenticator.ts';
 import { privilegedGroups, unionAuthorizer, type Authorizer } from './authorizer.ts';
 import { accessReviewResources } from './access-review.ts';
+import { authenticationReviewResources } from './authentication-review.ts';
 import { authorizeCreateOnConnect } from './connect-create.ts';
 import { securityFilters } from './filters.ts';
 import { BearerTokenAuthenticator, TokenFileAuthenticator } from './token-file.ts';
@@ -18,6 +19,8 @@ import { parseCABundle, X509Authenticator } from './x509.ts';
 import { RBACAuthorizer } from '../rbac/authorizer.ts';
 import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from '../rbac/bootstrap-policy.ts';
 import type { RBACLister } from '../rbac/resolver.ts';
+import { installEscalationChecks } from '../rbac/escalation.ts';
+import { ClusterRoleAggregationController } from '../rbac/aggregation-controller.ts';
 import { GroupName, type ClusterRole, type Role, type RoleBinding } from '../rbac/types.ts';
 import { rbacStrategies } from '../rbac/strategies.ts';
 
@@ -27,7 +30,8 @@ export interface SecurityOptions {
   anonymous?: boolean;              // requests without credentials are system:anonymous (default true, as upstream)
   // AuthorizePodWebsocketUpgradeCreatePermission: `create` on pods/exec for the WebSocket GET too (default true).
   websocketUpgradeCreate?: boolean;
-  // Audit's place in the chain: after authentication, before impersonation.
+  // Audit's place in the chain: after authentication, before impersonation (and a slot before authentication).
+  beforeAuthentication?: RequestFilter[];
   afterAuthentication?: RequestFilter[];
   log?: (line: string) => void;
 }
@@ -52,6 +56,8 @@ export class APISecurity implements APIServerExtension {
   readonly strategies = rbacStrategies as unknown as RESTStrategy<KObject>[];
   authorizer?: Authorizer;
   rbac?: RBACAuthorizer;
+  // Stopped with the storage's watches when the server closes.
+  aggregation?: ClusterRoleAggregationController;
 
   constructor(private opts: SecurityOptions = {}) {}
 
@@ -59,21 +65,27 @@ export class APISecurity implements APIServerExtension {
 
   install(api: APIServer) {
     const log = this.opts.log ?? ((line: string) => console.log(line));
-    this.rbac = new RBACAuthorizer(storeLister(api));
+    const lister = storeLister(api);
+    this.aggregation = new ClusterRoleAggregationController(api.store<ClusterRole>(`${GroupName}/v1`, 'clusterroles'), log);
+    this.rbac = new RBACAuthorizer(lister);
     // system:masters first: whatever RBAC holds, the cluster's admins are never locked out.
     this.authorizer = unionAuthorizer(privilegedGroups(), this.rbac);
-    const filters = securityFilters({ authenticator: this.authenticator(log), authorizer: this.authorizer, afterAuthentication: this.opts.afterAuthentication, log });
+    const gv = `${GroupName}/v1`;
+    installEscalationChecks({ roles: api.store(gv, 'roles'), clusterRoles: api.store(gv, 'clusterroles'),
+      roleBindings: api.store(gv, 'rolebindings'), clusterRoleBindings: api.store(gv, 'clusterrolebindings') }, lister, this.authorizer);
+    const tokens = this.opts.tokenAuthFile !== undefined ? new TokenFileAuthenticator(this.opts.tokenAuthFile, log) : undefined;
+    const filters = securityFilters({ authenticator: this.authenticator(log, tokens), authorizer: this.authorizer, beforeAuthentication: this.opts.beforeAuthentication, afterAuthentication: this.opts.afterAuthentication, log });
     return {
       filters,
-      resources: accessReviewResources(this.authorizer, this.rbac),
-      postStartHooks: [() => this.bootstrap(api)],
+      resources: [...accessReviewResources(this.authorizer, this.rbac), ...authenticationReviewResources(tokens)],
+      postStartHooks: [() => this.bootstrap(api), () => this.aggregation!.start()],
     };
   }
 
-  private authenticator(log: (line: string) => void): Authenticator {
+  private authenticator(log: (line: string) => void, tokens: TokenFileAuthenticator | undefined): Authenticator {
     const authenticators: Authenticator[] = [];
     if (this.opts.clientCA) authenticators.push(new X509Authenticator(parseCABundle(this.opts.clientCA)));
-    if (this.opts.tokenAuthFile !== undefined) authenticators.push(new BearerTokenAuthenticator(new TokenFileAuthenticator(this.opts.tokenAuthFile, log)));
+    if (tokens) authenticators.push(new BearerTokenAuthenticator(tokens));
     const authenticated = withAuthenticatedGroup(unionAuthenticator(...authenticators));
     return this.opts.anonymous === false ? authenticated : withAnonymous(authenticated);
   }

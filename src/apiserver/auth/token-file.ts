@@ -30,7 +30,6 @@ export function parseCSV(text: string): string[][] {
   return records;
 }
 
-// #region token-file
 export class TokenFileAuthenticator {
   private readonly tokens = new Map<string, UserInfo>();
 
@@ -54,7 +53,6 @@ export class TokenFileAuthenticator {
     return undefined;
   }
 }
-// #endregion token-file
 
 // bearertoken.Authenticator: "Authorization: Bearer <token>"; a token nobody knows is an error (401), not "no
 // credential"; a request authenticated by it loses the header, so it never travels further (to a kubelet).

@@ -56,6 +56,8 @@ export function execLocation(pod: Pod, info: ConnectionInfo, opts: PodExecOption
 export interface KubeletExecBackendOptions {
   getNode: NodeGetter;
   preferredAddressTypes?: NodeAddress['type'][];
+  // Chapter 9: https, with a `proxy.dial` that speaks TLS (proxy/tls-dial.ts, from APIContext.kubeletClientTLS).
+  scheme?: 'http' | 'https';
   proxy?: Omit<UpgradeAwareProxyOptions, 'hop'>;
   log?: (line: string) => void;
 }
@@ -72,7 +74,7 @@ export class KubeletExecBackend implements ExecBackend {
       // Scheduled or not is the only question; the pod's phase is not checked here (the kubelet decides).
       if (!nodeName) throw badRequest(`pod ${pod.metadata.name} does not have a host assigned`);
       const node = await this.opts.getNode(nodeName);
-      location = execLocation(pod, nodeConnectionInfo(node, this.opts.preferredAddressTypes), options);
+      location = execLocation(pod, nodeConnectionInfo(node, this.opts.preferredAddressTypes, this.opts.scheme), options);
     } catch (err) {
       return writeStatusAndClose(socket, asStatus(err));
     }

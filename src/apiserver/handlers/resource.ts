@@ -10,8 +10,10 @@ import { decodeBody, mediaType, negotiate, queryBool, readBody, writeJSON } from
 import { applyPatch, JSONPatchError, patchTypeOf } from './patch.ts';
 import { asTable, includeObjectPolicy } from './table.ts';
 import { serveWatch } from './watch.ts';
+import type { RequestContext } from '../request-context.ts';
 
-export interface ResourceRequest { namespace?: string; name?: string; query: URLSearchParams }
+// `context`: the handler chain's (chapter 9: the user, for the checks a store runs on writes).
+export interface ResourceRequest { namespace?: string; name?: string; query: URLSearchParams; context?: RequestContext }
 
 // Objects in a list carry no kind/apiVersion of their own: the list's kind says it all.
 const bare = <T extends KObject>(obj: T): T => { const { kind: _k, apiVersion: _a, ...rest } = obj; return rest as T; };
@@ -67,7 +69,7 @@ async function readDeleteOptions(req: IncomingMessage, query: URLSearchParams): 
 
 // #region resource-handler
 export async function serveResource<T extends KObject>(req: IncomingMessage, res: ServerResponse, store: Store<T>, r: ResourceRequest): Promise<void> {
-  const { namespace, name, query } = r;
+  const { namespace, name, query, context } = r;
   // A resource that serves only some verbs (events here are read-only) answers the others 405, as a route never installed.
   const allowed = (verb: Verb) => { if (!(store.strategy.verbs ?? allVerbs).includes(verb)) throw methodNotAllowed(); };
   const apiVersion = groupVersion(store.strategy);
@@ -95,7 +97,7 @@ export async function serveResource<T extends KObject>(req: IncomingMessage, res
     // A namespaced resource listed across all namespaces (/api/v1/pods) only reads.
     if (req.method === 'POST' && (namespace !== undefined || !store.strategy.namespaced)) {
       allowed('create');
-      return send(201, await store.create(namespace, await decodeBody(req, store.strategy.kind, apiVersion, store.strategy.decodeProtobuf) as unknown as T));
+      return send(201, await store.create(namespace, await decodeBody(req, store.strategy.kind, apiVersion, store.strategy.decodeProtobuf) as unknown as T, context));
     }
     throw methodNotAllowed();
   }
@@ -104,10 +106,10 @@ export async function serveResource<T extends KObject>(req: IncomingMessage, res
   if (verb) allowed(verb);
   switch (req.method) {
     case 'GET': return send(200, await store.get(namespace, name));
-    case 'PUT': return send(200, await store.update(namespace, name, await decodeBody(req, store.strategy.kind, apiVersion, store.strategy.decodeProtobuf) as unknown as T));
+    case 'PUT': return send(200, await store.update(namespace, name, await decodeBody(req, store.strategy.kind, apiVersion, store.strategy.decodeProtobuf) as unknown as T, context));
     case 'PATCH': {
       const apply = await readPatch<T>(req);
-      return send(200, await patchWithRetry(store, namespace, name, apply, (next) => store.update(namespace, name, next)));
+      return send(200, await patchWithRetry(store, namespace, name, apply, (next) => store.update(namespace, name, next, context)));
     }
     // The answer is the object: marked for deletion (a pod on a node), or as it was when removed.
     case 'DELETE': return send(200, await store.delete(namespace, name, await readDeleteOptions(req, query)));

@@ -4,6 +4,7 @@
 import type { ClusterRole, ClusterRoleBinding, PolicyRule, Subject } from './types.ts';
 import { GroupName } from './types.ts';
 import { AllAuthenticated, AllUnauthenticated, SystemPrivilegedGroup } from '../auth/user.ts';
+import { aggregatedRules } from './aggregation-controller.ts';
 
 const Read = ['get', 'list', 'watch'];
 const Write = ['create', 'update', 'patch', 'delete', 'deletecollection'];
@@ -115,6 +116,15 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       rule(['create'], ['authentication.k8s.io'], ['tokenreviews']),
       rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
     ]),
+    // The node lifecycle controller (controller_policy.go; our scheduler process runs it): marks silent nodes
+    // NotReady and evicts their pods.
+    clusterRole('system:controller:node-controller', [
+      rule(['get', 'list', 'update', 'delete', 'patch'], [''], ['nodes']),
+      rule(['patch', 'update'], [''], ['nodes/status']),
+      rule(['patch', 'update'], [''], ['pods/status']),
+      rule(['list', 'get', 'delete'], [''], ['pods']),
+      rule(['create', 'update', 'patch'], ['', 'events.k8s.io'], ['events']),
+    ]),
   ];
   return aggregateClusterRoles(roles);
 }
@@ -136,30 +146,25 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
     // Anonymous requests may read /healthz and /version, and nothing else.
     binding('system:public-info-viewer', [group(AllAuthenticated), group(AllUnauthenticated)]),
     binding('system:kube-scheduler', [user('system:kube-scheduler')]),
-    // Upstream leaves this binding without subjects: kubelets are authorized by the Node authorizer, which also
-    // limits each to its own Node and pods. This workbook has no Node authorizer, so the group is bound instead:
-    // any kubelet may touch any node's objects (the looseness upstream closed in 1.7).
+    // Upstream leaves this binding without subjects: the Node authorizer evaluates these same rules for node
+    // identities (system:node:<name> in system:nodes), plus a graph for the secrets and volumes of their pods, and the
+    // NodeRestriction admission plugin keeps each kubelet to its own Node, Lease and pods. Without either here, the
+    // group is bound: any kubelet may write any node's objects (as before 1.7).
     binding('system:node', [group('system:nodes')]),
+    // Controllers run as service accounts of kube-system (kube-controller-manager --use-service-account-credentials).
+    binding('system:controller:node-controller', [{ kind: 'ServiceAccount', name: 'node-controller', namespace: 'kube-system' }]),
   ];
 }
 // #endregion bootstrap-bindings
 
-// The clusterrole-aggregation controller's work, once: a role with an aggregationRule gets the rules of every role
-// whose labels match one of its selectors (matchLabels only), in name order, without duplicates. Chained (view is
-// part of edit, edit of admin) by repeating until nothing changes.
+// The clusterrole-aggregation controller's work, done once on the bootstrap roles (so they are whole from the first
+// request); the controller (aggregation-controller.ts) keeps them so. Chained (view is part of edit, edit of admin)
+// by repeating until nothing changes.
 export function aggregateClusterRoles(roles: ClusterRole[]): ClusterRole[] {
   for (let changed = true, rounds = 0; changed && rounds < 10; rounds++) {
     changed = false;
     for (const target of roles.filter((r) => r.aggregationRule)) {
-      const sources = roles.filter((r) => r !== target && (target.aggregationRule!.clusterRoleSelectors ?? [])
-        .some((s) => Object.entries(s.matchLabels ?? {}).every(([k, v]) => r.metadata.labels?.[k] === v)))
-        .sort((a, b) => a.metadata.name!.localeCompare(b.metadata.name!));
-      const rules: PolicyRule[] = [];
-      const seen = new Set<string>();
-      for (const r of sources.flatMap((s) => s.rules ?? [])) {
-        const key = JSON.stringify(r);
-        if (!seen.has(key)) { seen.add(key); rules.push(r); }
-      }
+      const rules = aggregatedRules(target, roles);
       if (JSON.stringify(rules) !== JSON.stringify(target.rules ?? [])) { target.rules = rules; changed = true; }
     }
   }

@@ -31,7 +31,6 @@ function aggregationRule(f: Fields): AggregationRule {
   return { clusterRoleSelectors: subs(f, 1).map((sel) => ({ matchLabels: readMap(sel, 1) ?? {} })) };
 }
 
-// #region rbac-protobuf
 export function decodeRBACProtobuf(body: Uint8Array): Record<string, unknown> {
   const { apiVersion, kind, raw } = unwrapEnvelope(body);
   const f = readFields(raw);
@@ -48,4 +47,3 @@ export function decodeRBACProtobuf(body: Uint8Array): Record<string, unknown> {
   }
   return obj;
 }
-// #endregion rbac-protobuf

@@ -5,6 +5,7 @@ import type { TableColumnDefinition } from '../../api/table.ts';
 import { age } from '../printers/duration.ts';
 import { metaFields, type RESTStrategy } from '../registry/strategy.ts';
 import { invalidValue, notSupported, required, type FieldError } from '../registry/validation.ts';
+import { badRequest } from '../../api/status.ts';
 import { GroupName, type ClusterRole, type PolicyRule, type Role, type RoleBinding, type Subject } from './types.ts';
 import { decodeRBACProtobuf } from './protobuf.ts';
 
@@ -13,12 +14,45 @@ const col = (name: string, description: string, type: TableColumnDefinition['typ
 const nameCol = col('Name', 'Name must be unique within a namespace.', 'string', 0, 'name');
 const created = 'CreationTimestamp is a timestamp representing the server time when this object was created.';
 
+// What Go's JSON decoder refuses before the strategy runs: a field of the wrong type ("verbs": "get"). Checked here so
+// that nothing stored can later break the evaluator for every request.
+function checkTypes(kind: string, obj: Role & Partial<RoleBinding>): void {
+  const what = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
+  const fail = (field: string, v: unknown, want: string) => {
+    throw badRequest(`${kind} in version "v1" cannot be handled as a ${kind}: json: cannot unmarshal ${what(v)} into Go struct field ${field} of type ${want}`);
+  };
+  const isObj = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const strings = (v: unknown) => v === undefined || v === null || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
+  if (kind === 'Role' || kind === 'ClusterRole') {
+    if (obj.rules !== undefined && obj.rules !== null && !Array.isArray(obj.rules)) fail(`${kind}.rules`, obj.rules, '[]v1.PolicyRule');
+    for (const rule of obj.rules ?? []) {
+      if (!isObj(rule)) fail(`${kind}.rules`, rule, 'v1.PolicyRule');
+      for (const f of ['verbs', 'apiGroups', 'resources', 'resourceNames', 'nonResourceURLs'] as const) {
+        if (!strings(rule[f])) fail(`PolicyRule.rules.${f}`, rule[f], '[]string');
+      }
+    }
+    return;
+  }
+  obj.roleRef ??= { apiGroup: '', kind: '', name: '' };
+  if (!isObj(obj.roleRef)) fail(`${kind}.roleRef`, obj.roleRef, 'v1.RoleRef');
+  for (const f of ['apiGroup', 'kind', 'name'] as const) if (obj.roleRef![f] !== undefined && typeof obj.roleRef![f] !== 'string') fail(`RoleRef.roleRef.${f}`, obj.roleRef![f], 'string');
+  if (obj.subjects !== undefined && obj.subjects !== null && !Array.isArray(obj.subjects)) fail(`${kind}.subjects`, obj.subjects, '[]v1.Subject');
+  for (const sub of obj.subjects ?? []) {
+    if (!isObj(sub)) fail(`${kind}.subjects`, sub, 'v1.Subject');
+    for (const f of ['kind', 'apiGroup', 'name', 'namespace'] as const) if (sub[f] !== undefined && typeof sub[f] !== 'string') fail(`Subject.subjects.${f}`, sub[f], 'string');
+  }
+}
+
 // ValidateRBACName is path.IsValidPathSegmentName: "system:masters" is a fine name, "a/b" and ".." are not.
 export function rbacNameErrors(field: string, name: string): FieldError[] {
   if (name === '.' || name === '..') return [invalidValue(field, name, `may not be '${name}'`)];
   for (const c of ['/', '%']) if (name.includes(c)) return [invalidValue(field, name, `may not contain '${c}'`)];
   return [];
 }
+
+// field.Invalid prints values that are not strings or numbers with Go's %#v: []string{"/x"}, rbac.RoleRef{...}.
+const goStrings = (v: string[]) => `[]string{${v.map((x) => JSON.stringify(x)).join(', ')}}`;
+const goInvalid = (field: string, goValue: string, detail: string): FieldError => ({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${goValue}: ${detail}` });
 
 // ValidatePolicyRule: verbs always; a rule is about resources (groups and resources required) or about URLs, not both.
 function validateRules(rules: PolicyRule[] | undefined, namespaced: boolean): FieldError[] {
@@ -27,9 +61,9 @@ function validateRules(rules: PolicyRule[] | undefined, namespaced: boolean): Fi
     const p = `rules[${i}]`;
     if (!rule.verbs?.length) errs.push(required(`${p}.verbs`, 'verbs must contain at least one value'));
     if (rule.nonResourceURLs?.length) {
-      if (namespaced) errs.push(invalidValue(`${p}.nonResourceURLs`, rule.nonResourceURLs, 'namespaced rules cannot apply to non-resource URLs'));
+      if (namespaced) errs.push(goInvalid(`${p}.nonResourceURLs`, goStrings(rule.nonResourceURLs), 'namespaced rules cannot apply to non-resource URLs'));
       if (rule.apiGroups?.length || rule.resources?.length || rule.resourceNames?.length) {
-        errs.push(invalidValue(`${p}.nonResourceURLs`, rule.nonResourceURLs, 'rules cannot apply to both regular resources and non-resource URLs'));
+        errs.push(goInvalid(`${p}.nonResourceURLs`, goStrings(rule.nonResourceURLs), 'rules cannot apply to both regular resources and non-resource URLs'));
       }
       return;
     }
@@ -40,8 +74,14 @@ function validateRules(rules: PolicyRule[] | undefined, namespaced: boolean): Fi
 }
 
 // SetDefaults_Subject and SetDefaults_RoleBinding: users and groups, and the roleRef, are of the RBAC group.
-function defaultBinding(b: RoleBinding): void {
-  b.roleRef ??= { apiGroup: '', kind: '', name: '' };
+function defaultBinding(kind: string) {
+  return (b: RoleBinding): void => {
+    checkTypes(kind, b as never);
+    defaultRefs(b);
+  };
+}
+
+function defaultRefs(b: RoleBinding): void {
   b.roleRef.apiGroup ||= GroupName;
   for (const s of b.subjects ?? []) if (!s.apiGroup && (s.kind === 'User' || s.kind === 'Group')) s.apiGroup = GroupName;
 }
@@ -75,7 +115,9 @@ function validateSubject(s: Subject, p: string, namespaced: boolean): FieldError
 // ValidateRoleBindingUpdate: a binding's role is fixed for life; to point elsewhere, delete and create.
 function roleRefUnchanged(b: RoleBinding, old: RoleBinding): FieldError[] {
   const a = b.roleRef, o = old.roleRef;
-  return a.apiGroup === o.apiGroup && a.kind === o.kind && a.name === o.name ? [] : [invalidValue('roleRef', b.roleRef, 'cannot change roleRef')];
+  if (a.apiGroup === o.apiGroup && a.kind === o.kind && a.name === o.name) return [];
+  const q = JSON.stringify;
+  return [goInvalid('roleRef', `rbac.RoleRef{APIGroup:${q(a.apiGroup)}, Kind:${q(a.kind)}, Name:${q(a.name)}}`, 'cannot change roleRef')];
 }
 
 const roleTable = {
@@ -96,18 +138,17 @@ const bindingTable = {
 
 const common = { group: GroupName, version: 'v1', shortNames: [] as string[], nameErrors: rbacNameErrors, fieldLabels: ['metadata.name'], decodeProtobuf: decodeRBACProtobuf };
 
-// #region rbac-strategies
 export const roleStrategy: RESTStrategy<Role> = {
   ...common, resource: 'roles', singular: 'role', kind: 'Role', namespaced: true,
   fieldLabels: ['metadata.name', 'metadata.namespace'],
-  prepareForCreate: () => {}, prepareForUpdate: () => {},
+  prepareForCreate: (r) => checkTypes('Role', r), prepareForUpdate: (r) => checkTypes('Role', r),
   validate: (r) => validateRules(r.rules, true), validateUpdate: (r) => validateRules(r.rules, true),
   selectableFields: (r) => metaFields(r.metadata, true), table: roleTable,
 };
 
 export const clusterRoleStrategy: RESTStrategy<ClusterRole> = {
   ...common, resource: 'clusterroles', singular: 'clusterrole', kind: 'ClusterRole', namespaced: false,
-  prepareForCreate: () => {}, prepareForUpdate: () => {},
+  prepareForCreate: (r) => checkTypes('ClusterRole', r), prepareForUpdate: (r) => checkTypes('ClusterRole', r),
   validate: (r) => validateRules(r.rules, false), validateUpdate: (r) => validateRules(r.rules, false),
   selectableFields: (r) => metaFields(r.metadata, false), table: roleTable,
 };
@@ -115,7 +156,7 @@ export const clusterRoleStrategy: RESTStrategy<ClusterRole> = {
 export const roleBindingStrategy: RESTStrategy<RoleBinding> = {
   ...common, resource: 'rolebindings', singular: 'rolebinding', kind: 'RoleBinding', namespaced: true,
   fieldLabels: ['metadata.name', 'metadata.namespace'],
-  prepareForCreate: defaultBinding, prepareForUpdate: defaultBinding,
+  prepareForCreate: defaultBinding('RoleBinding'), prepareForUpdate: defaultBinding('RoleBinding'),
   validate: (b) => validateBinding(b, ['Role', 'ClusterRole']),
   validateUpdate: (b, old) => [...validateBinding(b, ['Role', 'ClusterRole']), ...roleRefUnchanged(b, old)],
   selectableFields: (b) => metaFields(b.metadata, true), table: bindingTable,
@@ -123,11 +164,10 @@ export const roleBindingStrategy: RESTStrategy<RoleBinding> = {
 
 export const clusterRoleBindingStrategy: RESTStrategy<RoleBinding> = {
   ...common, resource: 'clusterrolebindings', singular: 'clusterrolebinding', kind: 'ClusterRoleBinding', namespaced: false,
-  prepareForCreate: defaultBinding, prepareForUpdate: defaultBinding,
+  prepareForCreate: defaultBinding('ClusterRoleBinding'), prepareForUpdate: defaultBinding('ClusterRoleBinding'),
   validate: (b) => validateBinding(b, ['ClusterRole']),
   validateUpdate: (b, old) => [...validateBinding(b, ['ClusterRole']), ...roleRefUnchanged(b, old)],
   selectableFields: (b) => metaFields(b.metadata, false), table: bindingTable,
 };
-// #endregion rbac-strategies
 
 export const rbacStrategies = [roleStrategy, clusterRoleStrategy, roleBindingStrategy, clusterRoleBindingStrategy];

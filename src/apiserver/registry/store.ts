@@ -6,6 +6,7 @@ import { StorageError } from '../storage/interface.ts';
 import type { Storage, Watcher } from '../storage/interface.ts';
 import { beforeDelete, type DeleteOptions, type DeletePlan, type Preconditions } from './delete.ts';
 import type { KObject, RESTStrategy } from './strategy.ts';
+import type { RequestContext } from '../request-context.ts';
 import { groupVersion, timestamp } from './strategy.ts';
 import { dns1123LabelErrors, dns1123SubdomainErrors, isSafeName, required } from './validation.ts';
 import type { FieldError } from './validation.ts';
@@ -33,6 +34,9 @@ export class Store<T extends KObject> {
   // Hooks around delete: refusing to delete (the default namespace), cleaning up after (a namespace's pods).
   readonly beforeDelete: ((obj: T) => Promise<void>)[] = [];
   readonly afterDelete: ((obj: T) => Promise<void>)[] = [];
+  // Checks of who writes what (chapter 9: RBAC's escalation check, rbac's policybased storage): they see the request's
+  // context, where the user is. Run on create and update, after validation; none on the way in from internal callers.
+  readonly beforeWrite: ((obj: T, context: RequestContext | undefined) => Promise<void>)[] = [];
 
   constructor(private readonly storage: Storage, readonly strategy: RESTStrategy<T>) {}
 
@@ -76,7 +80,7 @@ export class Store<T extends KObject> {
   }
 
   // #region store-create
-  async create(namespace: string | undefined, obj: T): Promise<T> {
+  async create(namespace: string | undefined, obj: T, context?: RequestContext): Promise<T> {
     const meta = (obj.metadata ??= {});
     if (this.strategy.namespaced) {
       // rest.BeforeCreate: the URL names the namespace; the body may repeat it, never contradict it.
@@ -93,6 +97,7 @@ export class Store<T extends KObject> {
     const nameErrors = this.strategy.nameErrors?.bind(this.strategy) ?? (this.strategy.nameIsLabel ? dns1123LabelErrors : dns1123SubdomainErrors);
     const errs = meta.name ? nameErrors('metadata.name', meta.name) : [required('metadata.name', 'name or generateName is required')];
     this.failIfInvalid(obj, [...errs, ...this.strategy.validate(obj)]);
+    for (const check of this.beforeWrite) await check(obj, context);
     for (const admit of this.admit) await admit(obj);
     try {
       const kv = await this.storage.create(this.key(namespace, meta.name!), this.encode(obj));
@@ -115,11 +120,17 @@ export class Store<T extends KObject> {
   }
 
   // PUT: replace the object. A resourceVersion in the body is a precondition (409 on mismatch); none means "whatever is there".
-  async update(namespace: string | undefined, name: string, obj: T): Promise<T> {
+  async update(namespace: string | undefined, name: string, obj: T, context?: RequestContext): Promise<T> {
     const meta = (obj.metadata ??= {});
     if (meta.name !== undefined && meta.name !== name) throw badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
     if (this.strategy.namespaced && meta.namespace && meta.namespace !== namespace) {
       throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    if (this.beforeWrite.length) {
+      const incoming = structuredClone(obj);
+      incoming.metadata = { ...incoming.metadata, name, ...(this.strategy.namespaced ? { namespace } : {}) };
+      this.strategy.prepareForUpdate(incoming, incoming);
+      for (const check of this.beforeWrite) await check(incoming, context);
     }
     const expected = meta.resourceVersion ? parseRevision(meta.resourceVersion) : undefined;
     return this.guaranteedUpdate(namespace, name, (old) => {
