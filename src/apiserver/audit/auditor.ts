@@ -27,8 +27,6 @@ export interface AuditorOptions {
 const MAX_STATUS_BODY = 64 * 1024;
 export const annotationPrefix = 'exec.workbook.dev/';
 
-type Begun = NonNullable<ReturnType<Auditor['begin']>>;
-
 export class Auditor {
   // Annotations later filters add to a request's events (upstream: audit.AddAuditAnnotation).
   private readonly annotations = new WeakMap<IncomingMessage, Record<string, string>>();
@@ -54,6 +52,7 @@ export class Auditor {
     return (req, ctx) => {
       const done = () => {
         if (ctx.authenticatedUser || this.annotations.has(req)) return; // authentication passed
+        if (ctx.response && ctx.response.statusCode !== 401) return;    // refused before authentication ran
         const info = ctx.info ?? requestInfoOf(req);
         const { level, omitStages } = evaluatePolicy(this.opts.policy, info);
         if (level === 'None' || omitStages.includes('ResponseStarted')) return;
