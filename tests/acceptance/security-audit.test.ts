@@ -61,6 +61,8 @@ describe('chapter 9\'s API server: audit and admission (src/checkpoints/security
     const done = exec[2]!;
     assert.ok(done.user.username && done.user.groups?.includes('system:authenticated'), JSON.stringify(done.user));
     assert.equal(done.annotations!['exec.workbook.dev/exit-code'], '3');
+    assert.equal(done.annotations!['authorization.k8s.io/decision'], 'allow');
+    assert.ok(done.annotations!['authorization.k8s.io/reason'], 'the authorizer says why');
     assert.match(done.requestURI, /command=sh&command=\[redacted\]&command=\[redacted\]/);
     assert.equal(statSync(join(dir, 'audit.log')).mode & 0o777, 0o600);
   });

@@ -36,8 +36,14 @@ await runAPIServer({
   extensions: (flags) => {
     auditor = auditorFromFlags(flags);
     return [
-      ...(auditor ? [auditor.failedAuthenticationExtension()] : []),
-      security.configure({ ...securityOptionsFromFlags(flags), afterAuthentication: auditor ? [auditor.filter()] : [] }),
+      security.configure({
+        ...securityOptionsFromFlags(flags),
+        ...(auditor && {
+          beforeAuthentication: [auditor.failedAuthenticationFilter()],
+          afterAuthentication: [auditor.filter()],
+          annotate: (req, key, value) => auditor!.annotate(req, key, value),
+        }),
+      }),
       kubeadmBindings,
     ];
   },

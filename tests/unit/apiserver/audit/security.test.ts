@@ -36,7 +36,7 @@ test('events name the token\'s user, the impersonated one, and the authorizer\'s
   const logPath = join(dir, 'audit.log');
   const auditor = new Auditor({ policy: defaultAuditPolicy, backend: new LogBackend(logPath) });
   const security = new APISecurity({ tokenAuthFile: 'admin-token,admin,1,system:masters\nalice-token,alice,2,dev\n',
-    afterAuthentication: [auditor.filter()], log: () => {} });
+    afterAuthentication: [auditor.filter()], annotate: (req, k, v) => auditor.annotate(req, k, v), log: () => {} });
   const seen: Attributes[] = [];
   const recorder: AdmissionPlugin = { name: 'Recorder', handles: () => true, validate: async (a) => { seen.push(a); } };
   // The backend is never reached with a valid upgrade here: a refusal is what this test is about.
@@ -61,6 +61,11 @@ test('events name the token\'s user, the impersonated one, and the authorizer\'s
   assert.deepEqual([asAlice!.user.username, asAlice!.impersonatedUser], ['admin', { username: 'alice', groups: ['system:authenticated'] }]);
   assert.equal(asAlice!.responseStatus?.code, 403);
   assert.deepEqual([admin!.user.username, admin!.impersonatedUser, admin!.responseStatus?.code], ['admin', undefined, 500]);
+  // Authorization's decision, as upstream's WithAuthorization annotates it: the admin may impersonate alice, and
+  // alice (the user the request then acts as) may not exec.
+  assert.equal(alice!.annotations?.['authorization.k8s.io/decision'], 'forbid');
+  assert.equal(asAlice!.annotations?.['authorization.k8s.io/decision'], 'forbid');
+  assert.equal(admin!.annotations?.['authorization.k8s.io/decision'], 'allow');
   // A refused credential: one ResponseStarted event, no user, the methods tried (WithFailedAuthenticationAudit).
   const failed = await waitFor(() => (readFileSync(logPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Event)
     .find((e) => e.responseStatus?.code === 401)), { timeoutMs: 20_000, what: 'the 401 event' });
