@@ -1,6 +1,6 @@
 // DenyEscalatingExec: no exec or attach into a pod that shares the host's namespaces or runs a privileged
-// container (plugin/pkg/admission/exec/admission.go; deprecated in 1.13, removed in 1.21: policies that keep such pods
-// from being created took its place, and a validating admission webhook or policy on CONNECT does its job today).
+// container (plugin/pkg/admission/exec/admission.go; deprecated in 1.14, removed in 1.21, k8s#72737 and #98669: it
+// neither stops such pods being created nor tells users apart; policies on pod creation, or a webhook on CONNECT, do).
 import { StatusError } from '../../api/status.ts';
 import type { Container, Pod } from '../../api/types.ts';
 import { admissionForbidden } from './errors.ts';
