@@ -8,7 +8,9 @@ import type { AdmissionChain, Attributes } from './interfaces.ts';
 
 // #region connect-admission
 // Mutating plugins, then validating ones, with the options the client sent (container not yet defaulted) as the
-// object, and the user the request acts as. Kind is the storage's (ExecREST.New is a Pod).
+// object, and the user the request acts as. Kind is the storage's (ExecREST.New is a Pod). Upstream hands Connect
+// the same options object, so a mutating plugin could change them; ExecREST here reads the query again, and no
+// plugin of ours mutates.
 export async function admitConnect(chain: AdmissionChain, target: SubresourceRequest, options: RequestedExecOptions): Promise<void> {
   if (!chain.handles('CONNECT')) return;
   const a: Attributes = {

@@ -9,6 +9,7 @@ import { execOutcome } from '../../../../src/apiserver/audit/exec-outcome.ts';
 import { ResponseHeadReader } from '../../../../src/apiserver/audit/response-head.ts';
 import { ExecSessionObserver } from '../../../../src/apiserver/audit/exec-session.ts';
 import { encodeBinaryFrame, encodeCloseFrame, encodeTextFrame } from '../../../../src/proxy/ws-frames.ts';
+import { sourceIPs } from '../../../../src/apiserver/audit/auditor.ts';
 
 const exec: PolicyAttributes = { verb: 'create', isResourceRequest: true, path: '/api/v1/namespaces/default/pods/web/exec',
   apiGroup: '', resource: 'pods', subresource: 'exec', namespace: 'default', name: 'web', user: { username: 'bob', groups: ['dev', 'system:authenticated'] } };
@@ -121,4 +122,10 @@ test('the session observer counts bytes after the head each way and reads the ex
   const spdy = new ExecSessionObserver('spdy');
   spdy.toClient(Buffer.from('HTTP/1.1 101 Switching Protocols\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\n\r\n'));
   assert.equal(spdy.record().outcome!.error!, 'no SPDY reader was given');
+});
+
+test('sourceIPs: X-Forwarded-For entries, then X-Real-Ip, then the peer, each once', () => {
+  const req = { headers: { 'x-forwarded-for': '10.0.0.1, 10.0.0.2', 'x-real-ip': '10.0.0.2' }, socket: { remoteAddress: '::ffff:127.0.0.1' } };
+  assert.deepEqual(sourceIPs(req as never), ['10.0.0.1', '10.0.0.2', '127.0.0.1']);
+  assert.deepEqual(sourceIPs({ headers: {}, socket: { remoteAddress: '::1' } } as never), ['::1']);
 });
