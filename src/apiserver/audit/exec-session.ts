@@ -40,11 +40,14 @@ export interface ExecSessionRecord {
   outcome?: ExecOutcome;
 }
 
+const MAX_EARLY = 256 * 1024;
+
 export class ExecSessionObserver {
   private readonly head = new ResponseHeadReader();
   private decoder?: ErrorStreamDecoder;
-  // Client bytes that arrived before the head was written (the SPDY client's first SYN_STREAM may race it).
+  // Client bytes that arrived before the head was written (a client that does not wait for the 101), bounded.
   private early: Buffer[] = [];
+  private earlyBytes = 0;
   private bytesFromClient = 0;
   private bytesToClient = 0;
 
@@ -53,14 +56,14 @@ export class ExecSessionObserver {
   fromClient(chunk: Buffer): void {
     this.bytesFromClient += chunk.length;
     if (this.decoder) this.decoder.fromClient(chunk);
-    else if (!this.head.head && this.early.length < 64) this.early.push(chunk);
+    else if (!this.head.head && this.earlyBytes + chunk.length <= MAX_EARLY) { this.early.push(chunk); this.earlyBytes += chunk.length; }
   }
 
   toClient(chunk: Buffer): void {
     const after = this.head.push(chunk);
     if (after === undefined) return;
     this.bytesToClient += after.length;
-    if (!this.decoder && !this.startDecoder()) return;
+    if (!this.decoder && !this.startDecoder()) { this.early = []; return; }
     if (after.length) this.decoder!.toClient(after);
   }
 
