@@ -47,8 +47,10 @@ export function secureServingOptions(flags: Flags): APIServerOptions['tls'] {
 // #endregion secure-serving
 
 // The API server's TLS toward kubelets: its client certificate, and the CA that kubelets' serving certificates
-// must chain to. Undefined: kubelets are dialed over plain HTTP (chapters 3-8).
-export function kubeletClientTLS(flags: Flags): { ca?: string; cert?: string; key?: string } | undefined {
+// must chain to. Undefined: kubelets are dialed over plain HTTP (chapters 3-8). Without
+// --kubelet-certificate-authority the kubelet's certificate is not verified at all, as upstream ("the apiserver
+// does not verify the kubelet's serving certificate"): kubeadm leaves it so; checkpoint 9 sets it.
+export function kubeletClientTLS(flags: Flags): { ca?: string; cert?: string; key?: string; insecure?: boolean } | undefined {
   const cert = flags['kubelet-client-certificate'];
   const key = flags['kubelet-client-key'];
   const ca = flags['kubelet-certificate-authority'];
@@ -58,5 +60,6 @@ export function kubeletClientTLS(flags: Flags): { ca?: string; cert?: string; ke
     ca: ca ? read('kubelet-certificate-authority', ca) : undefined,
     cert: cert ? read('kubelet-client-certificate', cert) : undefined,
     key: key ? read('kubelet-client-key', key) : undefined,
+    insecure: !ca,
   };
 }

@@ -38,7 +38,7 @@ export interface APIContext {
   log: (line: string) => void;
   // Chapter 9: the client certificate and CA for dialing kubelets over TLS (--kubelet-client-certificate,
   // --kubelet-client-key, --kubelet-certificate-authority), PEM. Absent: kubelets are dialed over plain HTTP.
-  kubeletClientTLS?: { ca?: string; cert?: string; key?: string };
+  kubeletClientTLS?: { ca?: string; cert?: string; key?: string; insecure?: boolean };
 }
 
 // A checkpoint's wiring names each subresource and how to build it from the context.

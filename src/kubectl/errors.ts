@@ -2,6 +2,7 @@
 import { StatusError } from '../api/status.ts';
 import { ConnectionError } from '../client/errors.ts';
 import { KubeconfigError } from '../client/kubeconfig.ts';
+import { describeTLSError } from '../client/tls-errors.ts';
 
 // A cobra-level mistake on the command line: "Error: unknown flag: --x" plus a hint naming the command.
 export class UsageError extends Error {
@@ -32,6 +33,9 @@ export function formatError(err: unknown): { text: string; exitCode: number } {
   if (err instanceof ConnectionError && err.code === 'ECONNREFUSED') {
     return { text: `The connection to the server ${new URL(err.server).host} was refused - did you specify the right host or port?\n`, exitCode: 1 };
   }
+  // A server whose certificate does not verify (chapter 9): client-go's transport error, as kubectl prints it.
+  const tls = err instanceof ConnectionError ? describeTLSError(err.cause, new URL(err.server).hostname) : undefined;
+  if (tls) return { text: `Unable to connect to the server: ${tls}\n`, exitCode: 1 };
   if (err instanceof KubeconfigError) return { text: `error: ${err.message}\n`, exitCode: 1 };
   return { text: `error: ${err instanceof Error ? err.message : String(err)}\n`, exitCode: 1 };
 }

@@ -57,6 +57,7 @@ export class KubeletServer {
   private async filtered(req: IncomingMessage, res: ServerResponse): Promise<void> {
     res.on('error', () => {});
     const refusal = await this.refusal(req);
+    if (res.destroyed) return;
     if (refusal) {
       const headers = { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(refusal.text)) };
       return void res.writeHead(refusal.code, headers).end(refusal.text);
@@ -71,6 +72,8 @@ export class KubeletServer {
       if (!socket.destroyed) await writeTextAndClose(socket, refusal.code, refusal.text);
       return;
     }
+    // A client that left while it was being authorized gets nothing started for it (no streaming token spent).
+    if (socket.destroyed) return;
     await this.upgrade(req, socket, head);
   }
 

@@ -94,7 +94,11 @@ test('over TLS: a client certificate from this CA names its user and groups; one
   const mallory = await other.user('alice', ['system:masters']);
   assert.equal(await get({ ca: pki.caPEM, cert: mallory.certPEM, key: mallory.keyPEM }), 200);
   assert.equal(await get({ ca: pki.caPEM }), 200);
+  // A certificate from the right CA but for serving only (no clientAuth usage) names nobody either: OpenSSL's
+  // INVALID_PURPOSE, as x509.go requires ExtKeyUsageClientAuth.
+  const servingOnly = await pki.kubeletServing('node-2');
+  assert.equal(await get({ ca: pki.caPEM, cert: servingOnly.certPEM, key: servingOnly.keyPEM }), 200);
   // The server is verified too: a client trusting another CA refuses it.
   await assert.rejects(get({ ca: other.caPEM }), /self.signed|unable to verify|certificate/i);
-  assert.deepEqual(seen, [{ name: 'alice', groups: ['dev', 'ops'] }, 'anonymous', 'anonymous']);
+  assert.deepEqual(seen, [{ name: 'alice', groups: ['dev', 'ops'] }, 'anonymous', 'anonymous', 'anonymous']);
 });

@@ -31,9 +31,12 @@ interface Review { kind: string; spec: any; caller?: string }
 async function fakeAPIServer(t: TestContext, pki: ClusterPKI, allow: (spec: any) => boolean, tokens: Record<string, string> = {}) {
   const serving = await pki.apiServer();
   const reviews: Review[] = [];
+  const gate = { held: undefined as Promise<void> | undefined, arrived: () => {} };
   const server = https.createServer({ cert: serving.certPEM, key: serving.keyPEM, ca: pki.caPEM, requestCert: true, rejectUnauthorized: false }, async (req, res) => {
     let body = '';
     for await (const c of req) body += c;
+    gate.arrived();
+    if (gate.held) await gate.held;
     const review = JSON.parse(body);
     reviews.push({ kind: review.kind, spec: review.spec, caller: certificateUser(req.socket as TLSSocket)?.name });
     if (review.kind === 'TokenReview') {
@@ -47,10 +50,10 @@ async function fakeAPIServer(t: TestContext, pki: ClusterPKI, allow: (spec: any)
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   t.after(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
-  return { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, reviews, close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+  return { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, reviews, gate, close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) };
 }
 
-async function setup(t: TestContext, allow: (spec: any) => boolean, tokens?: Record<string, string>) {
+async function setup(t: TestContext, allow: (spec: any) => boolean, tokens?: Record<string, string>, anonymous = false) {
   const state = mkdtempSync(join(tmpdir(), 'front-door-'));
   t.after(() => rmSync(state, { recursive: true, force: true }));
   const pki = await ClusterPKI.open(state);
@@ -78,7 +81,7 @@ async function setup(t: TestContext, allow: (spec: any) => boolean, tokens?: Rec
   const kubelet = new KubeletServer({
     nodeName: 'node-1', podManager, runtime, log: (l) => logs.push(l),
     tls: { cert: serving.certPEM, key: serving.keyPEM, ca: pki.caPEM, requestCert: true, rejectUnauthorized: false },
-    frontDoor: new KubeletFrontDoor({ nodeName: 'node-1', authenticator: new KubeletAuthenticator({ anonymous: false, tokenReview: client }), authorizer }),
+    frontDoor: new KubeletFrontDoor({ nodeName: 'node-1', authenticator: new KubeletAuthenticator({ anonymous, tokenReview: client }), authorizer }),
   });
   const url = await kubelet.listen();
   t.after(() => kubelet.close());
@@ -165,5 +168,51 @@ test('the API server unreachable for the review: 500 "Authorization error (...)"
   const alice = await k.pki.user('alice');
   assert.deepEqual(await send(k.url, k.pki.caPEM, alice, upgrade('POST', execPath)),
     { code: 500, body: 'Authorization error (user=alice, verb=create, resource=nodes, subresource=proxy)' });
+  assert.deepEqual(k.reached, []);
+});
+
+test('garbage, a half request and a client gone mid-review harm nothing: the kubelet answers the next one', async (t) => {
+  const k = await setup(t, (spec) => spec.user === 'kube-apiserver-kubelet-client');
+  const apiserver = await k.pki.apiServerKubeletClient();
+  const port = Number(k.url.port);
+  // Plain HTTP (and then bytes that are no TLS at all) to the TLS port.
+  for (const bytes of ['GET /pods HTTP/1.1\r\nHost: k\r\n\r\n', '\x16\x03\x01\x00\x05hello garbage']) {
+    const sock = (await import('node:net')).connect(port, '127.0.0.1');
+    sock.on('error', () => {});
+    sock.resume();
+    sock.end(bytes);
+    await once(sock, 'close');
+  }
+  // A verified client that sends half a request head, then leaves.
+  const half = tlsConnect({ host: '127.0.0.1', port, ca: k.pki.caPEM, cert: apiserver.certPEM, key: apiserver.keyPEM });
+  half.on('error', () => {});
+  await once(half, 'secureConnect');
+  half.write('POST /exec/default/web/app?command=id HTTP/1.1\r\nHost: k\r\nConnection: Up');
+  half.destroy();
+  // A client that leaves while its SubjectAccessReview is in flight: allowed afterwards, nothing starts for it.
+  let release!: () => void;
+  k.api.gate.held = new Promise<void>((r) => { release = r; });
+  const arrived = new Promise<void>((r) => { k.api.gate.arrived = r; });
+  const leaver = tlsConnect({ host: '127.0.0.1', port, ca: k.pki.caPEM, cert: apiserver.certPEM, key: apiserver.keyPEM });
+  leaver.on('error', () => {});
+  await once(leaver, 'secureConnect');
+  leaver.write(upgrade('POST', execPath));
+  await arrived;
+  const left = once(leaver, 'close');
+  leaver.destroy();
+  await left;
+  k.api.gate.held = undefined;
+  release();
+  // The next exec is served (the allowed answer, cached now, lets it straight through).
+  const r = await send(k.url, k.pki.caPEM, apiserver, upgrade('POST', execPath));
+  assert.equal(r.code, 101);
+  assert.deepEqual(k.reached, ['/exec/token'], 'only the client that stayed reached the runtime');
+});
+
+test('--anonymous-auth=true (the old flag default): no certificate is system:anonymous, asked about like anyone, and refused', async (t) => {
+  const k = await setup(t, (spec) => !spec.groups.includes('system:unauthenticated'), {}, true);
+  assert.deepEqual(await send(k.url, k.pki.caPEM, undefined, upgrade('POST', execPath)),
+    { code: 403, body: 'Forbidden (user=system:anonymous, verb=create, resource=nodes, subresource(s)=[proxy])\n' });
+  assert.deepEqual(k.api.reviews[0]!.spec.groups, ['system:unauthenticated']);
   assert.deepEqual(k.reached, []);
 });
