@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { checkpointOf, findChapter, runRoot, startCheckpoint, type RunningCheckpoint } from '../src/workbook/checkpoint.ts';
 import { ancestorsToWatch, watchAncestors } from '../src/workbook/ancestry.ts';
+import { openDoorsWarning } from '../src/workbook/open-doors.ts';
 
 // --verbose (or WORKBOOK_VERBOSE=1): the API server logs every request, heartbeats and controllers' polls included.
 const args = process.argv.slice(2);
@@ -67,6 +68,10 @@ for (const spec of checkpoint.components) {
   console.log(`  ${spec.name.padEnd(16)} pid ${String(a.pid).padEnd(8)} ${a.url ?? a.socket ?? ''}`);
 }
 console.log(`\nState folder: ${cp.stateDir}`);
+let owner = chapter;
+while ('same' in owner.checkpoint) owner = findChapter(owner.checkpoint.same);
+const warning = openDoorsWarning(checkpoint, owner);
+if (warning) console.log(`\n${warning}`);
 console.log('\nTry, in another terminal (our kubectl, then the real one):');
 console.log(`  npm run -s kubectl -- get po`);
 for (const cmd of checkpoint.try ?? []) console.log(`  ${cmd}`);

@@ -8,6 +8,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import chapters, { plannedChapters } from '../book.config.ts';
 import { namespaceSupport } from '../src/engine/linux/support.ts';
+import { checkpointOf, findChapter, findRunningCheckpoints } from '../src/workbook/checkpoint.ts';
+import { openDoors } from '../src/workbook/open-doors.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -215,8 +217,28 @@ export function formatReport(reports: Report[]): { text: string; exitCode: numbe
   return { text: lines.join('\n'), exitCode: missing.length ? 1 : 0 };
 }
 
+// The checkpoints that are open to every local user, and which of them run now (issue 14): not a requirement,
+// a fact a reader on a shared machine must know before starting one.
+export function openDoorsReport(running = findRunningCheckpoints()): string {
+  const open = chapters.filter((c) => c.number >= 1 && openDoors(checkpointOf(c), c).length).map((c) => c.number);
+  if (!open.length) return '';
+  const contiguous = open.every((n, i) => i === 0 || n === open[i - 1]! + 1);
+  const which = contiguous && open.length > 1 ? `${open[0]}-${open.at(-1)}` : open.join(', ');
+  const lines = [`Open doors: the checkpoints of chapters ${which} have no authentication and no TLS (chapter 9 closes them);`
+    + ' while one runs, any local user can use its API server and kubelets, and exec through them.'];
+  for (const r of running) {
+    let owner = findChapter(r.slug);
+    while ('same' in owner.checkpoint) owner = findChapter(owner.checkpoint.same);
+    const doors = openDoors(checkpointOf(owner), owner);
+    if (doors.length) lines.push(`! running now: checkpoint ${owner.number} (${owner.slug}), pid ${r.pid}:${doors.map((d) => `\n    - ${d}`).join('')}`);
+  }
+  return lines.join('\n');
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const { text, exitCode } = formatReport(await runChecks());
   console.log(text);
+  const doors = openDoorsReport();
+  if (doors) console.log(`\n${doors}`);
   process.exitCode = exitCode;
 }

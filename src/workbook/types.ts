@@ -17,6 +17,8 @@ export interface Checkpoint {
   components: ComponentSpec[];
   // Commands printed after start, for the reader to try.
   try?: string[];
+  // TLS and authentication on every hop (chapter 9 on); without it the checkpoint warns at start that it is open.
+  secured?: boolean;
 }
 
 export interface Chapter {

@@ -16,6 +16,8 @@ export interface HandlerChainOptions {
   // user is known, before impersonation changes it (audit's place upstream).
   beforeAuthentication?: RequestFilter[];
   afterAuthentication?: RequestFilter[];
+  // Audit annotations (audit.AddAuditAnnotations): authorization's decision and reason go on the request's events.
+  annotate?: (req: IncomingMessage, key: string, value: string) => void;
   log?: (line: string) => void;
 }
 
@@ -27,7 +29,7 @@ export function securityFilters(opts: HandlerChainOptions): RequestFilter[] {
     withAuthentication(opts.authenticator, opts.log),
     ...opts.afterAuthentication ?? [],
     withImpersonation(opts.authorizer),
-    withAuthorization(opts.authorizer),
+    withAuthorization(opts.authorizer, opts.annotate),
   ];
 }
 // #endregion handler-chain
@@ -56,10 +58,12 @@ export function withAuthentication(authenticator: Authenticator, log: (line: str
 // #endregion authentication
 
 // #region authorization
-export function withAuthorization(authorizer: Authorizer): RequestFilter {
-  return async (_req, ctx) => {
+export function withAuthorization(authorizer: Authorizer, annotate?: HandlerChainOptions['annotate']): RequestFilter {
+  return async (req, ctx) => {
     const attrs = attributesOf(ctx);
     const { decision, reason } = await authorizer.authorize(attrs);
+    annotate?.(req, 'authorization.k8s.io/decision', decision === 'Allow' ? 'allow' : 'forbid');
+    annotate?.(req, 'authorization.k8s.io/reason', reason);
     if (decision !== 'Allow') throw forbidden(attrs, reason);
   };
 }

@@ -13,7 +13,7 @@ import { privilegedGroups, unionAuthorizer, type Authorizer } from './authorizer
 import { accessReviewResources } from './access-review.ts';
 import { authenticationReviewResources } from './authentication-review.ts';
 import { authorizeCreateOnConnect } from './connect-create.ts';
-import { securityFilters } from './filters.ts';
+import { securityFilters, type HandlerChainOptions } from './filters.ts';
 import { BearerTokenAuthenticator, TokenFileAuthenticator } from './token-file.ts';
 import { parseCABundle, X509Authenticator } from './x509.ts';
 import { RBACAuthorizer } from '../rbac/authorizer.ts';
@@ -33,6 +33,7 @@ export interface SecurityOptions {
   // Audit's place in the chain: after authentication, before impersonation (and a slot before authentication).
   beforeAuthentication?: RequestFilter[];
   afterAuthentication?: RequestFilter[];
+  annotate?: HandlerChainOptions['annotate'];
   log?: (line: string) => void;
 }
 
@@ -74,7 +75,7 @@ export class APISecurity implements APIServerExtension {
     installEscalationChecks({ roles: api.store(gv, 'roles'), clusterRoles: api.store(gv, 'clusterroles'),
       roleBindings: api.store(gv, 'rolebindings'), clusterRoleBindings: api.store(gv, 'clusterrolebindings') }, lister, this.authorizer);
     const tokens = this.opts.tokenAuthFile !== undefined ? new TokenFileAuthenticator(this.opts.tokenAuthFile, log) : undefined;
-    const filters = securityFilters({ authenticator: this.authenticator(log, tokens), authorizer: this.authorizer, beforeAuthentication: this.opts.beforeAuthentication, afterAuthentication: this.opts.afterAuthentication, log });
+    const filters = securityFilters({ authenticator: this.authenticator(log, tokens), authorizer: this.authorizer, beforeAuthentication: this.opts.beforeAuthentication, afterAuthentication: this.opts.afterAuthentication, annotate: this.opts.annotate, log });
     return {
       filters,
       resources: [...accessReviewResources(this.authorizer, this.rbac), ...authenticationReviewResources(tokens)],
