@@ -14,6 +14,7 @@ import type { ComponentSpec } from '../../src/workbook/types.ts';
 import { RESTClient } from '../../src/client/rest-client.ts';
 import { waitFor } from '../../src/util/wait.ts';
 import type { Pod } from '../../src/api/types.ts';
+import { kubectlTerminal } from '../fixtures/kubectl-terminal.ts';
 
 function kubectlDir(): string | undefined {
   try { return dirname(realpathSync(execFileSync('which', ['kubectl'], { encoding: 'utf8' }).trim())); } catch { return undefined; }
@@ -88,32 +89,11 @@ describe('SPDY through the chain of chapter 5, the streaming server serving upst
   test('kubectl 1.29 exec -it over SPDY through the chain: the terminal\'s size, a resize on the resize stream, exit 3', async (t) => {
     const path = bin(29);
     if (!path) return t.skip('kubectl.1.29 is not installed beside the kubectl dispatcher');
-    const pty = await import('node-pty').catch(() => null);
-    if (!pty) return t.skip('node-pty is not installed: cannot give kubectl a terminal');
-    const term = pty.spawn(path, ['--kubeconfig', kubeconfig, 'exec', '-it', 'web', '--', 'sh'],
-      { cols: 80, rows: 24, env: { ...process.env, KUBECACHEDIR: join(dir, 'kube-cache') } as Record<string, string> });
-    let output = '';
-    term.onData((d) => { output += d; });
-    const exited = new Promise<number>((r) => term.onExit(({ exitCode }) => r(exitCode)));
-    t.after(() => { try { term.kill(); } catch { /* gone */ } });
-    const shows = (re: RegExp, from: number, what: string) => waitFor(() => re.test(output.slice(from)), { timeoutMs: 30_000, what })
-      .catch((err: Error) => { throw new Error(`${err.message}; the terminal shows ${JSON.stringify(output.slice(-300))}`); });
-    // A person types once the prompt is there (keys typed earlier are echoed by the still-cooked local terminal).
-    const ask = async (cmd: string, re: RegExp) => {
-      await shows(/# $/, 0, 'the prompt');
-      const from = output.length;
-      term.write(`${cmd}\r`);
-      await shows(re, from, `${cmd} to answer ${re}`);
-    };
-    await ask('stty size', /\r\n24 80\r\n/);
-    term.resize(100, 30);
-    await waitFor(async () => {
-      const from = output.length;
-      await ask('stty size', /\r\n\d+ \d+\r\n/);
-      return /\r\n30 100\r\n/.test(output.slice(from));
-    }, { timeoutMs: 30_000, what: 'the resize to reach the remote terminal' });
-    await shows(/# $/, output.length - 2, 'the prompt');
-    term.write('exit 3\r');
-    assert.equal(await exited, 3);
+    const term = await kubectlTerminal(t, path, ['--kubeconfig', kubeconfig, 'exec', '-it', 'web', '--', 'sh'],
+      { ...process.env, KUBECACHEDIR: join(dir, 'kube-cache') }, 30_000);
+    if (!term) return;
+    await term.ask('stty size', /\r\n24 80\r\n/);
+    await term.resize(100, 30);
+    assert.equal(await term.exit(3), 3);
   });
 });

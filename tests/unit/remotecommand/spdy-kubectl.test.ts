@@ -13,6 +13,7 @@ import { LocalExecutor } from '../../../src/exec/local.ts';
 import { writeKubeconfig } from '../../../src/workbook/kubeconfig.ts';
 import { waitFor } from '../../../src/util/wait.ts';
 import type { Pod } from '../../../src/api/types.ts';
+import { kubectlTerminal } from '../../fixtures/kubectl-terminal.ts';
 
 // The versioned binaries sit beside the gcloud dispatcher that `kubectl` on PATH is.
 function kubectlDir(): string | undefined {
@@ -98,34 +99,13 @@ for (const c of clients) {
 test('kubectl 1.27 exec -it over SPDY: a terminal, its size and a resize, exit 3', async (t) => {
   const c = clients[0]!;
   if (!c.path) return t.skip(`${c.name} is not installed beside the kubectl dispatcher`);
-  const pty = await import('node-pty').catch(() => null);
-  if (!pty) return t.skip('node-pty is not installed: cannot give kubectl a terminal');
-  const term = pty.spawn(c.path, ['--kubeconfig', kubeconfig, 'exec', '-it', 'web', '--', 'sh'],
-    { cols: 80, rows: 24, env: { ...process.env, KUBECACHEDIR: join(dir, 'cache'), PS1: '$ ' } as Record<string, string> });
-  let output = '';
-  term.onData((d) => { output += d; });
-  const exited = new Promise<number>((r) => term.onExit(({ exitCode }) => r(exitCode)));
-  t.after(() => { try { term.kill(); } catch { /* gone */ } });
-  const shows = (re: RegExp, from: number, what: string) => waitFor(() => re.test(output.slice(from)), { timeoutMs: 30_000, what })
-    .catch((err: Error) => { throw new Error(`${err.message}; the terminal shows ${JSON.stringify(output.slice(-300))}`); });
-  // A person types once the prompt is there (keys typed earlier are echoed by the still-cooked local terminal).
-  const ask = async (cmd: string, re: RegExp) => {
-    await shows(/# $/, 0, 'the prompt');
-    const from = output.length;
-    term.write(`${cmd}\r`);
-    await shows(re, from, `${cmd} to answer ${re}`);
-  };
-  await ask('echo $((6*7))', /\r\n42\r\n/);
-  await ask('stty size', /\r\n24 80\r\n/);
-  term.resize(100, 30);
-  await waitFor(async () => {
-    const from = output.length;
-    await ask('stty size', /\r\n\d+ \d+\r\n/);
-    return /\r\n30 100\r\n/.test(output.slice(from));
-  }, { timeoutMs: 30_000, what: 'the resize to reach the terminal' });
-  await shows(/# $/, 0, 'the prompt');
-  term.write('exit 3\r');
-  assert.equal(await exited, 3);
+  const term = await kubectlTerminal(t, c.path, ['--kubeconfig', kubeconfig, 'exec', '-it', 'web', '--', 'sh'],
+    { ...process.env, KUBECACHEDIR: join(dir, 'cache'), PS1: '$ ' }, 30_000);
+  if (!term) return;
+  await term.ask('echo $((6*7))', /\r\n42\r\n/);
+  await term.ask('stty size', /\r\n24 80\r\n/);
+  await term.resize(100, 30);
+  assert.equal(await term.exit(3), 3);
 });
 
 test('a kubectl killed mid-command: the process it started is killed', async (t) => {

@@ -27,6 +27,7 @@ import { writeTextAndClose } from '../../../../src/util/raw-response.ts';
 import { waitFor } from '../../../../src/util/wait.ts';
 import type { Node, Pod } from '../../../../src/api/types.ts';
 import type { StreamExec } from '../../../../src/kubectl/cmd/exec.ts';
+import { kubectlTerminal } from '../../../fixtures/kubectl-terminal.ts';
 
 function kubectlDir(): string | undefined {
   try { return dirname(realpathSync(execFileSync('which', ['kubectl'], { encoding: 'utf8' }).trim())); } catch { return undefined; }
@@ -218,35 +219,13 @@ function pidsWith(marker: string): string[] {
 test('kubectl 1.32 exec -it through the translator: a terminal, its size, a resize carried from channel 4 to the SPDY resize stream, exit 3', async (t) => {
   const path = bin(32);
   if (!path) return t.skip('kubectl 1.32 is not installed beside the dispatcher');
-  const pty = await import('node-pty').catch(() => null);
-  if (!pty) return t.skip('node-pty is not installed: cannot give kubectl a terminal');
-  const term = pty.spawn(path, ['--kubeconfig', kubeconfig, 'exec', '-it', 'web', '--', 'sh'],
-    { cols: 80, rows: 24, env: { ...process.env, KUBECACHEDIR: join(dir, 'cache'), PS1: '$ ' } as Record<string, string> });
-  let output = '';
-  term.onData((d) => { output += d; });
-  const exited = new Promise<number>((r) => term.onExit(({ exitCode }) => r(exitCode)));
-  t.after(() => { try { term.kill(); } catch { /* gone */ } });
-  const shows = (re: RegExp, from: number, what: string) => waitFor(() => re.test(output.slice(from)), { timeoutMs: 60_000, what })
-    .catch((err: Error) => { throw new Error(`${err.message}; the terminal shows ${JSON.stringify(output.slice(-300))}`); });
-  // Type once the prompt is there, as a person does (keys typed earlier are echoed by the still-cooked local terminal).
-  const ask = async (cmd: string, re: RegExp) => {
-    await shows(/# $/, 0, 'the prompt');
-    const from = output.length;
-    term.write(`${cmd}\r`);
-    await shows(re, from, `${cmd} to answer ${re}`);
-  };
-  await ask('echo $((6*7))', /\r\n42\r\n/);
-  await ask('stty size', /\r\n24 80\r\n/);
-  term.resize(100, 30);
-  // The new size travels kubectl → WebSocket → translator → SPDY → runtime: ask until the terminal has it.
-  await waitFor(async () => {
-    const from = output.length;
-    await ask('stty size', /\r\n\d+ \d+\r\n/);
-    return /\r\n30 100\r\n/.test(output.slice(from));
-  }, { timeoutMs: 30_000, what: 'the resize to reach the terminal' });
-  await shows(/# $/, 0, 'the prompt');
-  term.write('exit 3\r');
-  assert.equal(await exited, 3);
+  const term = await kubectlTerminal(t, path, ['--kubeconfig', kubeconfig, 'exec', '-it', 'web', '--', 'sh'],
+    { ...process.env, KUBECACHEDIR: join(dir, 'cache'), PS1: '$ ' }, 60_000);
+  if (!term) return;
+  await term.ask('echo $((6*7))', /\r\n42\r\n/);
+  await term.ask('stty size', /\r\n24 80\r\n/);
+  await term.resize(100, 30);
+  assert.equal(await term.exit(3), 3);
 });
 
 test('a client that stops reading, then disconnects: the kubelet connection closes and the command is killed', async () => {
