@@ -1,4 +1,4 @@
-// Chapter 9's API server: chapter 5's kubelet-backed exec behind authentication, RBAC, admission on connect
+// Chapter 9's API server: chapter 8's exec (a v5 WebSocket translated to SPDY, the rest proxied) behind authentication, RBAC, admission on connect
 // (DenyEscalatingExec) and the create check, audited (--audit-log-path, default <state>/audit.log), served over HTTPS, and dialing kubelets over TLS with its own client certificate (kube-apiserver
 // --tls-cert-file, --client-ca-file, --kubelet-client-certificate, --kubelet-certificate-authority, as kubeadm sets them).
 import { join, resolve } from 'node:path';
@@ -9,13 +9,14 @@ import { AdmissionChain } from '../../apiserver/admission/interfaces.ts';
 import type { Auditor } from '../../apiserver/audit/auditor.ts';
 import { auditFlags, auditorFromFlags } from '../../apiserver/audit/flags.ts';
 import { APISecurity, securityFlags, securityOptionsFromFlags } from '../../apiserver/auth/security.ts';
-import { KubeletExecBackend } from '../../apiserver/exec/kubelet.ts';
 import { execSubresource } from '../../apiserver/exec/rest.ts';
+import { TranslatingExecBackend } from '../../apiserver/exec/translating-backend.ts';
 import { podBindingSubresource } from '../../apiserver/registry/binding.ts';
 import { nodeStatusSubresource, podStatusSubresource } from '../../apiserver/registry/status.ts';
 import { runAPIServer } from '../../apiserver/run.ts';
 import { secureServing } from '../../apiserver/secure-serving.ts';
 import { plannedSubresources } from '../../apiserver/subresources.ts';
+import { spdyLostStreamWatchFor } from '../../proxy/spdy-lost-stream.ts';
 import { tlsDialer } from '../../proxy/tls-dial.ts';
 import { onShutdown } from '../../util/lifecycle.ts';
 import { kubeadmBindings } from './kubeadm-bindings.ts';
@@ -55,13 +56,17 @@ await runAPIServer({
     'pods/status': podStatusSubresource,
     'pods/binding': podBindingSubresource,
     'nodes/status': nodeStatusSubresource,
-    'pods/exec': admitExecOnConnect(security.connectCreate(execSubresource((api) => new KubeletExecBackend({
+    // #region security-exec
+    // Chapter 8's backend, both ways over TLS to the kubelet with the API server's kubelet client certificate: the
+    // translator's SPDY and the proxied upgrades dial the same way (--kubelet-client-certificate, the CA to verify it).
+    'pods/exec': admitExecOnConnect(security.connectCreate(execSubresource((api) => new TranslatingExecBackend({
       getNode: (name) => api.nodes.get(undefined, name),
       preferredAddressTypes: ['InternalIP', 'Hostname', 'InternalDNS', 'ExternalDNS', 'ExternalIP'] as NodeAddress['type'][],
       scheme: 'https',
-      proxy: { dial: tlsDialer(api.kubeletClientTLS ?? {}) },
+      proxy: { dial: tlsDialer(api.kubeletClientTLS ?? {}), lostStreamWatch: spdyLostStreamWatchFor },
       log: api.log,
     }))), (api) => new AdmissionChain([new DenyEscalatingExec((ns, name) => api.pods.get(ns, name))])),
+    // #endregion security-exec
   },
 }, withFlags(argv, {
   'tls-cert-file': serving.certFile,
