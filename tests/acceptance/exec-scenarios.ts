@@ -15,6 +15,7 @@ import { waitFor } from '../../src/util/wait.ts';
 import type { Status } from '../../src/api/status.ts';
 import { ttyScenarios } from './tty-scenarios.ts';
 import type { ExecClient } from './kubectls.ts';
+import { apiFetch, clientTLS } from './checkpoint-tls.ts';
 export { bundledKubectl, ourKubectl, type ExecClient } from './kubectls.ts';
 
 export interface ExecScenarioOptions {
@@ -70,6 +71,8 @@ export function execScenarios(slug: string, opts: ExecScenarioOptions = {}): voi
     const pod = 'scenarios';
     const children = new Set<ChildProcess>();
     const apiURL = () => cp.announcements.apiserver!.url!;
+    // Chapter 9 on: the CA and the admin's certificate for raw clients (none before).
+    const tls = () => clientTLS(cp);
 
     function run(client: ExecClient, args: string[], input?: Buffer | string): Promise<Run> {
       return new Promise((resolve) => {
@@ -102,13 +105,13 @@ export function execScenarios(slug: string, opts: ExecScenarioOptions = {}): voi
         const r = await k(['run', pod, '--image=nginx', '--restart=Never']);
         assert.equal(r.code, 0, r.stderr);
       } else {
-        const res = await fetch(`${apiURL()}/api/v1/namespaces/default/pods`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+        const res = await apiFetch(cp, `${apiURL()}/api/v1/namespaces/default/pods`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
           body: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: pod }, spec: { containers: [{ name: pod, image: 'nginx' }] } }) });
         assert.equal(res.status, 201);
       }
       // Generic readiness: exec works once the pod is wherever this checkpoint runs it (on the API
       // server's host at once; from chapter 3 on, after scheduling and the node starting it).
-      await waitFor(async () => (await streamExec(execURL(['true'], 'stdout=true'), { tty: false })).status === 'Success', { timeoutMs: 60_000, intervalMs: 100, what: `exec into pod ${pod}` });
+      await waitFor(async () => (await streamExec(execURL(['true'], 'stdout=true'), { tty: false, ws: tls() })).status === 'Success', { timeoutMs: 60_000, intervalMs: 100, what: `exec into pod ${pod}` });
     });
     after(async () => {
       for (const c of children) c.kill('SIGKILL');
@@ -258,7 +261,7 @@ export function execScenarios(slug: string, opts: ExecScenarioOptions = {}): voi
     // Our kubectl offers only v5 (as client-go's NewWebSocketExecutor); v4 still works through every hop for
     // clients that offer it (client-node, older tools), so a raw client offers v4 alone.
     test('a raw WebSocket client offering only v4.channel.k8s.io: streams and the exit code through the chain', async () => {
-      const ws = new WebSocket(execURL(['sh', '-c', 'echo out; echo err >&2; exit 3']).replace(/^http/, 'ws'), ['v4.channel.k8s.io']);
+      const ws = new WebSocket(execURL(['sh', '-c', 'echo out; echo err >&2; exit 3']).replace(/^http/, 'ws'), ['v4.channel.k8s.io'], tls());
       const channels = new Map<number, Buffer[]>();
       ws.on('message', (data: Buffer) => {
         const list = channels.get(data[0]!) ?? [];
@@ -281,7 +284,7 @@ export function execScenarios(slug: string, opts: ExecScenarioOptions = {}): voi
       const ac = new AbortController();
       let out = '';
       const stdout = new Writable({ write(c, _e, cb) { out += c; cb(); } });
-      const done = streamExec(execURL(['sh', '-c', `echo ready; exec ${marker}`]), { stdout, tty: false, signal: ac.signal }).catch((e) => e);
+      const done = streamExec(execURL(['sh', '-c', `echo ready; exec ${marker}`]), { stdout, tty: false, signal: ac.signal, ws: tls() }).catch((e) => e);
       try {
         await waitFor(() => out === 'ready\n' && withCmd(marker).length === 1, { timeoutMs: 20_000, what: 'the command to start' });
       } finally { ac.abort(); }
@@ -304,7 +307,7 @@ export function execScenarios(slug: string, opts: ExecScenarioOptions = {}): voi
         assert.match(over.stderr, /^Error from server: Request Header Fields Too Large: the request line and headers are limited to 1052672 bytes\n$/);
       } else {
         let out = '';
-        const status = await streamExec(execURL(cmd), { stdout: new Writable({ write(c, _e, cb) { out += c; cb(); } }), tty: false });
+        const status = await streamExec(execURL(cmd), { stdout: new Writable({ write(c, _e, cb) { out += c; cb(); } }), tty: false, ws: tls() });
         assert.deepEqual([status.status, out], ['Success', want]);
       }
     });
@@ -314,7 +317,7 @@ export function execScenarios(slug: string, opts: ExecScenarioOptions = {}): voi
     test('a client that stops reading, then disconnects, crashes nothing: the command ends and the next exec works', async () => {
       const components = Object.values(cp.announcements).map((a) => ({ name: a.name, pid: a.pid }));
       const marker = `yes ${randomInt(100000, 999999)}`;
-      const ws = new WebSocket(execURL(['sh', '-c', `exec ${marker}`], 'stdout=true').replace(/^http/, 'ws'), ['v5.channel.k8s.io']);
+      const ws = new WebSocket(execURL(['sh', '-c', `exec ${marker}`], 'stdout=true').replace(/^http/, 'ws'), ['v5.channel.k8s.io'], tls());
       ws.on('error', () => {});
       ws.on('open', () => ws.pause()); // reads nothing from here on
       // Blocked in write: every buffer between the command and this client is full, and each hop is holding
@@ -329,7 +332,7 @@ export function execScenarios(slug: string, opts: ExecScenarioOptions = {}): voi
       });
       for (const c of components) assert.ok(alive(c.pid), `${c.name} (pid ${c.pid}) died:\n${cp.logs().slice(-20).join('\n')}`);
       let out = '';
-      const status = await streamExec(execURL(['echo', 'still here']), { stdout: new Writable({ write(c, _e, cb) { out += c; cb(); } }), tty: false });
+      const status = await streamExec(execURL(['echo', 'still here']), { stdout: new Writable({ write(c, _e, cb) { out += c; cb(); } }), tty: false, ws: tls() });
       assert.deepEqual([status.status, out], ['Success', 'still here\n']);
     });
 
@@ -341,7 +344,7 @@ export function execScenarios(slug: string, opts: ExecScenarioOptions = {}): voi
       const big = Buffer.alloc(100 << 20); // channel 0 (stdin), then 100 MB
       for (let i = 0; i < 5; i++) {
         const marker = uniqueSleep();
-        const ws = new WebSocket(execURL(['sh', '-c', `exec ${marker}`], 'stdin=true&stdout=true').replace(/^http/, 'ws'), ['v5.channel.k8s.io']);
+        const ws = new WebSocket(execURL(['sh', '-c', `exec ${marker}`], 'stdin=true&stdout=true').replace(/^http/, 'ws'), ['v5.channel.k8s.io'], tls());
         const errors: string[] = [];
         ws.on('message', (d: Buffer) => { if (d[0] === 3) errors.push(d.subarray(1).toString()); });
         const closed = await new Promise<{ code: number; reason: string }>((resolve, reject) => {
@@ -363,7 +366,7 @@ export function execScenarios(slug: string, opts: ExecScenarioOptions = {}): voi
           assert.deepEqual([r.code, r.stdout.toString()], [0, `n${i}\n`], r.stderr);
         } else {
           let out = '';
-          const status = await streamExec(execURL(['echo', `n${i}`]), { stdout: new Writable({ write(c, _e, cb) { out += c; cb(); } }), tty: false });
+          const status = await streamExec(execURL(['echo', `n${i}`]), { stdout: new Writable({ write(c, _e, cb) { out += c; cb(); } }), tty: false, ws: tls() });
           assert.deepEqual([exitCodeFromStatus(status), out], [0, `n${i}\n`]);
         }
       };
@@ -383,8 +386,8 @@ export function execScenarios(slug: string, opts: ExecScenarioOptions = {}): voi
       if (!k8s) return t.skip('@kubernetes/client-node is not installed (a devDependency): npm install');
       const kc = new k8s.KubeConfig();
       kc.loadFromFile(cp.kubeconfig);
-      // client-node refuses http:// unless TLS verification is off (real-clients.md §C).
-      kc.loadFromOptions({ clusters: kc.clusters.map((c) => ({ ...c, skipTLSVerify: true })), users: kc.users, contexts: kc.contexts, currentContext: kc.currentContext });
+      // client-node refuses http:// unless TLS verification is off (real-clients.md §C); over https it verifies with the CA.
+      if (apiURL().startsWith('http:')) kc.loadFromOptions({ clusters: kc.clusters.map((c) => ({ ...c, skipTLSVerify: true })), users: kc.users, contexts: kc.contexts, currentContext: kc.currentContext });
       const exec = new k8s.Exec(kc);
       const run = async (cmd: string[], stdin?: Buffer) => {
         const out: Buffer[] = [], err: Buffer[] = [];

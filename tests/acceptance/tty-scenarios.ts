@@ -10,6 +10,7 @@ import { repoRoot } from '../../src/workbook/checkpoint.ts';
 import { waitFor } from '../../src/util/wait.ts';
 import type { Pod } from '../../src/api/types.ts';
 import { bundledKubectl, ourKubectl, type ExecClient } from './kubectls.ts';
+import { apiFetch, clientTLS } from './checkpoint-tls.ts';
 
 type Pty = typeof import('node-pty');
 interface Terminal { output(): string; write(s: string): void; resize(cols: number, rows: number): void; exited: Promise<number>; pid: number; kill(): void }
@@ -195,7 +196,7 @@ export function ttyScenarios(slug: string, ctx: { cp(): RunningCheckpoint; pod: 
   test('a raw client asking for tty and stderr: the kubelet drops stderr, the terminal merges it into stdout', async () => {
     const api = ctx.cp().announcements.apiserver!.url!.replace(/^http/, 'ws');
     const q = ['sh', '-c', 'echo out; echo err >&2; exit 4'].map((c) => `command=${encodeURIComponent(c)}`).join('&');
-    const ws = new WebSocket(`${api}/api/v1/namespaces/default/pods/${ctx.pod}/exec?${q}&stdout=true&stderr=true&tty=true`, ['v5.channel.k8s.io']);
+    const ws = new WebSocket(`${api}/api/v1/namespaces/default/pods/${ctx.pod}/exec?${q}&stdout=true&stderr=true&tty=true`, ['v5.channel.k8s.io'], clientTLS(ctx.cp()));
     const channels = new Map<number, string>();
     ws.on('message', (d: Buffer) => channels.set(d[0]!, (channels.get(d[0]!) ?? '') + d.subarray(1).toString()));
     const code = await new Promise<number>((resolve, reject) => { ws.on('close', resolve); ws.on('error', reject); });
@@ -209,7 +210,7 @@ export function ttyScenarios(slug: string, ctx: { cp(): RunningCheckpoint; pod: 
     // The streaming server's own check (GetExec), reached only by a CRI client that asks for both.
     test('CRI Exec with tty and stderr: InvalidArgument "tty and stderr cannot both be true", as the kubelet library', async () => {
       const { RemoteRuntimeService } = await import('../../src/cri/remote-runtime.ts');
-      const pod = await (await fetch(`${ctx.cp().announcements.apiserver!.url}/api/v1/namespaces/default/pods/${ctx.pod}`)).json() as Pod;
+      const pod = await (await apiFetch(ctx.cp(), `${ctx.cp().announcements.apiserver!.url}/api/v1/namespaces/default/pods/${ctx.pod}`)).json() as Pod;
       const shim = ctx.cp().announcements[`shim-${pod.spec.nodeName}`]!;
       const id = pod.status!.containerStatuses![0]!.containerID!.replace(/^[^:]+:\/\//, '');
       const rt = new RemoteRuntimeService(`unix://${shim.socket}`, { hop: 'test' });
