@@ -22,7 +22,7 @@ section('Two users: alice may look, bob may change');
 // Bindings are not among what the known state clears: an earlier walk's are removed here, so each walk starts alike.
 await step('Remove what an earlier walk bound.', ['kubectl', 'delete', 'rolebinding', 'alice-view', 'bob-edit', '--ignore-not-found']);
 for (const user of ['alice', 'bob']) {
-  await step(`A client certificate for ${user} from the checkpoint's CA (CN=${user}), in a kubeconfig of her own.`,
+  await step(`A client certificate for ${user} from the checkpoint's CA (CN=${user}), in a kubeconfig of its own.`,
     `node --import tsx scripts/user-kubeconfig.ts ${user} > ${kubeconfigOf(user)}`);
 }
 await step('alice gets the built-in view role in namespace default.', ['kubectl', 'create', 'rolebinding', 'alice-view', '--clusterrole=view', '--user=alice']);
@@ -58,7 +58,7 @@ await step('bob\'s exec requests in the API server\'s audit log (one line per st
 await step('The session record at ResponseComplete: how long, how many bytes each way, and the exit code.',
   `jq -c 'select(.user.username == "bob" and .objectRef.subresource == "exec" and .stage == "ResponseComplete") | .annotations | with_entries(select(.key | startswith("exec.workbook.dev/")))' ${audit} | tail -n 1`);
 await step('alice\'s refusal is there too.',
-  `jq -c 'select(.user.username == "alice" and .objectRef.subresource == "exec") | {stage, code: .responseStatus.code, reason: .annotations["authorization.k8s.io/reason"]}' ${audit} | tail -n 1`);
+  `jq -c 'select(.user.username == "alice" and .objectRef.subresource == "exec") | {stage, verb, code: .responseStatus.code, decision: .annotations["authorization.k8s.io/decision"]}' ${audit} | tail -n 1`);
 observe('The command\'s arguments show as [redacted] after the first (the audit policy\'s redaction): a command line\n'
   + 'can carry a secret. Upstream\'s audit stops at the 101; the exit code is ours, read from the error stream.');
 await step('Clean up.', 'kubectl delete pod nginx && kubectl delete rolebinding alice-view bob-edit');
