@@ -1,12 +1,14 @@
 // Chapter 9's checkpoint: the shared exec scenarios with the real kubectl on each path (1.29 SPDY through the proxy,
 // 1.33 a v5 WebSocket the StreamTranslator turns into SPDY, 1.32 on SPDY) and ours both ways, all as the admin over TLS
 // (the kubeconfig's CA and certificate); then the doors: no credential is refused at the API server (403 as
-// system:anonymous, 401 for a token nobody issued) and 401 at the kubelet,
+// system:anonymous, 401 for a certificate from another CA) and 401 at the kubelet,
 // alice (view) is refused exec with RBAC's sentence, bob (edit) execs.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { request } from 'node:https';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundledKubectl, execScenarios, ourKubectl, type ExecClient } from './exec-scenarios.ts';
 import { run, hasKubectl } from './cri-common.ts';
@@ -33,9 +35,9 @@ execScenarios('security', { missingCommand: 'exit-126', clients, ttyClients: cli
 const kubectlMissing = !(await hasKubectl()) && 'the real kubectl is not on PATH';
 
 // An https request with the CA (the server is verified) and no client certificate: what anyone on the machine can send.
-function anonymous(url: string, ca: string, method = 'GET', headers: Record<string, string> = {}): Promise<{ code: number; body: string }> {
+function anonymous(url: string, ca: string, method = 'GET', headers: Record<string, string> = {}, client: { cert?: string; key?: string } = {}): Promise<{ code: number; body: string }> {
   return new Promise((resolve, reject) => {
-    request(url, { method, ca, headers, agent: false }, (res) => {
+    request(url, { method, ca, headers, ...client, agent: false }, (res) => {
       let body = '';
       res.on('data', (c) => { body += c; });
       res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
@@ -61,8 +63,8 @@ describe('chapter 9 (security): who may exec', { timeout: 300_000 }, () => {
   after(async () => { await cp?.stop(); });
 
   // Upstream's default --anonymous-auth=true: no credential at all is system:anonymous, whom RBAC refuses (403); a
-  // credential that does not authenticate (a token nobody issued) is 401 Unauthorized.
-  test('no credential is system:anonymous, refused (403); a token nobody issued is 401 Unauthorized', async () => {
+  // credential that fails (a certificate the cluster's CA did not sign) is 401 Unauthorized.
+  test('no credential is system:anonymous, refused (403); a certificate from another CA is 401 Unauthorized', async () => {
     const api = cp.announcements.apiserver!.url!;
     assert.match(api, /^https:/);
     const url = `${api}/api/v1/namespaces/default/pods/web/exec?command=id&stdout=true`;
@@ -75,7 +77,11 @@ describe('chapter 9 (security): who may exec', { timeout: 300_000 }, () => {
       assert.equal(status.reason, 'Forbidden', method);
       assert.equal(status.message, `pods "web" is forbidden: User "system:anonymous" cannot ${verb} resource "pods/exec" in API group "" in the namespace "default"`, method);
     }
-    const r = await anonymous(url, pki.caPEM, 'POST', { Authorization: 'Bearer not-a-token' });
+    // A client certificate from some other CA fails x509 verification: an error, not "no credential", so 401.
+    const otherDir = mkdtempSync(join(tmpdir(), 'ike-other-ca-'));
+    const stranger = await (await ClusterPKI.open(otherDir)).user('mallory', ['system:masters']);
+    rmSync(otherDir, { recursive: true, force: true });
+    const r = await anonymous(url, pki.caPEM, 'POST', {}, { cert: stranger.certPEM, key: stranger.keyPEM });
     assert.equal(r.code, 401);
     assert.deepEqual(JSON.parse(r.body), { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
   });
