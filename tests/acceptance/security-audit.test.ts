@@ -36,7 +36,9 @@ describe('chapter 9\'s API server: audit and admission (src/checkpoints/security
     api = await start({ name: 'apiserver', entry: 'src/checkpoints/security/apiserver.ts', probe: 'http' }, ['--port=0']);
     writeKubeconfig(join(dir, 'kubeconfig'), api.url!, kubeconfigCredentials(api));
     env = { ...process.env, KUBECONFIG: join(dir, 'kubeconfig'), KUBECACHEDIR: join(dir, 'kube-cache') };
-    const shim = await start({ name: 'shim-node-1', entry: 'src/checkpoints/streaming/shim.ts', probe: 'socket' }, []);
+    // Chapter 8's node: an engine, the dockershim whose streaming server speaks SPDY (the API server's translator does).
+    const engine = await start({ name: 'docker-node-1', entry: 'src/checkpoints/engine/engine.ts', probe: 'socket' }, []);
+    const shim = await start({ name: 'shim-node-1', entry: 'src/checkpoints/spdy/dockershim.ts', probe: 'socket' }, [`--docker-endpoint=unix://${engine.socket}`]);
     await Promise.all([
       start({ name: 'scheduler', entry: 'src/checkpoints/security/scheduler.ts', probe: 'none' }, [`--apiserver=${api.url}`, '--node-monitor-grace-period=20s', '--node-monitor-period=1s']),
       start({ name: 'kubelet-node-1', entry: 'src/checkpoints/security/kubelet.ts', probe: 'http' },
