@@ -29,8 +29,11 @@ const clients: ExecClient[] = [
   { name: 'our kubectl (WebSocket, translated)', argv: ourKubectl(), scenarios: 'all' },
   { name: 'our kubectl (SPDY, KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false)', argv: ourKubectl(), env: SPDY_ONLY, scenarios: 'all' },
 ];
+// The other bundled versions, each on its default path, over the same TLS and credentials (terminals: the five above,
+// one per path; chapter 8's suite runs every version's terminals).
+const others = ['1.27', '1.28', '1.30', '1.31', '1.32'].map((v) => real(v));
 
-execScenarios('security', { missingCommand: 'exit-126', clients, ttyClients: clients });
+execScenarios('security', { missingCommand: 'exit-126', clients: [...clients, ...others], ttyClients: clients });
 
 const kubectlMissing = !(await hasKubectl()) && 'the real kubectl is not on PATH';
 
