@@ -5,6 +5,7 @@ import { PassThrough, Writable } from 'node:stream';
 import type * as nodePty from 'node-pty';
 import type { ExitStatus } from './backend.ts';
 import type { TerminalSize } from '../exec/executor.ts';
+import { pumpOutput } from '../exec/pty.ts';
 
 // node-pty is a native addon, loaded with the first terminal: a machine where it does not build still runs every
 // process without one, and a terminal there fails saying why.
@@ -32,19 +33,15 @@ export async function spawnOnPty(argv: string[], env: Record<string, string>, si
     name: env.TERM ?? 'xterm', cols: Math.max(1, s.width), rows: Math.max(1, s.height), cwd, env, encoding: null,
   });
   const stdout = new PassThrough();
-  // With encoding null node-pty hands over Buffers (its typings say string). A reader that falls behind pauses the
-  // terminal, so a chatty program blocks on it instead of growing the engine's memory.
-  term.onData((d: string | Buffer) => {
-    if (!stdout.write(typeof d === 'string' ? Buffer.from(d, 'utf8') : d)) {
-      term.pause();
-      stdout.once('drain', () => term.resume());
-    }
-  });
+  // The output read to its end before the exit is told (exec/pty.ts pumpOutput: node-pty alone can lose what the program
+  // wrote last); a reader that falls behind pauses the terminal, so a chatty program blocks instead of growing memory.
+  const output = pumpOutput(term, stdout);
   const exit = new Promise<ExitStatus>((resolve) => term.onExit(({ exitCode, signal }) => {
-    // node-pty reports the exit once it has stopped reading; what the program wrote last may be lost (see exec/pty.ts).
-    stdout.end();
-    const name = signal ? Object.entries(osConstants.signals).find(([, n]) => n === signal)?.[0] as NodeJS.Signals | undefined : undefined;
-    resolve(signal ? { exitCode: 128 + signal, ...(name ? { signal: name } : {}) } : { exitCode });
+    void output.then(() => {
+      stdout.end();
+      const name = signal ? Object.entries(osConstants.signals).find(([, n]) => n === signal)?.[0] as NodeJS.Signals | undefined : undefined;
+      resolve(signal ? { exitCode: 128 + signal, ...(name ? { signal: name } : {}) } : { exitCode });
+    });
   }));
   const stdin = new Writable({
     // No final(): a terminal has no end of input; dockerd does not close a tty's stdin when its client's ends.

@@ -96,7 +96,7 @@ function killSession(sid: number): void {
 // destroys its socket 200 ms after the program exits: either way a slow client lost the last screenful. So we hold
 // the slave open ourselves, and node-pty's destroy only tells us the program has exited: then we read on, unpaused
 // (what is left is one pty buffer), until a turn of the loop brings nothing, and only then let the slave go.
-function pumpOutput(term: nodePty.IPty, out: Writable | undefined): Promise<void> {
+export function pumpOutput(term: nodePty.IPty, out: Writable | undefined): Promise<void> {
   const socket = (term as unknown as { _socket?: Readable & { destroy(err?: Error): unknown } })._socket;
   let slave: number | undefined;
   try { slave = openSync((term as unknown as { ptsName: string }).ptsName, fsConstants.O_RDWR | fsConstants.O_NOCTTY); } catch { /* gone already */ }

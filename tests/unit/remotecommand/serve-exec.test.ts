@@ -314,15 +314,17 @@ test('tty: one merged stream from a pseudo-terminal, the initial size and a resi
   const out = sink();
   const stdin = new PassThrough();
   let resize: ((s: { width: number; height: number }) => void) | undefined;
-  const done = streamExec(url(['sh', '-c', 'stty size; echo err >&2; read x; stty size; exit 5'], 'stdin=true&stdout=true&tty=true'), {
+  const done = streamExec(url(['sh', '-c', 'stty size; echo err >&2; while read x; do stty size; done; exit 5'], 'stdin=true&stdout=true&tty=true'), {
     stdin, stdout: out.w, tty: true,
     resize: { initial: { width: 120, height: 40 }, watch: (send) => { resize = send; return () => { resize = undefined; }; } },
   });
   await waitFor(() => out.text().includes('err'), { what: 'the first size and stderr on the terminal' });
   assert.equal(out.text(), '40 120\r\nerr\r\n');
   resize!({ width: 100, height: 30 });
-  // Sent after the resize on the same socket; the second stty is a new process, forked after the line was read.
-  stdin.write('go\r');
+  // The size is applied by the session's resize loop, a hop behind the message: ask (a line for `read`) until the
+  // terminal has it, as a person would look again. Then Ctrl-D ends the loop.
+  await waitFor(() => { stdin.write('go\r'); return /30 100\r\n$/.test(out.text()); }, { intervalMs: 50, timeoutMs: 10_000, what: 'the resize to reach the terminal' });
+  stdin.write('\x04');
   const status = await done;
   assert.equal(exitCodeFromStatus(status), 5);
   assert.match(out.text(), /30 100\r\n$/);
