@@ -10,6 +10,7 @@ import { ResizeDecoder } from './codec.ts';
 import { ttyRefusal, type ServeExecOptions } from './serve-exec.ts';
 import { execStatus, SizeQueue } from './session.ts';
 import { SPDY_PROTOCOLS, spdyHandshake } from './spdy-handshake.ts';
+import { spdyProtocolVersion, type SpdyProtocolVersion } from './spdy-protocol.ts';
 import { encodeStatus, internalErrorStatus } from './status.ts';
 
 export interface ServeExecSpdyOptions extends ServeExecOptions {
@@ -23,19 +24,11 @@ export interface ServeExecSpdyOptions extends ServeExecOptions {
 export const DEFAULT_STREAM_CREATION_TIMEOUT_MS = 30_000;
 
 // #region spdy-versions
-// What each version changes on the server (httpstream.go's protocol handlers): v3 adds the resize stream, v4 puts a
-// JSON Status on the error stream (Success too). v1 keeps the 1.0 kubelet's bugs on purpose: it resets the error
-// stream as soon as the streams are set up (so its client never hears of a failure) and half-closes its own side of
-// stdin. A v5 SPDY client gets v4: v5's CLOSE signal is a WebSocket thing, a SPDY stream has its FIN.
-interface SpdyVersion { resize: boolean; statusJson: boolean; v1: boolean }
-const V4: SpdyVersion = { resize: true, statusJson: true, v1: false };
-const versions: ReadonlyMap<string, SpdyVersion> = new Map([
-  ['v5.channel.k8s.io', V4],
-  ['v4.channel.k8s.io', V4],
-  ['v3.channel.k8s.io', { resize: true, statusJson: false, v1: false }],
-  ['v2.channel.k8s.io', { resize: false, statusJson: false, v1: false }],
-  ['channel.k8s.io', { resize: false, statusJson: false, v1: true }],
-]);
+// What each version changes (httpstream.go's protocol handlers) is the client's table (spdy-protocol.ts): v3 adds the
+// resize stream, v4 puts a JSON Status on the error stream (Success too). v1 keeps the 1.0 kubelet's bugs on purpose:
+// it resets the error stream as soon as the streams are set up (so its client never hears of a failure) and
+// half-closes its own side of stdin. (A server never picks v5: SPDY_PROTOCOLS stops at v4.)
+const keepsV1Bugs = (v: SpdyProtocolVersion) => v.version === 1;
 // #endregion spdy-versions
 
 type StreamType = 'error' | 'stdin' | 'stdout' | 'stderr' | 'resize';
@@ -45,7 +38,7 @@ type ReceivedStreams = Partial<Record<StreamType, SpdyStream>>;
 // The client opens every stream (error, stdin, stdout, stderr unless tty, resize for v3+ with tty), one SYN_STREAM
 // each, naming it in its streamtype header. Each is answered with an empty SYN_REPLY and counted once replied.
 // A stream of a type this version does not know is replied to, logged and not counted, as upstream does.
-function waitForStreams(conn: SpdyConnection, version: SpdyVersion, expected: number, timeoutMs: number, log: (line: string) => void):
+function waitForStreams(conn: SpdyConnection, version: SpdyProtocolVersion, expected: number, timeoutMs: number, log: (line: string) => void):
   Promise<{ streams: ReceivedStreams; error?: string }> {
   const known = new Set<string>(['error', 'stdin', 'stdout', 'stderr', ...(version.resize ? ['resize'] : [])]);
   const streams: ReceivedStreams = {};
@@ -122,7 +115,7 @@ export async function serveExecSpdy(req: IncomingMessage, socket: Duplex, head: 
     await closeAfterFlush(socket);
     return { metadata: {}, status: 'Failure', message: handshake.message, reason: handshake.code === 403 ? 'Forbidden' : 'BadRequest', code: handshake.code };
   }
-  const version = versions.get(handshake.protocol)!;
+  const version = spdyProtocolVersion(handshake.protocol)!;
   socket.write(handshake.response);
   // head: frames the client sent without waiting for the 101; the connection reads them first, a tick from now,
   // once onStream is set (waitForStreams, just below).
@@ -139,11 +132,11 @@ export async function serveExecSpdy(req: IncomingMessage, socket: Duplex, head: 
     log(error);
     // Upstream logs this and leaves the connection open for the client to notice (it never does: it waits on the
     // error stream). We tell it on the error stream, if it made one, and close.
-    if (streams.error && !version.v1) await writeStatus(streams.error, version, internalErrorStatus(new Error(error)));
+    if (streams.error && !keepsV1Bugs(version)) await writeStatus(streams.error, version, internalErrorStatus(new Error(error)));
     await closeConnection(conn);
     return undefined;
   }
-  if (version.v1) {
+  if (keepsV1Bugs(version)) {
     streams.error?.reset();
     streams.stdin?.end();
   }
@@ -154,6 +147,8 @@ export async function serveExecSpdy(req: IncomingMessage, socket: Duplex, head: 
 
   // The process's streams. stdin ends with the client's FIN on the stdin stream (kubectl's stdin EOF).
   const stdinPipe = streams.stdin ? new PassThrough({ highWaterMark: 64 * 1024 }) : undefined;
+  // An executor may destroy the pipe with an error (the process's stdin gone): never an unhandled one.
+  stdinPipe?.on('error', (err) => log(`stdin: ${err.message}`));
   if (streams.stdin && stdinPipe) streams.stdin.pipe(stdinPipe);
   const sizes = new SizeQueue();
   if (tty && streams.resize) readSizes(streams.resize, sizes, log);
@@ -180,7 +175,7 @@ export async function serveExecSpdy(req: IncomingMessage, socket: Duplex, head: 
   }
   if (gone.signal.aborted) { await conn.closed; return undefined; }
   closing = true;
-  if (streams.error && !version.v1) await writeStatus(streams.error, version, status);
+  if (streams.error && !keepsV1Bugs(version)) await writeStatus(streams.error, version, status);
   await closeConnection(conn);
   return status;
 }
@@ -189,7 +184,7 @@ export async function serveExecSpdy(req: IncomingMessage, socket: Duplex, head: 
 // #region write-status
 // v4: the JSON Status, Success included. v2/v3 (and v1, whose error stream is already reset): the message
 // text, and only on failure (encodeStatus, as on the WebSocket's channel 3).
-function writeStatus(stream: SpdyStream, version: SpdyVersion, status: Status): Promise<void> {
+function writeStatus(stream: SpdyStream, version: SpdyProtocolVersion, status: Status): Promise<void> {
   const bytes = encodeStatus(version, status);
   if (!bytes || stream.destroyed) return Promise.resolve();
   return new Promise((resolve) => stream.write(bytes, () => resolve()));
