@@ -106,8 +106,11 @@ export function ttyScenarios(slug: string, ctx: { cp(): RunningCheckpoint; pod: 
       const marker = `sleep ${randomInt(100000, 999999)}`;
       term.write(`${marker}\r`);
       await waitFor(() => withCmd(marker).length === 1, { timeoutMs: 30_000, what: `${client.name}: ${marker} to start` });
+      const interrupted = term.output().length;
       term.write('\x03');
       await waitFor(() => withCmd(marker).length === 0, { timeoutMs: 30_000, what: `${client.name}: Ctrl-C to interrupt ${marker}` });
+      // The shell prints its prompt again; a line typed before that is echoed first and runs after it ("# alive").
+      await expect(term, /# (\x1b\[6n)?$/, `${client.name}: the prompt after Ctrl-C`, interrupted);
       await step('echo alive\r', /\r\nalive\r\n/, 'the shell survives Ctrl-C');
       // A paste: 1 MiB of text in lines, as a terminal sends it (Enter is \r; the remote terminal makes it \n).
       const lines = randomBytes(786_432).toString('base64').match(/.{1,76}/g)!;
