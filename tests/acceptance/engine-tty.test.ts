@@ -19,8 +19,8 @@ const d = (...args: string[]) => docker(engine, args);
 const uniq = (prefix: string) => `${prefix}-${randomBytes(3).toString('hex')}`;
 
 // busybox ash's prompt as root, then its question to the terminal about the cursor's place (ESC[6n), which a
-// terminal window answers and node-pty's does not.
-const PROMPT = /# (\x1b\[6n)?$/;
+// terminal window answers and node-pty's does not; after a resize it redraws the line ("\r/ # ESC[J").
+const PROMPT = /# (\x1b\[6n|\x1b\[J)*$/;
 
 interface Terminal { output(): string; write(s: string): void; resize(cols: number, rows: number): void; exited: Promise<number> }
 
@@ -44,7 +44,16 @@ async function expect(term: Terminal, re: RegExp, what: string, from = 0): Promi
 async function run(term: Terminal, line: string, re: RegExp, what: string): Promise<RegExpExecArray> {
   const from = term.output().length;
   term.write(`${line}\r`);
-  return expect(term, re, what, from);
+  const m = await expect(term, re, what, from);
+  // The next line waits for the prompt: typed earlier, it is echoed before the prompt and runs after it.
+  await expect(term, PROMPT, `the prompt after ${what}`, from);
+  return m;
+}
+
+// After a resize: stty size, asked again until it tells the new size (it travels the CLI → engine → TIOCSWINSZ).
+async function sizeFollows(term: Terminal, rowsCols: string): Promise<void> {
+  await waitFor(async () => (await run(term, 'stty size', /\r\n\d+ \d+\r\n/, 'stty size'))[0] === `\r\n${rowsCols}\r\n`,
+    { timeoutMs: 15_000, what: `stty size to follow the resize to ${rowsCols}` });
 }
 
 before(async () => {
@@ -65,12 +74,7 @@ test('docker exec -it: a prompt on the container\'s /dev/pts/N, 42, stty size fo
   await run(term, 'echo $((6*7))', /\r\n42\r\n/, '42');
   await run(term, 'stty size', /\r\n27 91\r\n/, 'the first size (ConsoleSize)');
   term.resize(120, 40);
-  await waitFor(async () => {
-    const from = term.output().length;
-    term.write('stty size\r');
-    await expect(term, /\r\n\d+ \d+\r\n/, 'stty size', from);
-    return /\r\n40 120\r\n/.test(term.output().slice(from));
-  }, { timeoutMs: 15_000, what: 'stty size to follow the resize' });
+  await sizeFollows(term, '40 120');
   term.write('exit 3\r');
   assert.equal(await term.exited, 3);
   await d('rm', '-f', name);
@@ -96,7 +100,7 @@ test('docker exec -it: ctrl-p ctrl-q detaches ("read escape sequence"), the shel
   await waitFor(async () => /sleep 100/.test((await d('exec', name, 'ps', '-o', 'args')).stdout), { what: 'sleep 100 to run' });
   const from = keys.output().length;
   keys.write('\x03'); // a byte for the terminal: SIGINT to the foreground job, the shell survives
-  await expect(keys, /# (\x1b\[6n)?$/, 'the prompt after ctrl-c', from);
+  await expect(keys, PROMPT, 'the prompt after ctrl-c', from);
   keys.write('\x10\x11echo still-here\r'); // the default keys are plain input when others are set
   await expect(keys, /still-here\r\n[\s\S]*# (\x1b\[6n)?$/, 'ctrl-p ctrl-q as plain input', from);
   keys.write('\x18x');
@@ -116,12 +120,7 @@ test('docker run -it --rm busybox sh: the container\'s own terminal at the windo
   if (isolated) assert.equal(tty[1], '/dev/pts/0');
   await run(term, 'stty size', /\r\n30 100\r\n/, 'the first size');
   term.resize(70, 20);
-  await waitFor(async () => {
-    const from = term.output().length;
-    term.write('stty size\r');
-    await expect(term, /\r\n\d+ \d+\r\n/, 'stty size', from);
-    return /\r\n20 70\r\n/.test(term.output().slice(from));
-  }, { timeoutMs: 15_000, what: 'stty size to follow the resize' });
+  await sizeFollows(term, '20 70');
   term.write('exit 5\r');
   assert.equal(await term.exited, 5);
   await waitFor(async () => (await d('inspect', name)).code !== 0, { what: 'the container to be removed' });

@@ -56,7 +56,11 @@ async function expect(term: Terminal, re: RegExp, what: string, from = 0): Promi
 // A person types once the prompt is there (dash's prompt as root is "# "; busybox ash's, in chapter 6's containers,
 // is followed by ESC[6n, its question about the cursor's place, which a terminal window answers and node-pty's
 // does not): keys typed earlier reach the local terminal while it is still cooked, before kubectl has made it raw.
-const prompt = (term: Terminal, what: string) => expect(term, /# (\x1b\[6n)?$/, `${what}: the remote prompt`);
+// Each command's output comes before the next prompt: a person waits for the prompt too, or the next line, echoed
+// early, runs after it ("# 24 80").
+// After a resize, ash redraws its line: "\r/ # ESC[J".
+const PROMPT = /# (\x1b\[6n|\x1b\[J)*$/;
+const prompt = (term: Terminal, what: string, from = 0) => expect(term, PROMPT, `${what}: the remote prompt`, from);
 
 // After the client: its exit code, the terminal unchanged, and cooked (echo, line editing, signals from keys).
 async function endsCooked(term: Terminal, rc: number): Promise<void> {
@@ -86,10 +90,11 @@ export function ttyScenarios(slug: string, ctx: { cp(): RunningCheckpoint; pod: 
     if (!pty) return;
     for (const client of full()) {
       const term = open(pty, ctx.cp(), [...client.argv, '--kubeconfig', ctx.cp().kubeconfig, 'exec', '-it', ctx.pod, '--', 'sh'], t, undefined, client.env);
-      const step = async (input: string, re: RegExp, what: string) => {
+      const step = async (input: string, re: RegExp, what: string, thenPrompt = true) => {
         const from = term.output().length;
         term.write(input);
         await expect(term, re, `${client.name}: ${what}`, from);
+        if (thenPrompt) await prompt(term, `${client.name}: after ${what}`, from);
       };
       await prompt(term, client.name);
       await step('echo $((6*7))\r', /\r\n42\r\n/, 'arithmetic in the remote shell');
@@ -101,6 +106,7 @@ export function ttyScenarios(slug: string, ctx: { cp(): RunningCheckpoint; pod: 
         const from = term.output().length;
         term.write('stty size\r');
         await expect(term, /\r\n\d+ \d+\r\n/, `${client.name}: stty size`, from);
+        await prompt(term, `${client.name}: after stty size`, from);
         return /\r\n30 100\r\n/.test(term.output().slice(from));
       }, { timeoutMs: 30_000, what: `${client.name}: the resize to reach the remote terminal` });
       const marker = `sleep ${randomInt(100000, 999999)}`;
@@ -110,12 +116,12 @@ export function ttyScenarios(slug: string, ctx: { cp(): RunningCheckpoint; pod: 
       term.write('\x03');
       await waitFor(() => withCmd(marker).length === 0, { timeoutMs: 30_000, what: `${client.name}: Ctrl-C to interrupt ${marker}` });
       // The shell prints its prompt again; a line typed before that is echoed first and runs after it ("# alive").
-      await expect(term, /# (\x1b\[6n)?$/, `${client.name}: the prompt after Ctrl-C`, interrupted);
+      await prompt(term, `${client.name}: after Ctrl-C`, interrupted);
       await step('echo alive\r', /\r\nalive\r\n/, 'the shell survives Ctrl-C');
       // A paste: 1 MiB of text in lines, as a terminal sends it (Enter is \r; the remote terminal makes it \n).
       const lines = randomBytes(786_432).toString('base64').match(/.{1,76}/g)!;
       const file = `paste-${randomInt(1e9)}`;
-      await step(`cat > ${file}\r`, /cat > paste-\d+\r\n/, 'cat to start');
+      await step(`cat > ${file}\r`, /cat > paste-\d+\r\n/, 'cat to start', false);
       term.write(`${lines.join('\r')}\r`);
       term.write('\x04');
       const want = createHash('sha256').update(`${lines.join('\n')}\n`).digest('hex');
@@ -134,6 +140,7 @@ export function ttyScenarios(slug: string, ctx: { cp(): RunningCheckpoint; pod: 
       await prompt(a, client.name);
       a.write('echo ready\r');
       await expect(a, /\r\nready\r\n/, `${client.name}: the shell`);
+      await prompt(a, client.name, a.output().lastIndexOf('ready'));
       a.write('\x04');
       await endsCooked(a, 0);
 
