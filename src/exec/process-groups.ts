@@ -11,9 +11,10 @@ export interface SessionRecord {
   start: number;   // the leader's start time (/proc/<pid>/stat field 22): a reused pid has another
 }
 
-interface ProcStat { pid: number; zombie: boolean; session: number; start: number }
+export interface ProcStat { pid: number; zombie: boolean; session: number; start: number }
 
-function procStat(pid: number | string): ProcStat | undefined {
+// One process's /proc/<pid>/stat; undefined when it is gone (or there is no /proc).
+export function procStat(pid: number | string): ProcStat | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // after "pid (comm) ": state is f[0]

@@ -1,25 +1,19 @@
 // What /proc says about a host process: its start time (so a recorded pid is not confused with a new process that
 // got the same number), its children (the container's init is unshare's child), and whether it is still there.
 import { readFileSync } from 'node:fs';
+import { procStat } from '../../exec/process-groups.ts';
 
-// Field 22 of /proc/<pid>/stat, in clock ticks since boot; undefined when the process is gone.
+// Field 22 of /proc/<pid>/stat, in clock ticks since boot (as a string, the way records keep it); undefined when the
+// process is gone.
 export function startTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch { return undefined; }
+  const stat = procStat(pid);
+  return stat && String(stat.start);
 }
 
-// A zombie has exited already: only its parent's wait is missing.
-function zombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch { return true; }
-}
-
+// Still the process recorded: the same start time, and not a zombie (it has exited; only its parent's wait is missing).
 export function sameProcess(pid: number, start: string | undefined): boolean {
-  return start !== undefined && startTime(pid) === start && !zombie(pid);
+  const stat = procStat(pid);
+  return start !== undefined && stat !== undefined && String(stat.start) === start && !stat.zombie;
 }
 
 export function childrenOf(pid: number): number[] {
