@@ -1,12 +1,16 @@
 // Chapter 7's walk (npm run steps 7): the article's `kubectl exec -it nginx -- /bin/bash`, typed into a real terminal.
 // tmux plays the reader's terminal: the walk starts kubectl in a tmux window of its own, types into it, reads the
-// screen, resizes the window, and checks kubectl's exit code. Watch it: tmux -L ike-steps attach -t tty
+// screen, resizes the window, and checks kubectl's exit code. Watch it with the `tmux -L … attach` line it prints.
+import { createHash } from 'node:crypto';
+import { dirname, resolve } from 'node:path';
 import { step, observe, section, waitUntil, startFromKnownState } from './lib.ts';
 
 await startFromKnownState();
 
-// A tmux server of the walk's own (-L), so the reader's tmux sessions are never touched.
-const tmux = (...args: string[]) => ['tmux', '-L', 'ike-steps', ...args];
+// A tmux server of the walk's own (-L), so the reader's tmux sessions are never touched, named after the checkpoint's
+// state folder, so that walks of two checkouts (or two checkpoints) at once do not share one.
+const server = `ike-tty-${createHash('sha256').update(resolve(dirname(process.env.KUBECONFIG ?? '.'))).digest('hex').slice(0, 8)}`;
+const tmux = (...args: string[]) => ['tmux', '-L', server, ...args];
 const screen = tmux('capture-pane', '-p', '-J', '-t', 'tty');
 // The text typed as it is (-l), then the Enter key.
 const type = (keys: string) => step(`Type \`${keys}\` and Enter.`, tmux('send-keys', '-t', 'tty', '-l', keys, ';', 'send-keys', '-t', 'tty', 'Enter'));
@@ -17,13 +21,14 @@ const after = (out: string, marker: string) => out.slice(out.lastIndexOf(marker)
 section('A pod, and a terminal for kubectl');
 await step('Create the article\'s pod.', ['kubectl', 'run', 'nginx', '--image=nginx']);
 await waitUntil('it runs', ['kubectl', 'get', 'po', 'nginx', '-o', 'jsonpath={.status.phase}'], (out) => out.trim() === 'Running');
-await step('Start no tmux server that an earlier walk left running.', 'tmux -L ike-steps kill-server 2>/dev/null; true');
+await step('Start no tmux server that an earlier walk left running.', `tmux -L ${server} kill-server 2>/dev/null; true`);
 // remain-on-exit keeps the window after kubectl exits, so its exit status can be read.
 await step('A 100x30 terminal running the article\'s command (tmux is the terminal here).',
   tmux('new-session', '-d', '-s', 'tty', '-x', '100', '-y', '30', '-e', `KUBECONFIG=${process.env.KUBECONFIG ?? ''}`,
     // The shell tmux runs the command with says kubectl's exit code when kubectl is done.
     'kubectl exec -it nginx -- /bin/bash; echo "kubectl exited with $?"'));
 await step('Keep the window when kubectl exits, to read its exit code.', tmux('set-option', '-t', 'tty', 'remain-on-exit', 'on'));
+observe(`Watch it from another terminal: tmux -L ${server} attach -t tty`);
 await waitUntil('bash prints its prompt', screen, (out) => /#\s*$/.test(out.trimEnd()));
 observe('kubectl put tmux\'s terminal into raw mode and sent its size; bash runs on a terminal in the container.');
 
