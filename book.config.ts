@@ -60,6 +60,7 @@ export const chapters: Chapter[] = [
       'src/util/listen-backlog.ts',
       'src/apiserver/storage/interface.ts',
       'src/apiserver/storage/memory.ts',
+      'src/apiserver/storage/journal.ts',
       'src/apiserver/selectors/labels.ts',
       'src/apiserver/selectors/fields.ts',
       'src/apiserver/registry/validation.ts',

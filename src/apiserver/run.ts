@@ -1,9 +1,11 @@
 // The API server process: flags, listen, announce, stop on SIGTERM/SIGINT (cmd/kube-apiserver/app/server.go, Run, reduced).
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { announce, withdraw } from '../util/announce.ts';
 import { parseFlags, requireFlag } from '../util/flags.ts';
 import { installSignalHandlers, onShutdown } from '../util/lifecycle.ts';
 import { APIServer, type APIServerExtension, type APIServerOptions } from './server.ts';
+import { FileJournal } from './storage/journal.ts';
+import { MemoryStorage } from './storage/memory.ts';
 import type { SubresourceFactory } from './subresources.ts';
 
 // #region wiring
@@ -30,7 +32,9 @@ export async function runAPIServer(wiring: APIServerWiring = {}, argv = process.
   const host = flags['bind-address'] ?? '127.0.0.1';
 
   installSignalHandlers();
-  const server = new APIServer({ name, stateDir, subresources: wiring.subresources, extensions: wiring.extensions?.(flags), ...wiring.serving?.(flags) });
+  // Kept in the state folder, so that a restart after a crash finds the objects (a new checkpoint start clears it).
+  const storage = new MemoryStorage({ journal: new FileJournal(join(stateDir, `${name}-storage`)) });
+  const server = new APIServer({ name, stateDir, storage, subresources: wiring.subresources, extensions: wiring.extensions?.(flags), ...wiring.serving?.(flags) });
   onShutdown(() => server.close());
   const url = await server.listen(port, host);
   // Registered after close, so it runs first: the announcement disappears before the port does.

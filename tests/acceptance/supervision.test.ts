@@ -66,6 +66,25 @@ describe('chapter 3 (nodes): restarts and npm run component', () => {
     await assert.rejects(component(cp, 'start', 'kubelet-node-2'), /kubelet-node-2 is already running/);
     await assert.rejects(component(cp, 'stop', 'kubelet-node-9'), /has no component "kubelet-node-9"; it has: apiserver, scheduler, kubelet-node-1, kubelet-node-2/);
   });
+
+  // Its objects are in its state folder (storage/journal.ts), as a real one's are in etcd: without them the kubelets
+  // would stop every container of pods that are "gone".
+  test('the API server killed with SIGKILL comes back with its objects: the pod keeps its container, exec works', async () => {
+    const pod = await h.runningPod('survivor');
+    const before = cp.announcements.apiserver!;
+    process.kill(before.pid, 'SIGKILL');
+    await waitFor(() => cp.announcements.apiserver!.pid !== before.pid && cp.announcements.apiserver, { timeoutMs: 30_000, what: 'the API server to be restarted' });
+    const after = await h.client().get<Pod>('/api/v1/namespaces/default/pods/survivor');
+    const container = (p: Pod) => [p.metadata.uid, p.status?.containerStatuses?.[0]?.containerID, p.status?.containerStatuses?.[0]?.restartCount];
+    assert.deepEqual(container(after), container(pod));
+    assert.equal(cp.logs().some((l) => /SyncLoop REMOVE default\/survivor/.test(l)), false, 'the kubelet never saw the pod go');
+    // Revisions go on from where they were: a new object's resourceVersion is newer than any the pod had.
+    const next = await h.client().post<Pod>('/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'after-restart' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
+    assert.ok(Number(next.metadata.resourceVersion) > Number(after.metadata.resourceVersion));
+    const r = await run('kubectl', ['--kubeconfig', cp.kubeconfig, 'exec', 'survivor', '--', 'echo', 'still here'], { env: cp.env }).catch((err) => err);
+    if (r.code === 'ENOENT') return; // no real kubectl on this machine: the rest is checked
+    assert.equal(r.stdout, 'still here\n', r.stderr);
+  });
 });
 
 describe('chapter 5 (streaming): a shim killed with SIGKILL', () => {

@@ -2,12 +2,15 @@
 // (the role etcd3's store plays in k8s.io/apiserver/pkg/storage/etcd3/store.go, with etcd's compaction as the bound).
 import { StorageError } from './interface.ts';
 import type { KeyValue, Storage, StorageEvent, Watcher } from './interface.ts';
+import type { StorageJournal } from './journal.ts';
 
 export interface MemoryStorageOptions {
   // How many past events a watch can replay; older resourceVersions get 410 Expired.
   historySize?: number;
   // How many undelivered events a watcher may hold before it is ended as too slow.
   watcherQueueSize?: number;
+  // Where every write is also kept, to start from after a restart (journal.ts); without one, a restart starts empty.
+  journal?: StorageJournal;
 }
 
 const clone = <T>(v: T): T => structuredClone(v);
@@ -21,10 +24,19 @@ export class MemoryStorage implements Storage {
   private compacted = 0;
   private readonly historySize: number;
   private readonly watcherQueueSize: number;
+  private readonly journal: StorageJournal | undefined;
 
   constructor(opts: MemoryStorageOptions = {}) {
     this.historySize = opts.historySize ?? 1000;
     this.watcherQueueSize = opts.watcherQueueSize ?? 1000;
+    this.journal = opts.journal;
+    if (this.journal) {
+      const { items, revision } = this.journal.load();
+      for (const kv of items) this.data.set(kv.key, kv);
+      // The events before a restart are not replayed: a watch from an older resourceVersion gets 410 Expired and
+      // relists, as after an etcd compaction.
+      this.revision = this.compacted = revision;
+    }
   }
 
   currentRevision(): number { return this.revision; }
@@ -86,9 +98,11 @@ export class MemoryStorage implements Storage {
 
   async close(): Promise<void> {
     for (const w of [...this.watchers]) w.stop();
+    this.journal?.close();
   }
 
   private emit(ev: StorageEvent): void {
+    this.journal?.append(ev, () => this.data.values());
     this.history.push(ev);
     while (this.history.length > this.historySize) this.compacted = this.history.shift()!.revision;
     for (const w of [...this.watchers]) w.offer(ev);
