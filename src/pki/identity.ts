@@ -16,7 +16,7 @@ export function certificateUser(socket: TLSSocket): CertificateUser | undefined 
 
 export function userFromCertificate(peer: PeerCertificate | undefined): CertificateUser | undefined {
   const cn = peer?.subject?.CN;
-  // x509.go: "common name is empty" refuses the certificate.
+  // x509.go's CommonNameUserConversion: no common name, no user (not an error: the next authenticator may answer).
   if (!cn || Array.isArray(cn)) return undefined;
   const o = peer.subject.O as string | string[] | undefined;
   return { name: cn, groups: o === undefined ? [] : Array.isArray(o) ? o : [o] };
