@@ -7,7 +7,8 @@ export interface CertificateUser { name: string; groups: string[] }
 // #region common-name-user
 // The user a connection's client certificate names, if it presented one that chains to the trusted CA
 // (Node checked it during the handshake against the server's `ca`: socket.authorized). A certificate that
-// does not chain names nobody: the request goes on as anonymous, for the authorizer to refuse.
+// does not chain names nobody, like no certificate at all: with anonymous requests off (the kubelet's default)
+// that is a 401. (Upstream's x509 authenticator fails such a request outright, even with anonymous on.)
 export function certificateUser(socket: TLSSocket): CertificateUser | undefined {
   if (!socket.authorized) return undefined;
   const peer = socket.getPeerCertificate();
