@@ -7,7 +7,8 @@ export interface CertificateUser { name: string; groups: string[] }
 // #region common-name-user
 // The user a connection's client certificate names, if it presented one that chains to the trusted CA
 // (Node checked it during the handshake against the server's `ca`: socket.authorized). A certificate that
-// does not chain names nobody: the request goes on as anonymous, for the authorizer to refuse.
+// does not chain names nobody, like no certificate at all: with anonymous requests off (the kubelet's default)
+// that is a 401. (Upstream's x509 authenticator fails such a request outright, even with anonymous on.)
 export function certificateUser(socket: TLSSocket): CertificateUser | undefined {
   if (!socket.authorized) return undefined;
   const peer = socket.getPeerCertificate();
@@ -16,7 +17,7 @@ export function certificateUser(socket: TLSSocket): CertificateUser | undefined 
 
 export function userFromCertificate(peer: PeerCertificate | undefined): CertificateUser | undefined {
   const cn = peer?.subject?.CN;
-  // x509.go: "common name is empty" refuses the certificate.
+  // x509.go's CommonNameUserConversion: no common name, no user (not an error: the next authenticator may answer).
   if (!cn || Array.isArray(cn)) return undefined;
   const o = peer.subject.O as string | string[] | undefined;
   return { name: cn, groups: o === undefined ? [] : Array.isArray(o) ? o : [o] };

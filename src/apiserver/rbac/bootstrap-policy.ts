@@ -93,7 +93,8 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       rule(['create'], [''], ['pods/eviction']),
       rule(['get', 'create', 'update', 'patch', 'delete'], ['coordination.k8s.io'], ['leases']),
     ]),
-    // The API server's own client certificate toward kubelets is authorized by the kubelet with this role.
+    // Full access to the kubelet's API, for a cluster to bind to the API server's kubelet client identity. Nothing
+    // binds it by default; kubeadm's client certificate is in kubeadm:cluster-admins, which has cluster-admin.
     clusterRole('system:kubelet-api-admin', [
       rule(['get', 'list', 'watch'], [''], ['nodes']),
       rule(['proxy'], [''], ['nodes']),

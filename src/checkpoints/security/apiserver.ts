@@ -1,6 +1,7 @@
 // Chapter 9's API server: chapter 8's exec (a v5 WebSocket translated to SPDY, the rest proxied) behind authentication, RBAC, admission on connect
 // (DenyEscalatingExec) and the create check, audited (--audit-log-path, default <state>/audit.log), served over HTTPS, and dialing kubelets over TLS with its own client certificate (kube-apiserver
-// --tls-cert-file, --client-ca-file, --kubelet-client-certificate, --kubelet-certificate-authority, as kubeadm sets them).
+// --tls-cert-file, --client-ca-file, --kubelet-client-certificate as kubeadm sets them, and --kubelet-certificate-authority, which
+// kubeadm leaves out: its kubelets sign their own serving certificates, ours have theirs from the cluster CA).
 import { join, resolve } from 'node:path';
 import type { NodeAddress } from '../../api/types.ts';
 import { admitExecOnConnect } from '../../apiserver/admission/connect.ts';
