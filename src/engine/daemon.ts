@@ -164,7 +164,6 @@ export class Daemon {
     return canonical;
   }
 
-  // #region rename
   // docker rename (daemon/rename.go): the new name reserved as create reserves one, the old one given up, the record
   // saved, and a "rename" event that says what the name was. The container's id, processes and execs stay as they are.
   rename(oldName: string, newName: string): void {
@@ -186,7 +185,6 @@ export class Daemon {
     }
     this.event(c, 'rename', { oldName: old });
   }
-  // #endregion rename
 
   // docker top (daemon/top_unix.go): ps's rows for the processes the backend says are the container's.
   async top(ref: string, psArgs: string): Promise<TopResponse> {

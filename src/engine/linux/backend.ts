@@ -267,6 +267,7 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
     };
   }
 
+  // #region container-pids
   // The container's processes: its cgroup's, those in its pid namespace (an exec's nsenter joins the cgroup but waits
   // outside, where runc's setns process would have exited already); with no cgroup here, the pid namespace's alone.
   function pids(container: ContainerProcess): number[] {
@@ -276,6 +277,7 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
     const inCgroup = cgroupPids(container.cgroups);
     return inCgroup ? inCgroup.filter((pid) => pidNamespaceOf(pid) === ns) : processesInPidNamespace(ns);
   }
+  // #endregion container-pids
 
   // #region tty-exec
   // docker exec -t: the same command line with a terminal of the container's devpts as its stdin, stdout and stderr;
