@@ -61,6 +61,9 @@ export interface ContainerBackend {
   start(spec: ContainerSpec): Promise<ContainerProcess>;
   // Run a process inside a running container: it enters every namespace of the container's init.
   exec(container: ContainerProcess, spec: ProcessSpec): Promise<BackendProcess>;
+  // The host pids of every process in a running container, its init and execs and what they started (containerd's
+  // Task.Pids, read from the container's cgroup): what `docker top` shows.
+  pids(container: ContainerProcess): number[];
   // After a container's init has exited (or been killed): unmount, remove cgroups, leave nothing behind.
   cleanup(spec: ContainerSpec): Promise<void>;
   // At engine start, over the daemon's folder: kill and clean up whatever a previous engine process left.

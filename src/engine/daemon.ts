@@ -14,6 +14,7 @@ import { containerDir, loadRecords, newState, saveRecord, type ContainerConfig, 
 import { conflict, containerNotRunning, EngineError, invalidParameter, noSuchContainer, noSuchImage, notModified } from './errors.ts';
 import { generateName, validateName } from './names.ts';
 import { parseSignal } from './signals.ts';
+import { top, validatePSArgs, type TopResponse } from './top.ts';
 import { familiarString, InvalidReferenceError, parseNormalizedNamed, withDefaultTag } from './images/reference.ts';
 
 // Where an attached client (docker run, docker attach) gets a container's output. false from write: wait for onDrain.
@@ -103,9 +104,7 @@ export class Daemon {
       }
       throw noSuchImage(familiar); // the docker CLI pulls on this 404, then creates again
     }
-    const name = nameParam ? validateName(nameParam) : generateName((n) => this.names.has(n));
-    const holder = this.names.get(name);
-    if (holder) throw conflict(`Conflict. The container name "${name}" is already in use by container "${holder}". You have to remove (or rename) that container to be able to reuse that name.`);
+    const name = nameParam ? this.reserveName(nameParam) : generateName((n) => this.names.has(n));
 
     // The image's defaults under the request's: an Entrypoint given drops the image's Cmd (as docker does).
     const entrypoint = list(body.Entrypoint) ?? image.config.Entrypoint ?? [];
@@ -155,6 +154,47 @@ export class Daemon {
     this.event(c, 'create');
     this.opts.log(`container ${id.slice(0, 12)} (${name}) created from ${imageRef}: ${JSON.stringify(argv)}`);
     return { Id: id, Warnings: [] };
+  }
+
+  // daemon/names.go reserveName: a valid name no other container holds, "/"-prefixed.
+  private reserveName(name: string): string {
+    const canonical = validateName(name);
+    const holder = this.names.get(canonical);
+    if (holder) throw conflict(`Conflict. The container name "${canonical}" is already in use by container "${holder}". You have to remove (or rename) that container to be able to reuse that name.`);
+    return canonical;
+  }
+
+  // docker rename (daemon/rename.go): the new name reserved as create reserves one, the old one given up, the record
+  // saved, and a "rename" event that says what the name was. The container's id, processes and execs stay as they are.
+  rename(oldName: string, newName: string): void {
+    if (oldName === '' || newName === '') throw invalidParameter('Neither old nor new names may be empty');
+    const c = this.get(oldName);
+    const wanted = newName.startsWith('/') ? newName : `/${newName}`;
+    if (c.rec.Name === wanted) throw invalidParameter('Renaming a container with the same name as its current name');
+    let reserved: string;
+    try { reserved = this.reserveName(wanted); } catch (err) {
+      throw new EngineError((err as EngineError).statusCode, `Error when allocating new name: ${(err as Error).message}`);
+    }
+    const old = c.rec.Name;
+    this.names.set(reserved, c.rec.ID);
+    this.names.delete(old);
+    c.rec.Name = reserved;
+    try { saveRecord(this.opts.root, c.rec); } catch (err) {
+      c.rec.Name = old; this.names.set(old, c.rec.ID); this.names.delete(reserved);
+      throw err;
+    }
+    this.event(c, 'rename', { oldName: old });
+  }
+
+  // docker top (daemon/top_unix.go): ps's rows for the processes the backend says are the container's.
+  async top(ref: string, psArgs: string): Promise<TopResponse> {
+    const args = psArgs || '-ef';
+    validatePSArgs(args);
+    const c = this.get(ref);
+    if (!c.proc) throw containerNotRunning(c.rec.ID);
+    const list = await top(this.opts.backend.pids(c.proc), args);
+    this.event(c, 'top');
+    return list;
   }
 
   // The container whose namespaces "container:<ref>" names: it must be running.

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { ContainerSessions, killRecordedSessions } from '../exec/process-groups.ts';
+import { ContainerSessions, killRecordedSessions, recordedMembers } from '../exec/process-groups.ts';
 import { exitCodeOf, spawnBound } from '../shim/spawn.ts';
 import type { BackendProcess, ContainerBackend, ContainerProcess, ContainerSpec, ExitStatus, ProcessSpec } from './backend.ts';
 import { lookPath } from '../exec/look-path.ts';
@@ -36,6 +36,12 @@ export class ProcessBackend implements ContainerBackend {
     const host = this.containers.get(container);
     if (!host) throw new Error('container is not running');
     return this.spawn(host, spec, false);
+  }
+
+  // No cgroup to read: the container's processes are the members of the sessions it recorded (its own and each exec's).
+  pids(container: ContainerProcess): number[] {
+    const host = this.containers.get(container);
+    return host ? recordedMembers(host.sessions.dir) : [];
   }
 
   private async spawn(host: HostContainer, spec: ProcessSpec, init: boolean): Promise<BackendProcess> {

@@ -78,6 +78,11 @@ export function containerRoutes(router: Router<Handler>, daemon: Daemon, execs: 
     execs.forget(id);
     return noContent(res);
   }));
+  router.add('GET', '/containers/{name}/top', plain(({ params, url }) => daemon.top(params.name, url.searchParams.get('ps_args') ?? '')));
+  router.add('POST', '/containers/{name}/rename', plain(({ params, url }, res) => {
+    daemon.rename(params.name, url.searchParams.get('name') ?? '');
+    return noContent(res);
+  }));
   router.add('POST', '/containers/{name}/resize', plain(({ params, url }, res) => {
     const c = daemon.get(params.name);
     const size = terminalSize(url);

@@ -85,6 +85,14 @@ export function killRecordedSessions(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
+// Every live process of the sessions a folder records: a container's processes, for `docker top`.
+export function recordedMembers(dir: string): number[] {
+  const recs = readRecords(dir).filter(ours);
+  const by = processesBySession();
+  if (!by) return recs.map((r) => r.sid); // not Linux: the leaders are all we can name
+  return recs.flatMap((rec) => membersOf(rec, by)).map((p) => p.pid).sort((a, b) => a - b);
+}
+
 const addsSinceSweep = new Map<string, number>(); // a container's folder → adds since its last sweep
 
 // The sessions of one container, in their folder. Once the container has ended, the folder is gone, and a session

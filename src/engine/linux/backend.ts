@@ -8,10 +8,10 @@ import { finished, PassThrough, type Readable } from 'node:stream';
 import { exitCodeOf } from '../../shim/spawn.ts';
 import { waitFor } from '../../util/wait.ts';
 import type { BackendProcess, ContainerBackend, ContainerProcess, ContainerSpec, ExitStatus, ProcessSpec } from '../backend.ts';
-import { createCgroups, cgroupLayout, oomKilled, procsFiles, removeCgroups, sweepCgroups, type CgroupSet } from './cgroups.ts';
+import { createCgroups, cgroupLayout, cgroupPids, oomKilled, procsFiles, removeCgroups, sweepCgroups, type CgroupSet } from './cgroups.ts';
 import { writeEtcFiles } from './etc-files.ts';
 import { execCommand, initCommand, shellAdded, tools } from './init-script.ts';
-import { childrenOf, killIfSame, sameProcess, startTime } from './procfs.ts';
+import { childrenOf, killIfSame, pidNamespaceOf, processesInPidNamespace, sameProcess, startTime } from './procfs.ts';
 import { lookPathIn } from './rootfs-path.ts';
 import { openConsole, type Console } from './console.ts';
 import { resolveUser } from './user.ts';
@@ -267,6 +267,18 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
     };
   }
 
+  // #region container-pids
+  // The container's processes: its cgroup's, those in its pid namespace (an exec's nsenter joins the cgroup but waits
+  // outside, where runc's setns process would have exited already); with no cgroup here, the pid namespace's alone.
+  function pids(container: ContainerProcess): number[] {
+    if (!(container instanceof NamespaceContainer) || !container.running) return [];
+    const ns = pidNamespaceOf(container.pid);
+    if (!ns) return [];
+    const inCgroup = cgroupPids(container.cgroups);
+    return inCgroup ? inCgroup.filter((pid) => pidNamespaceOf(pid) === ns) : processesInPidNamespace(ns);
+  }
+  // #endregion container-pids
+
   // #region tty-exec
   // docker exec -t: the same command line with a terminal of the container's devpts as its stdin, stdout and stderr;
   // setsid --ctty makes it the session's controlling terminal (Ctrl-C is a SIGINT to the foreground job, and
@@ -309,6 +321,7 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
       + `${notes.length ? ` (${notes.join('; ')})` : ''}`,
     start,
     exec,
+    pids,
     async cleanup(spec) {
       const c = containers.get(spec.id);
       if (c) { c.kill('SIGKILL'); await c.exit; containers.delete(spec.id); }

@@ -148,6 +148,13 @@ export function oomKilled(set: CgroupSet): boolean {
   } catch { return false; }
 }
 
+// The processes in the container's cgroup (v2's, else the first v1 hierarchy it has), as containerd's Task.Pids reads
+// them; undefined when the container got no cgroup here.
+export function cgroupPids(set: CgroupSet): number[] | undefined {
+  const dir = set.unified ?? set.dirs[0];
+  return dir === undefined ? undefined : pidsIn(dir);
+}
+
 function pidsIn(dir: string): number[] {
   try { return readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number); } catch { return []; }
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { ProcessRuntime } from '../../../src/shim/process-runtime.ts';
 import { ProcessExecutor } from '../../../src/shim/process-executor.ts';
-import { ContainerSessions, killSession, startTimeOf } from '../../../src/exec/process-groups.ts';
+import { ContainerSessions, killSession, recordedMembers, startTimeOf } from '../../../src/exec/process-groups.ts';
 import { waitFor } from '../../../src/util/wait.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sessions-'));
@@ -87,4 +87,22 @@ test('a recorded session whose leader pid now names another process is left alon
   sessions.end();
   sessions.add(child.pid!); // an exec that raced the container's end is killed, not recorded
   await waitFor(() => child.exitCode !== null || child.signalCode !== null, { what: 'the late session to be killed' });
+});
+
+test('recordedMembers: every live process of the recorded sessions (a leader\'s background job too), nothing else', async (t) => {
+  const sessions = new ContainerSessions(join(dir, 'members'));
+  sessions.open();
+  t.after(() => sessions.end());
+  const [a, b, outside] = [marker(), marker(), marker()];
+  const leader = spawn('sh', ['-c', `sleep ${a} & exec sleep ${b}`], { detached: true, stdio: 'ignore' });
+  const stranger = spawn('sleep', [outside], { stdio: 'ignore' });
+  t.after(() => { stranger.kill('SIGKILL'); });
+  await waitFor(() => pidsWith(`sleep ${a}`).length === 1 && pidsWith(`sleep ${b}`).length === 1, { what: 'both sleeps to run' });
+  sessions.add(leader.pid!);
+  const expected = [...pidsWith(`sleep ${a}`), leader.pid!].sort((x, y) => x - y);
+  assert.deepEqual(recordedMembers(sessions.dir), expected);
+  assert.ok(!recordedMembers(sessions.dir).includes(stranger.pid!));
+  sessions.end();
+  await gone(a);
+  assert.deepEqual(recordedMembers(sessions.dir), []);
 });
