@@ -146,7 +146,7 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
     for (const d of [upper, work, root]) mkdirSync(d, { recursive: true });
     // Before anything starts, in the container's files: who it runs as, and what argv[0] names (upper layer first).
     const layers = [upper, spec.image.rootfs];
-    const user = resolveUser(spec.user, layers);
+    const user = resolveUser(spec.user, layers, spec.groupAdd);
     const env = withHome(spec.env, user.home);
     const workingDir = spec.workingDir || '/';
     const path = lookPathIn(layers, spec.argv[0] ?? '', env, workingDir);
@@ -159,7 +159,7 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
     const argv = initCommand({
       lower: spec.image.rootfs, upper, work, root,
       hostname: joined ? '' : spec.hostname, loopback: newNet, newNet, workingDir,
-      ...(user.uid !== 0 || user.gid !== 0 ? { user } : {}),
+      user,
       cgroupProcs: procsFiles(cgroups), unset: shellAdded(env),
       argv0: spec.argv[0]!, path, args: spec.argv.slice(1),
       ...(joined ? { join: { pid: joined.pid, net: joined.ownNet } } : {}),
@@ -242,7 +242,7 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
     if (!container.running) throw new Error('cannot exec in a stopped container');
     // The container's files as its init sees them now: /proc/<pid>/root is its root after pivot_root.
     const layers = [`/proc/${container.pid}/root`];
-    const user = resolveUser(spec.user || container.spec.user, layers);
+    const user = resolveUser(spec.user || container.spec.user, layers, container.spec.groupAdd);
     const env = withHome(spec.env, user.home);
     const workingDir = spec.workingDir || container.spec.workingDir || '/';
     lookPathIn(layers, spec.argv[0] ?? '', env, workingDir);   // runc's "executable file not found" before anything runs
