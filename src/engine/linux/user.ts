@@ -55,7 +55,7 @@ export function execUser(spec: string, passwd: PasswdEntry[], groups: GroupEntry
   return { uid, gid, home, groups: [gid, ...member, ...additionalGroups(groupAdd, groups)] };
 }
 
-// runc's GetAdditionalGroups: each by name or gid in the group file, else a number taken as it is; each once.
+// GetAdditionalGroups (moby/sys/user, as runc's): each by name or gid in the group file, else a number taken as it is; each once.
 export function additionalGroups(names: string[], groups: GroupEntry[]): number[] {
   const out: number[] = [];
   for (const name of names) {
@@ -63,7 +63,7 @@ export function additionalGroups(names: string[], groups: GroupEntry[]): number[
     let gid: number;
     if (g) gid = g.gid;
     else if (/^-?[0-9]+$/.test(name)) gid = Number(name);
-    else throw new UnknownUserError(`Unable to find group ${name}`);
+    else throw new UnknownUserError(`unable to find group ${name}: no matching entries in group file`);
     if (gid < 0 || gid > maxId) throw rangeError();
     if (!out.includes(gid)) out.push(gid);
   }

@@ -157,7 +157,7 @@ test('supplementary groups: the user\'s from the container\'s /etc/group, GroupA
   const nOut = collect(n.stdout);
   assert.deepEqual(await n.exited, { exitCode: 0 });
   assert.equal(await nOut, 'uid=65534(nobody) gid=10(wheel) groups=10(wheel)\n');
-  await assert.rejects(e.backend.start(containerSpec(e, busybox, { groupAdd: ['nosuch'] })), /Unable to find group nosuch/);
+  await assert.rejects(e.backend.start(containerSpec(e, busybox, { groupAdd: ['nosuch'] })), /unable to find group nosuch: no matching entries in group file/);
 });
 
 test('an exec with a terminal: its size, a resize, input to the shell, the exit code (docker exec -it)', { skip }, async (t) => {

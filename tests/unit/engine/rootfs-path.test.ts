@@ -94,7 +94,7 @@ test('groups: the gid, every group whose member list names the user, then GroupA
   assert.deepEqual(execUser('1000', passwd, group, ['1234']).groups, [0, 1234]);
   assert.deepEqual(execUser('', passwd, group, ['audio', '29', 'users', '1234']).groups, [0, 10, 29, 100, 1234]);
   assert.deepEqual(execUser('nobody:users', passwd, group, ['wheel']).groups, [100, 10]);
-  assert.throws(() => execUser('', passwd, group, ['nosuch']), (e: unknown) => e instanceof UnknownUserError && e.message === 'Unable to find group nosuch');
+  assert.throws(() => execUser('', passwd, group, ['nosuch']), (e: unknown) => e instanceof UnknownUserError && e.message === 'unable to find group nosuch: no matching entries in group file');
   assert.throws(() => execUser('', passwd, group, ['4294967296']), /uids and gids must be in range 0-2147483647/);
   // No passwd entry for root at all: still root, with only gid 0.
   assert.deepEqual(execUser('', [], group), { uid: 0, gid: 0, home: '/', groups: [0] });
