@@ -38,6 +38,9 @@ test('docker exec -u: a named user gets its gid as its group; a uid without a pa
   assert.equal((await d('exec', '-u', '0', name, 'id')).stdout, 'uid=0(root) gid=0(root) groups=0(root),10(wheel)\n');
   // "user:group", runc's explicit form: that group only.
   assert.equal((await d('exec', '-u', 'root:tty', name, 'id')).stdout, 'uid=0(root) gid=5(tty) groups=5(tty)\n');
+  // A user the container's files do not have: dockerd's lookup fails, its words after the hijack, exit 126.
+  const unknown = await d('exec', '-u', 'nosuch', name, 'id');
+  assert.deepEqual([unknown.code, unknown.stdout], [126, 'unable to find user nosuch: no matching entries in passwd file\r\n']);
 });
 
 test('docker run --group-add: a gid without an entry, a group by name, for the container and its execs', { skip }, async () => {
@@ -55,4 +58,14 @@ test('docker run --group-add: a gid without an entry, a group by name, for the c
   const unknown = await d('run', '--rm', '--group-add', 'nosuch', 'busybox', 'id');
   assert.equal(unknown.code, 125);
   assert.match(unknown.stderr, /^docker: Error response from daemon: unable to find group nosuch: no matching entries in group file/);
+});
+
+test('a plain exec keeps the groups the container started with; an exec naming a user reads /etc/group again', { skip }, async () => {
+  const c = `${name}-later`;
+  assert.equal((await d('run', '-d', '--name', c, 'busybox', 'sleep', '1000')).code, 0);
+  try {
+    assert.equal((await d('exec', c, 'sh', '-c', 'echo extra:x:77:root >> /etc/group')).code, 0);
+    assert.equal((await d('exec', c, 'id')).stdout, 'uid=0(root) gid=0(root) groups=0(root),10(wheel)\n');
+    assert.equal((await d('exec', '-u', 'root', c, 'id')).stdout, 'uid=0(root) gid=0(root) groups=0(root),10(wheel),77(extra)\n');
+  } finally { await d('rm', '-f', c); }
 });

@@ -14,7 +14,7 @@ import { execCommand, initCommand, shellAdded, tools } from './init-script.ts';
 import { childrenOf, killIfSame, sameProcess, startTime } from './procfs.ts';
 import { lookPathIn } from './rootfs-path.ts';
 import { openConsole, type Console } from './console.ts';
-import { resolveUser } from './user.ts';
+import { resolveUser, type ExecUser } from './user.ts';
 import type { TerminalSize } from '../../exec/executor.ts';
 
 export interface NamespaceBackendOptions {
@@ -56,6 +56,7 @@ class NamespaceContainer implements ContainerProcess {
     readonly spec: ContainerSpec,
     readonly cgroups: CgroupSet,
     readonly ownNet: boolean,
+    readonly user: ExecUser,
     readonly stdin?: ContainerProcess['stdin'],
     readonly stderr?: Readable,
     readonly resize?: (size: TerminalSize) => void,
@@ -225,13 +226,13 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
       stdout.out.resume(); stderr.out.resume();
       const done = exit.then(() => cons.finish());
       const c = new NamespaceContainer(initPid, namespaces, cons.stdout, Promise.all([exited, done]).then(([s]) => s), exit, spec, cgroups,
-        joined ? joined.ownNet : newNet, spec.stdin ? cons.stdin : undefined, undefined, cons.resize);
+        joined ? joined.ownNet : newNet, user, spec.stdin ? cons.stdin : undefined, undefined, cons.resize);
       containers.set(spec.id, c);
       void exit.then(() => { c.running = false; watchdog.kill('SIGKILL'); });
       return c;
     }
     const c = new NamespaceContainer(initPid, namespaces, stdout.out, exited, exit, spec, cgroups,
-      joined ? joined.ownNet : newNet, child.stdin ?? undefined, stderr.out);
+      joined ? joined.ownNet : newNet, user, child.stdin ?? undefined, stderr.out);
     containers.set(spec.id, c);
     void exit.then(() => { c.running = false; watchdog.kill('SIGKILL'); });
     return c;
@@ -242,7 +243,10 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
     if (!container.running) throw new Error('cannot exec in a stopped container');
     // The container's files as its init sees them now: /proc/<pid>/root is its root after pivot_root.
     const layers = [`/proc/${container.pid}/root`];
-    const user = resolveUser(spec.user || container.spec.user, layers, container.spec.groupAdd);
+    // The container's own user as it was resolved at its start (moby's exec takes the container's OCI process
+    // user); another is looked up now, in the files as they are.
+    const userSpec = spec.user || container.spec.user;
+    const user = userSpec === container.spec.user ? container.user : resolveUser(userSpec, layers, container.spec.groupAdd);
     const env = withHome(spec.env, user.home);
     const workingDir = spec.workingDir || container.spec.workingDir || '/';
     lookPathIn(layers, spec.argv[0] ?? '', env, workingDir);   // runc's "executable file not found" before anything runs
