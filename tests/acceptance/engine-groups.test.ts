@@ -60,6 +60,13 @@ test('docker run --group-add: a gid without an entry, a group by name, for the c
   assert.match(unknown.stderr, /^docker: Error response from daemon: unable to find group nosuch: no matching entries in group file/);
 });
 
+test('with a terminal too (-t): the container\'s process and an exec get the same groups', { skip }, async () => {
+  const run = await d('run', '--rm', '-t', '-u', 'nobody', '--group-add', '1234', 'busybox', 'id');
+  assert.deepEqual([run.code, run.stdout], [0, 'uid=65534(nobody) gid=65534(nogroup) groups=1234,65534(nogroup)\r\n']);
+  const exec = await d('exec', '-t', name, 'id');
+  assert.deepEqual([exec.code, exec.stdout], [0, 'uid=0(root) gid=0(root) groups=0(root),10(wheel)\r\n']);
+});
+
 test('a plain exec keeps the groups the container started with; an exec naming a user reads /etc/group again', { skip }, async () => {
   const c = `${name}-later`;
   assert.equal((await d('run', '-d', '--name', c, 'busybox', 'sleep', '1000')).code, 0);
