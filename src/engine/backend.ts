@@ -27,6 +27,7 @@ export interface ContainerSpec extends ProcessSpec {
   // "container:<id>"): how a pod's containers share its sandbox's namespaces.
   joinNamespacesOf?: ContainerProcess;
   limits: { memoryBytes?: number; pidsMax?: number };   // HostConfig.Memory, HostConfig.PidsLimit (0/absent: none)
+  groupAdd?: string[];            // HostConfig.GroupAdd: more supplementary groups (names or gids) for it and its execs
 }
 
 export interface ExitStatus {

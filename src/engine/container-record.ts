@@ -31,6 +31,7 @@ export interface HostConfig {
   NetworkMode: string;
   AutoRemove: boolean;
   ConsoleSize?: [number, number];   // [height, width]: the terminal's first size (docker run -t sends it)
+  GroupAdd?: string[] | null;       // more supplementary groups, names or gids (docker run --group-add)
 }
 
 export type StateStatus = 'created' | 'running' | 'exited' | 'removing' | 'dead';
@@ -154,7 +155,7 @@ export function inspectOf(rec: ContainerRecord) {
     ProcessLabel: '',
     AppArmorProfile: '',
     ExecIDs: null as string[] | null,
-    HostConfig: { ...rec.HostConfig, LogConfig: { Type: 'json-file', Config: {} }, RestartPolicy: { Name: 'no', MaximumRetryCount: 0 } },
+    HostConfig: { ...rec.HostConfig, GroupAdd: rec.HostConfig.GroupAdd ?? null, LogConfig: { Type: 'json-file', Config: {} }, RestartPolicy: { Name: 'no', MaximumRetryCount: 0 } },
     GraphDriver: { Name: rec.Namespaces.length ? 'overlay2' : 'vfs', Data: null },
     Mounts: [],
     Config: rec.Config,

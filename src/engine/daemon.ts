@@ -16,6 +16,7 @@ import { generateName, validateName } from './names.ts';
 import { parseSignal } from './signals.ts';
 import { top, validatePSArgs, type TopResponse } from './top.ts';
 import { familiarString, InvalidReferenceError, parseNormalizedNamed, withDefaultTag } from './images/reference.ts';
+import { UnknownUserError } from './linux/user.ts';
 
 // Where an attached client (docker run, docker attach) gets a container's output. false from write: wait for onDrain.
 export interface OutputSink {
@@ -141,6 +142,7 @@ export class Daemon {
       NetworkMode: (hc.NetworkMode as string) || 'default',
       AutoRemove: Boolean(hc.AutoRemove),
       ...(consoleSizeOf(hc.ConsoleSize) ? { ConsoleSize: [consoleSizeOf(hc.ConsoleSize)!.height, consoleSizeOf(hc.ConsoleSize)!.width] } : {}),
+      GroupAdd: list(hc.GroupAdd) ?? null,
     };
     const dir = containerDir(this.opts.root, id);
     const rec: ContainerRecord = {
@@ -231,6 +233,7 @@ export class Daemon {
       image: { id: image.id, rootfs: image.rootfs },
       joinNamespacesOf: this.joined(hc.NetworkMode) ?? this.joined(hc.IpcMode) ?? this.joined(hc.UTSMode),
       limits: { ...(hc.Memory > 0 ? { memoryBytes: hc.Memory } : {}), ...(hc.PidsLimit && hc.PidsLimit > 0 ? { pidsMax: hc.PidsLimit } : {}) },
+      ...(hc.GroupAdd?.length ? { groupAdd: hc.GroupAdd } : {}),
     };
     let proc: ContainerProcess;
     try {
@@ -244,6 +247,9 @@ export class Daemon {
       await this.opts.backend.cleanup(spec).catch(() => {});
       // As dockerd's start does: an AutoRemove container that could not start is removed (docker run --rm waits for it).
       if (hc.AutoRemove) await this.remove(rec.ID, { force: true }).catch(() => {});
+      // A user or group the container's files do not have: dockerd's own lookup (getUser, making the OCI spec)
+      // fails before any runtime runs, a 500 with the lookup's words alone.
+      if (err instanceof UnknownUserError) throw new EngineError(500, msg);
       throw new EngineError(missing ? 400 : 500, `failed to create task for container: failed to create shim task: OCI runtime create failed: unable to start container process: ${msg}: unknown`);
     }
     c.spec = spec;

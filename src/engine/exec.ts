@@ -6,6 +6,7 @@ import type { Daemon } from './daemon.ts';
 import { consoleSizeOf } from './daemon.ts';
 import { conflict, containerNotRunning, invalidParameter, noSuchExec } from './errors.ts';
 import type { TerminalSize } from '../exec/executor.ts';
+import { UnknownUserError } from './linux/user.ts';
 
 export interface ExecConfig {
   Cmd: string[];
@@ -99,6 +100,8 @@ export class ExecStore {
       });
     } catch (err) {
       e.exitCode = 126;
+      // A user or group not in the container's files: dockerd's own lookup (execSetPlatformOpt) fails, in its words.
+      if (err instanceof UnknownUserError) throw err;
       throw new Error(`OCI runtime exec failed: exec failed: unable to start container process: ${(err as Error).message}: unknown`);
     }
     e.running = true;

@@ -17,7 +17,7 @@ interface HostContainer { dir: string; rootfs: string; image: string; sessions: 
 
 export class ProcessBackend implements ContainerBackend {
   readonly kind = 'processes' as const;
-  readonly description = 'containers are host processes: no namespaces, no root filesystem of their own, no user switching, no memory or pids limits (run the engine as root on Linux for real containers)';
+  readonly description = 'containers are host processes: no namespaces, no root filesystem of their own, no user or group switching (the engine\'s uid, gid and groups; -u and --group-add not applied), no memory or pids limits (run the engine as root on Linux for real containers)';
   private containers = new WeakMap<ContainerProcess, HostContainer>();
 
   async start(spec: ContainerSpec): Promise<ContainerProcess> {

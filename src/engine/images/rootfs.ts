@@ -34,11 +34,13 @@ sys:x:3:3:sys:/dev:/bin/false
 www-data:x:33:33:www-data:/var/www:/bin/false
 nobody:x:65534:65534:nobody:/home:/bin/false
 `;
+// wheel lists root, as the busybox image's /etc/group does: `id` as root shows it among root's groups.
 const group = `root:x:0:
 daemon:x:1:
 bin:x:2:
 sys:x:3:
 tty:x:5:
+wheel:x:10:root
 www-data:x:33:
 nogroup:x:65534:
 `;

@@ -14,7 +14,7 @@ import { execCommand, initCommand, shellAdded, tools } from './init-script.ts';
 import { childrenOf, killIfSame, pidNamespaceOf, processesInPidNamespace, sameProcess, startTime } from './procfs.ts';
 import { lookPathIn } from './rootfs-path.ts';
 import { openConsole, type Console } from './console.ts';
-import { resolveUser } from './user.ts';
+import { resolveUser, type ExecUser } from './user.ts';
 import type { TerminalSize } from '../../exec/executor.ts';
 
 export interface NamespaceBackendOptions {
@@ -56,6 +56,7 @@ class NamespaceContainer implements ContainerProcess {
     readonly spec: ContainerSpec,
     readonly cgroups: CgroupSet,
     readonly ownNet: boolean,
+    readonly user: ExecUser,
     readonly stdin?: ContainerProcess['stdin'],
     readonly stderr?: Readable,
     readonly resize?: (size: TerminalSize) => void,
@@ -146,7 +147,7 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
     for (const d of [upper, work, root]) mkdirSync(d, { recursive: true });
     // Before anything starts, in the container's files: who it runs as, and what argv[0] names (upper layer first).
     const layers = [upper, spec.image.rootfs];
-    const user = resolveUser(spec.user, layers);
+    const user = resolveUser(spec.user, layers, spec.groupAdd);
     const env = withHome(spec.env, user.home);
     const workingDir = spec.workingDir || '/';
     const path = lookPathIn(layers, spec.argv[0] ?? '', env, workingDir);
@@ -159,7 +160,7 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
     const argv = initCommand({
       lower: spec.image.rootfs, upper, work, root,
       hostname: joined ? '' : spec.hostname, loopback: newNet, newNet, workingDir,
-      ...(user.uid !== 0 || user.gid !== 0 ? { user } : {}),
+      user,
       cgroupProcs: procsFiles(cgroups), unset: shellAdded(env),
       argv0: spec.argv[0]!, path, args: spec.argv.slice(1),
       ...(joined ? { join: { pid: joined.pid, net: joined.ownNet } } : {}),
@@ -225,13 +226,13 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
       stdout.out.resume(); stderr.out.resume();
       const done = exit.then(() => cons.finish());
       const c = new NamespaceContainer(initPid, namespaces, cons.stdout, Promise.all([exited, done]).then(([s]) => s), exit, spec, cgroups,
-        joined ? joined.ownNet : newNet, spec.stdin ? cons.stdin : undefined, undefined, cons.resize);
+        joined ? joined.ownNet : newNet, user, spec.stdin ? cons.stdin : undefined, undefined, cons.resize);
       containers.set(spec.id, c);
       void exit.then(() => { c.running = false; watchdog.kill('SIGKILL'); });
       return c;
     }
     const c = new NamespaceContainer(initPid, namespaces, stdout.out, exited, exit, spec, cgroups,
-      joined ? joined.ownNet : newNet, child.stdin ?? undefined, stderr.out);
+      joined ? joined.ownNet : newNet, user, child.stdin ?? undefined, stderr.out);
     containers.set(spec.id, c);
     void exit.then(() => { c.running = false; watchdog.kill('SIGKILL'); });
     return c;
@@ -242,7 +243,10 @@ export function createNamespaceBackend(opts: NamespaceBackendOptions): Container
     if (!container.running) throw new Error('cannot exec in a stopped container');
     // The container's files as its init sees them now: /proc/<pid>/root is its root after pivot_root.
     const layers = [`/proc/${container.pid}/root`];
-    const user = resolveUser(spec.user || container.spec.user, layers);
+    // The container's own user as it was resolved at its start (moby's exec takes the container's OCI process
+    // user); another is looked up now, in the files as they are.
+    const userSpec = spec.user || container.spec.user;
+    const user = userSpec === container.spec.user ? container.user : resolveUser(userSpec, layers, container.spec.groupAdd);
     const env = withHome(spec.env, user.home);
     const workingDir = spec.workingDir || container.spec.workingDir || '/';
     lookPathIn(layers, spec.argv[0] ?? '', env, workingDir);   // runc's "executable file not found" before anything runs

@@ -22,6 +22,8 @@ export const rootfsScript = `
 _wb_fail() { echo "E $*" >&3; exit 127; }
 _wb_next=$1 _wb_setpriv=$2 _wb_busybox=$3 _wb_lower=$4 _wb_upper=$5 _wb_work=$6 _wb_root=$7 _wb_host=$8 _wb_net=$9
 shift 9
+_wb_gid=$1 _wb_groups=$2
+shift 2
 # Into the container's cgroups before anything else runs, so every process it makes is counted.
 while [ "$1" != -- ]; do echo 0 > "$1" || _wb_fail "cannot join cgroup $1"; shift; done
 shift
@@ -43,7 +45,9 @@ ln -s pts/ptmx ptmx && ln -s /proc/self/fd fd && ln -s /proc/self/fd/0 stdin && 
   ln -s /proc/self/fd/2 stderr || _wb_fail "cannot link /dev"
 if [ -n "$_wb_host" ]; then hostname "$_wb_host" || _wb_fail "cannot set the hostname"; fi
 cd /
-exec unshare -p -f -- "$_wb_setpriv" --pdeathsig KILL -- "$_wb_busybox" sh -c "$_wb_next" container-init "$_wb_root" "$@"
+# The init takes the user's gid and supplementary groups here, while the host's setpriv is reachable: in the container
+# only busybox is, whose nsenter -S switches the uid keeping them (its -G would drop them).
+exec unshare -p -f -- "$_wb_setpriv" --pdeathsig KILL --regid "$_wb_gid" --groups "$_wb_groups" -- "$_wb_busybox" sh -c "$_wb_next" container-init "$_wb_root" "$@"
 `;
 
 // The container's pid 1 until it execs the command: /proc of its own pid namespace, pivot_root, the working
@@ -52,12 +56,13 @@ export const initScript = `
 _wb_fail() { echo "E $*" >&3; exit 127; }
 # Our pid as the host numbers it: the host's /proc is still mounted here, and /proc/self resolves in its namespace.
 cd -P /proc/self && _wb_hostpid=\${PWD##*/} && cd / || _wb_fail "cannot read /proc/self"
-_wb_root=$1 _wb_wd=$2 _wb_uid=$3 _wb_gid=$4 _wb_tty=$5
-shift 5
+_wb_root=$1 _wb_wd=$2 _wb_uid=$3 _wb_tty=$4
+shift 4
 mount -t proc -o nosuid,nodev,noexec proc "$_wb_root/proc" || _wb_fail "cannot mount /proc"
 # pivot_root(".", "."): the old root ends up stacked on the new one, and a lazy unmount lets go of the host's files.
 cd "$_wb_root" && pivot_root . . && umount -l . && cd / || _wb_fail "cannot pivot_root into $_wb_root"
-mkdir -p "$_wb_wd" && cd "$_wb_wd" || _wb_fail "cannot chdir to $_wb_wd"
+# A working directory made here belongs to root, group and all, as dockerd makes it.
+nsenter -G 0 -- mkdir -p "$_wb_wd" && cd "$_wb_wd" || _wb_fail "cannot chdir to $_wb_wd"
 # What the shell added to the environment it was given goes.
 while [ "$1" != -- ]; do unset "$1"; shift; done
 shift
@@ -70,20 +75,23 @@ if [ "$_wb_tty" = 1 ]; then
   # A terminal: the engine makes it in our devpts and says which on stdin; it becomes stdin, stdout, stderr and,
   # in a session of its own, the controlling terminal (setsid -c), as runc's init does with its console.
   read -r _wb_pts && exec 0<>"/dev/pts/$_wb_pts" 1>&0 2>&0 || exit 127
-  if [ -n "$_wb_uid" ]; then exec setsid -c nsenter -S "$_wb_uid" -G "$_wb_gid" -- "$_wb_path" "$@"; fi
+  if [ "$_wb_uid" != 0 ]; then exec setsid -c nsenter -S "$_wb_uid" -- "$_wb_path" "$@"; fi
   exec setsid -c "$_wb_path" "$@"
 fi
-if [ -n "$_wb_uid" ]; then exec nsenter -S "$_wb_uid" -G "$_wb_gid" -- "$_wb_path" "$@"; fi
+if [ "$_wb_uid" != 0 ]; then exec nsenter -S "$_wb_uid" -- "$_wb_path" "$@"; fi
 exec -a "$_wb_argv0" "$_wb_path" "$@"
 `;
 // #endregion namespace-setup
+
+// Who a container's process runs as: its uid, gid and the supplementary groups (setgroups), gid first.
+export interface ContainerUser { uid: number; gid: number; groups: number[] }
 
 export interface InitArgs {
   lower: string; upper: string; work: string; root: string;
   hostname: string;           // '' when the uts namespace is another container's
   loopback: boolean;          // a new net namespace whose lo comes up
   workingDir: string;
-  user?: { uid: number; gid: number };   // absent: stay root
+  user: ContainerUser;
   cgroupProcs: string[];
   unset: string[];            // shell variables to drop from the environment (those it did not have)
   argv0: string; path: string; args: string[];
@@ -105,15 +113,16 @@ export function initCommand(a: InitArgs): string[] {
   return [setpriv, '--pdeathsig', 'KILL', '--', ...enter, ...unshare,
     busybox, 'sh', '-c', rootfsScript, 'container-rootfs',
     initScript, setpriv, busybox, a.lower, a.upper, a.work, a.root, a.hostname, a.loopback ? '1' : '0',
-    ...a.cgroupProcs, '--',
-    a.workingDir, a.user ? String(a.user.uid) : '', a.user ? String(a.user.gid) : '', a.tty ? '1' : '0',
+    String(a.user.gid), a.user.groups.join(','), ...a.cgroupProcs, '--',
+    a.workingDir, String(a.user.uid), a.tty ? '1' : '0',
     ...a.unset, '--', a.argv0, a.path, ...a.args];
 }
 
 // #region exec-nsenter
-// An exec: into the container's cgroups (a constant script with the files as parameters), then util-linux nsenter
-// into every namespace of its init (-a: the mount namespace brings its root), the working directory and the user.
-// nsenter forks for the pid namespace and waits, reporting the child's exit or signal as its own.
+// An exec: the user's gid and supplementary groups first (setpriv, still uid 0, so nsenter may enter), into the
+// container's cgroups (a constant script with the files as parameters), then util-linux nsenter into every namespace
+// of its init (-a: the mount namespace brings its root), the working directory and the uid (-S keeps the groups;
+// its -G would drop them). nsenter forks for the pid namespace and waits, reporting the child's exit or signal as its own.
 export const joinCgroupsScript = 'while [ "$1" != -- ]; do echo 0 > "$1" || exit 126; shift; done; shift; '
   + 'while [ "$1" != -- ]; do unset "$1"; shift; done; shift; exec "$@"';
 
@@ -122,10 +131,11 @@ export function shellAdded(env: string[]): string[] {
   return ['SHLVL', 'PWD', 'OLDPWD', 'PATH'].filter((name) => !env.some((e) => e.startsWith(`${name}=`)));
 }
 
-export function execCommand(initPid: number, e: { workingDir: string; user: { uid: number; gid: number }; cgroupProcs: string[]; env: string[]; argv: string[] }): string[] {
+export function execCommand(initPid: number, e: { workingDir: string; user: ContainerUser; cgroupProcs: string[]; env: string[]; argv: string[] }): string[] {
   const { busybox, setpriv, nsenter } = tools;
   if (!busybox || !setpriv || !nsenter) throw new Error('the namespaces backend needs busybox-static and util-linux setpriv and nsenter');
-  return [setpriv, '--pdeathsig', 'KILL', '--', busybox, 'sh', '-c', joinCgroupsScript, 'container-exec', ...e.cgroupProcs, '--', ...shellAdded(e.env), '--',
-    nsenter, '-t', String(initPid), '-a', `--wdns=${e.workingDir || '/'}`, '-S', String(e.user.uid), '-G', String(e.user.gid), '--', ...e.argv];
+  return [setpriv, '--pdeathsig', 'KILL', '--regid', String(e.user.gid), '--groups', e.user.groups.join(','), '--',
+    busybox, 'sh', '-c', joinCgroupsScript, 'container-exec', ...e.cgroupProcs, '--', ...shellAdded(e.env), '--',
+    nsenter, '-t', String(initPid), '-a', `--wdns=${e.workingDir || '/'}`, '-S', String(e.user.uid), '--', ...e.argv];
 }
 // #endregion exec-nsenter

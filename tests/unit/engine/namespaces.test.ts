@@ -119,7 +119,7 @@ test('user, working directory, HOME and stdin as asked; an unknown user is runc\
   const out = collect(c.stdout);
   c.stdin!.end('from stdin\n');
   assert.deepEqual(await c.exited, { exitCode: 0 });
-  assert.equal(await out, 'uid=65534(nobody) gid=65534(nogroup)\n/made/here\n/home\nfrom stdin\n');
+  assert.equal(await out, 'uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup)\n/made/here\n/home\nfrom stdin\n');
   await assert.rejects(e.backend.start(containerSpec(e, busybox, { user: 'nosuch' })), /unable to find user nosuch: no matching entries in passwd file/);
   await assert.rejects(e.backend.start(containerSpec(e, busybox, { argv: ['nope'] })), /exec: "nope": executable file not found in \$PATH/);
 });
@@ -136,6 +136,28 @@ test('an exec runs as the container\'s user unless told otherwise, and reads its
   assert.equal(await collect(y.stdout), '0\n');
   c.kill('SIGKILL');
   await c.exited;
+});
+
+test('supplementary groups: the user\'s from the container\'s /etc/group, GroupAdd, for the init and every exec', { skip }, async (t) => {
+  const e = engine(t);
+  const busybox = await e.image('busybox');
+  // The init as root: root's groups (wheel names root), not the engine's own; its working directory root's.
+  const c = await e.backend.start(containerSpec(e, busybox, { argv: ['sh', '-c', 'id; ls -ldn /made; cat'], workingDir: '/made/here', stdin: true, groupAdd: ['1234'] }));
+  const out = collect(c.stdout);
+  const run = async (p: ReturnType<typeof processSpec>) => { const x = await e.backend.exec(c, p); const [o] = await Promise.all([collect(x.stdout), x.exited]); return o; };
+  assert.equal(await run(processSpec(['id'])), 'uid=0(root) gid=0(root) groups=0(root),10(wheel),1234\n');
+  // The kernel keeps a process's groups sorted (setgroups sorts them), so getgroups, and id, list them in gid order.
+  assert.equal(await run(processSpec(['id'], { user: 'nobody' })), 'uid=65534(nobody) gid=65534(nogroup) groups=1234,65534(nogroup)\n');
+  assert.equal(await run(processSpec(['id'], { user: '1000' })), 'uid=1000 gid=0(root) groups=0(root),1234\n');
+  assert.equal(await run(processSpec(['id'], { user: 'root:tty' })), 'uid=0(root) gid=5(tty) groups=5(tty),1234\n');
+  c.stdin!.end();
+  assert.deepEqual(await c.exited, { exitCode: 0 });
+  assert.match(await out, /^uid=0\(root\) gid=0\(root\) groups=0\(root\),10\(wheel\),1234\ndrwxr-xr-x +\d+ 0 +0 /);
+  const n = await e.backend.start(containerSpec(e, busybox, { argv: ['id'], user: 'nobody:wheel' }));
+  const nOut = collect(n.stdout);
+  assert.deepEqual(await n.exited, { exitCode: 0 });
+  assert.equal(await nOut, 'uid=65534(nobody) gid=10(wheel) groups=10(wheel)\n');
+  await assert.rejects(e.backend.start(containerSpec(e, busybox, { groupAdd: ['nosuch'] })), /unable to find group nosuch: no matching entries in group file/);
 });
 
 test('an exec with a terminal: its size, a resize, input to the shell, the exit code (docker exec -it)', { skip }, async (t) => {

@@ -67,14 +67,37 @@ test('lookPathIn: the container\'s PATH, the last PATH in the environment, a sla
 test('users: names from the container\'s passwd, numeric ids without one, groups by name or number, runc\'s errors', () => {
   const passwd = parsePasswd('root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n# c\nbad:x:y:0::/:\n');
   const group = parseGroup('root:x:0:\nnogroup:x:65534:\nstaff:x:50:a,b\n');
-  assert.deepEqual(execUser('', passwd, group), { uid: 0, gid: 0, home: '/root' });
-  assert.deepEqual(execUser('nobody', passwd, group), { uid: 65534, gid: 65534, home: '/home' });
-  assert.deepEqual(execUser('nobody:staff', passwd, group), { uid: 65534, gid: 50, home: '/home' });
-  assert.deepEqual(execUser('1000', passwd, group), { uid: 1000, gid: 0, home: '/' });
-  assert.deepEqual(execUser('1000:1000', passwd, group), { uid: 1000, gid: 1000, home: '/' });
-  assert.deepEqual(execUser('65534', passwd, group), { uid: 65534, gid: 65534, home: '/home' });
+  assert.deepEqual(execUser('', passwd, group), { uid: 0, gid: 0, home: '/root', groups: [0] });
+  assert.deepEqual(execUser('nobody', passwd, group), { uid: 65534, gid: 65534, home: '/home', groups: [65534] });
+  assert.deepEqual(execUser('nobody:staff', passwd, group), { uid: 65534, gid: 50, home: '/home', groups: [50] });
+  assert.deepEqual(execUser('1000', passwd, group), { uid: 1000, gid: 0, home: '/', groups: [0] });
+  assert.deepEqual(execUser('1000:1000', passwd, group), { uid: 1000, gid: 1000, home: '/', groups: [1000] });
+  assert.deepEqual(execUser('65534', passwd, group), { uid: 65534, gid: 65534, home: '/home', groups: [65534] });
   assert.throws(() => execUser('nosuch', passwd, group), (e: unknown) => e instanceof UnknownUserError && e.message === 'unable to find user nosuch: no matching entries in passwd file');
   assert.throws(() => execUser('root:nosuch', passwd, group), /unable to find group nosuch: no matching entries in group file/);
+});
+
+test('groups: the gid, every group whose member list names the user, then GroupAdd (moby getUser over runc)', () => {
+  const passwd = parsePasswd('root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\nalice:x:1001:100::/home/alice:/bin/sh\n');
+  const group = parseGroup('root:x:0:\nwheel:x:10:root,alice\naudio:x:29:alice\nusers:x:100:\nrootish:x:11:rooter\nnogroup:x:65534:\n');
+  // Membership by name, in the file's order; a name that merely starts the same is not a member.
+  assert.deepEqual(execUser('', passwd, group).groups, [0, 10]);
+  assert.deepEqual(execUser('alice', passwd, group).groups, [100, 10, 29]);
+  assert.deepEqual(execUser('nobody', passwd, group).groups, [65534]);
+  // A uid that has a passwd entry is that user, groups and all; one without gets gid 0 and nothing else.
+  assert.deepEqual(execUser('0', passwd, group).groups, [0, 10]);
+  assert.deepEqual(execUser('1000', passwd, group).groups, [0]);
+  // "user:group" is runc's explicit form: that group only, the member lists not read.
+  assert.deepEqual(execUser('alice:audio', passwd, group), { uid: 1001, gid: 29, home: '/home/alice', groups: [29] });
+  assert.deepEqual(execUser('root:0', passwd, group).groups, [0]);
+  // GroupAdd: by name or gid in the file, a number without an entry as it is, each once; a name must exist.
+  assert.deepEqual(execUser('1000', passwd, group, ['1234']).groups, [0, 1234]);
+  assert.deepEqual(execUser('', passwd, group, ['audio', '29', 'users', '1234']).groups, [0, 10, 29, 100, 1234]);
+  assert.deepEqual(execUser('nobody:users', passwd, group, ['wheel']).groups, [100, 10]);
+  assert.throws(() => execUser('', passwd, group, ['nosuch']), (e: unknown) => e instanceof UnknownUserError && e.message === 'unable to find group nosuch: no matching entries in group file');
+  assert.throws(() => execUser('', passwd, group, ['4294967296']), /uids and gids must be in range 0-2147483647/);
+  // No passwd entry for root at all: still root, with only gid 0.
+  assert.deepEqual(execUser('', [], group), { uid: 0, gid: 0, home: '/', groups: [0] });
 });
 
 test('the engine\'s /etc files replace a link the container left, never writing through it', (t) => {
