@@ -11,7 +11,7 @@ import { imagePath, type ImageRecipe } from './catalog.ts';
 import { buildRootfs, digestTree, hostInputs, inputStamp } from './rootfs.ts';
 
 // Bumped when the way images are built changes, so old cache folders are not reused.
-const recipeVersion = 'workbook-images/2';
+const recipeVersion = 'workbook-images/3';
 
 // What image.json records beside an image's rootfs/.
 export interface BuiltImage {

@@ -14,6 +14,7 @@ export interface ImageRecipe {
     StopSignal?: string;
   };
   bash?: boolean;                 // /bin/bash: the host's, with the libraries ldd names
+  rootGroups?: string[];          // the groups whose member list in /etc/group names root (busybox: wheel)
   files?: Record<string, { content: string; mode?: number }>;   // paths inside the image
   dirs?: string[];
 }
@@ -75,8 +76,8 @@ export const recipes: ImageRecipe[] = [
       '/pause': { content: daemonScript('pause: holds the pod\'s namespaces until SIGTERM or SIGINT', 'while :; do sleep 3600; done'), mode: 0o755 },
     },
   },
-  shell('sh', { name: 'busybox' }) as ImageRecipe,
-  shell('/bin/sh', { name: 'alpine' }) as ImageRecipe,
+  shell('sh', { name: 'busybox', rootGroups: ['wheel'] }) as ImageRecipe,
+  shell('/bin/sh', { name: 'alpine', rootGroups: ['wheel'] }) as ImageRecipe,
   shell('bash', { name: 'ubuntu', bash: true }) as ImageRecipe,
   shell('bash', { name: 'debian', bash: true }) as ImageRecipe,
 ];

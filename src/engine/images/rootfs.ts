@@ -34,16 +34,12 @@ sys:x:3:3:sys:/dev:/bin/false
 www-data:x:33:33:www-data:/var/www:/bin/false
 nobody:x:65534:65534:nobody:/home:/bin/false
 `;
-// wheel lists root, as the busybox image's /etc/group does: `id` as root shows it among root's groups.
-const group = `root:x:0:
-daemon:x:1:
-bin:x:2:
-sys:x:3:
-tty:x:5:
-wheel:x:10:root
-www-data:x:33:
-nogroup:x:65534:
-`;
+// The groups, and which of them list root as a member, as the image's own /etc/group does: busybox's and alpine's
+// put root in wheel (alpine's in more groups, which this file does not have), Debian's (nginx, httpd, redis,
+// ubuntu, debian) in none. `id` as root shows them: groups=0(root),10(wheel) on busybox, groups=0(root) on nginx.
+const groups: [name: string, gid: number][] = [['root', 0], ['daemon', 1], ['bin', 2], ['sys', 3], ['tty', 5], ['wheel', 10], ['www-data', 33], ['nogroup', 65534]];
+const groupFile = (recipe: ImageRecipe) =>
+  groups.map(([name, gid]) => `${name}:x:${gid}:${recipe.rootGroups?.includes(name) ? 'root' : ''}\n`).join('');
 
 // #region build-rootfs
 export async function buildRootfs(recipe: ImageRecipe, rootfs: string): Promise<void> {
@@ -80,7 +76,7 @@ export async function buildRootfs(recipe: ImageRecipe, rootfs: string): Promise<
   }
 
   await writeFile(at('etc/passwd'), passwd);
-  await writeFile(at('etc/group'), group);
+  await writeFile(at('etc/group'), groupFile(recipe));
   await writeFile(at('etc/hostname'), '');      // the engine writes the container's own in its layer
   await writeFile(at('etc/hosts'), '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n');
   await writeFile(at('etc/os-release'), `NAME="Busybox"\nID=busybox\nPRETTY_NAME="${recipe.name} (the workbook's busybox image)"\n`);
