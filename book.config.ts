@@ -316,6 +316,7 @@ export const chapters: Chapter[] = [
       'src/engine/escape-proxy.ts',
       'src/engine/exec-stream.ts',
       'src/engine/exec.ts',
+      'src/engine/top.ts',
       'src/engine/hijack.ts',
       'src/engine/routes-containers.ts',
       'src/engine/routes-system.ts',
