@@ -7,8 +7,8 @@ export interface CertificateUser { name: string; groups: string[] }
 // #region common-name-user
 // The user a connection's client certificate names, if it presented one that chains to the trusted CA
 // (Node checked it during the handshake against the server's `ca`: socket.authorized). A certificate that
-// does not chain names nobody, like no certificate at all: with anonymous requests off (the kubelet's default)
-// that is a 401. (Upstream's x509 authenticator fails such a request outright, even with anonymous on.)
+// does not chain names nobody; the kubelet then fails the request (401) unless a token names someone, even with
+// anonymous requests on, as upstream's x509 authenticator does.
 export function certificateUser(socket: TLSSocket): CertificateUser | undefined {
   if (!socket.authorized) return undefined;
   const peer = socket.getPeerCertificate();
@@ -27,7 +27,7 @@ export function userFromCertificate(peer: PeerCertificate | undefined): Certific
 // Why a presented certificate was not accepted, for logs: Node's verification error, such as
 // "unable to verify the first certificate" or "self-signed certificate".
 export function certificateRejection(socket: TLSSocket): string | undefined {
-  if (socket.authorized) return undefined;
+  if (socket.authorized || !socket.getPeerCertificate()?.raw) return undefined;   // accepted, or none presented
   const err = socket.authorizationError;
   return err ? String(err instanceof Error ? err.message : err) : undefined;
 }

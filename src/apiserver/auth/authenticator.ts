@@ -29,12 +29,13 @@ export function unionAuthenticator(...authenticators: Authenticator[]): Authenti
   };
 }
 
-// group.NewAuthenticatedGroupAdder: everyone who authenticated is in system:authenticated.
+// group.NewAuthenticatedGroupAdder: everyone who authenticated is in system:authenticated, except a user that says
+// it is anonymous, by name or by group (a token file may list one in system:unauthenticated).
 export function withAuthenticatedGroup(inner: Authenticator): Authenticator {
   return {
     async authenticateRequest(req) {
       const user = await inner.authenticateRequest(req);
-      if (!user || user.groups.includes(AllAuthenticated) || user.name === Anonymous) return user;
+      if (!user || user.name === Anonymous || user.groups.some((g) => g === AllAuthenticated || g === AllUnauthenticated)) return user;
       return { ...user, groups: [...user.groups, AllAuthenticated] };
     },
   };

@@ -4,7 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { RESTClient } from '../../client/rest-client.ts';
-import { certificateUser } from '../../pki/identity.ts';
+import { certificateRejection, certificateUser } from '../../pki/identity.ts';
 import type { UserInfo } from './attributes.ts';
 
 export interface KubeletAuthenticatorOptions {
@@ -32,6 +32,10 @@ export class KubeletAuthenticator {
       if (!user) throw new Error('invalid bearer token');
       return withAuthenticated(user);
     }
+    // A certificate that was presented and did not verify is a failed credential, not none: 401 even with
+    // anonymous on (x509.go's Verify error, which union.NewFailOnError does not pass on to anonymous).
+    const rejected = socket.encrypted ? certificateRejection(socket) : undefined;
+    if (rejected) throw new Error(`verifying certificate failed: ${rejected}`);
     if (this.opts.anonymous) return { name: 'system:anonymous', groups: ['system:unauthenticated'] };
     return undefined;
   }

@@ -28,3 +28,14 @@ test('bearer tokens: any case of "Bearer"; no header or another scheme is no cre
   assert.equal(await a.authenticateRequest(req('Bearer ')), undefined);
   await assert.rejects(a.authenticateRequest(req('Bearer guess')), /invalid bearer token/);
 });
+
+test('system:authenticated is added to every user but one who is anonymous by name or in system:unauthenticated', async () => {
+  const { withAuthenticatedGroup } = await import('../../../../src/apiserver/auth/authenticator.ts');
+  const file = new TokenFileAuthenticator('t1,alice,1,dev\nt2,guest,2,system:unauthenticated\nt3,system:anonymous,3\nt4,bob,4,system:authenticated\n');
+  const a = withAuthenticatedGroup(new BearerTokenAuthenticator(file));
+  const groups = async (token: string) => (await a.authenticateRequest(req(`Bearer ${token}`)))?.groups;
+  assert.deepEqual(await groups('t1'), ['dev', 'system:authenticated']);
+  assert.deepEqual(await groups('t2'), ['system:unauthenticated']);
+  assert.deepEqual(await groups('t3'), []);
+  assert.deepEqual(await groups('t4'), ['system:authenticated']);
+});

@@ -216,3 +216,14 @@ test('--anonymous-auth=true (the old flag default): no certificate is system:ano
   assert.deepEqual(k.api.reviews[0]!.spec.groups, ['system:unauthenticated']);
   assert.deepEqual(k.reached, []);
 });
+
+test('--anonymous-auth=true: a certificate from another CA is still 401, never anonymous; with a vouched-for token it is that user', async (t) => {
+  const k = await setup(t, () => true, { 'tok-1': 'alice' }, true);
+  const other = await ClusterPKI.open(mkdtempSync(join(tmpdir(), 'other-ca-')));
+  const forged = await other.certificate('forged', { commonName: 'kube-apiserver-kubelet-client', usages: ['clientAuth'] });
+  assert.deepEqual(await send(k.url, k.pki.caPEM, forged, get('/pods')), { code: 401, body: 'Unauthorized' });
+  assert.equal(k.api.reviews.length, 0, 'not asked about as system:anonymous');
+  // union.New: the token authenticator answers where x509 failed.
+  assert.equal((await send(k.url, k.pki.caPEM, forged, get('/pods', 'Authorization: Bearer tok-1\r\n'))).code, 200);
+  assert.deepEqual(k.api.reviews.map((r) => [r.kind, r.spec.user]), [['TokenReview', undefined], ['SubjectAccessReview', 'alice']]);
+});
