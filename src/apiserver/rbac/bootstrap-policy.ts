@@ -27,6 +27,18 @@ function clusterRole(name: string, rules: PolicyRule[], labels: Record<string, s
 }
 
 // #region bootstrap-roles
+// admin, edit and view hold no rules of their own: they gather those of the roles labelled to aggregate to them.
+const userFacingRoles = (): ClusterRole[] => [
+  clusterRole('admin', [], {}, 'admin'),
+  clusterRole('edit', [], aggregateTo('admin'), 'edit'),
+  clusterRole('view', [], aggregateTo('edit'), 'view'),
+];
+// What system:aggregate-to-edit gives edit (and so admin) over pods, among its other rules. Reading these is not
+// harmless: a WebSocket exec was a GET, so `get pods/exec` once meant running commands.
+const editReadsPods = (): PolicyRule => rule(Read, [''], ['pods/attach', 'pods/proxy', 'pods/exec', 'pods/portforward', 'secrets', 'services/proxy']);
+const editWritesPods = (): PolicyRule => rule(Write, [''], ['pods', 'pods/attach', 'pods/proxy', 'pods/exec', 'pods/portforward']);
+// #endregion bootstrap-roles
+
 export function bootstrapClusterRoles(): ClusterRole[] {
   const roles = [
     // The root role: anything, anywhere, and every non-resource path.
@@ -40,19 +52,15 @@ export function bootstrapClusterRoles(): ClusterRole[] {
     ]),
     // Readable by anyone, signed in or not.
     clusterRole('system:public-info-viewer', [urls(['get'], ['/livez', '/readyz', '/healthz', '/version', '/version/'])]),
-    // admin, edit and view hold no rules of their own: they gather those of the roles labelled to aggregate to them.
-    clusterRole('admin', [], {}, 'admin'),
-    clusterRole('edit', [], aggregateTo('admin'), 'edit'),
-    clusterRole('view', [], aggregateTo('edit'), 'view'),
+    ...userFacingRoles(),
     clusterRole('system:aggregate-to-admin', [
       rule(['create'], ['authorization.k8s.io'], ['localsubjectaccessreviews']),
       rule(ReadWrite, [GroupName], ['roles', 'rolebindings']),
     ], aggregateTo('admin')),
     clusterRole('system:aggregate-to-edit', [
-      // Reading these is not harmless: a WebSocket exec was a GET, so `get pods/exec` once meant running commands.
-      rule(Read, [''], ['pods/attach', 'pods/proxy', 'pods/exec', 'pods/portforward', 'secrets', 'services/proxy']),
+      editReadsPods(),
       rule(['impersonate'], [''], ['serviceaccounts']),
-      rule(Write, [''], ['pods', 'pods/attach', 'pods/proxy', 'pods/exec', 'pods/portforward']),
+      editWritesPods(),
       rule(['create'], [''], ['pods/eviction']),
       rule(Write, [''], ['replicationcontrollers', 'replicationcontrollers/scale', 'serviceaccounts', 'services', 'services/proxy', 'persistentvolumeclaims', 'configmaps', 'secrets']),
       rule(['create'], [''], ['serviceaccounts/token']),
@@ -129,7 +137,6 @@ export function bootstrapClusterRoles(): ClusterRole[] {
   ];
   return aggregateClusterRoles(roles);
 }
-// #endregion bootstrap-roles
 
 const group = (name: string): Subject => ({ kind: 'Group', apiGroup: GroupName, name });
 const user = (name: string): Subject => ({ kind: 'User', apiGroup: GroupName, name });
