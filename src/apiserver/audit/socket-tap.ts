@@ -4,7 +4,6 @@ import type { Duplex } from 'node:stream';
 
 export interface SocketTap { fromClient(chunk: Buffer): void; toClient(chunk: Buffer): void }
 
-// #region socket-tap
 // Why patch the instance: the owner may read by 'data', by pipe or by read(), and write by write(), writev
 // (cork) or end(chunk); every one of them passes through push() (bytes read) and _write/_writev (bytes written),
 // the two hooks a stream implementation provides. Wrapping the socket in another Duplex instead would hide
@@ -34,7 +33,6 @@ export function tapSocket(socket: Duplex, tap: SocketTap): void {
     };
   }
 }
-// #endregion socket-tap
 
 function asBuffer(chunk: unknown, encoding?: BufferEncoding): Buffer {
   if (Buffer.isBuffer(chunk)) return chunk;

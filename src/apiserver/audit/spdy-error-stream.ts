@@ -65,7 +65,6 @@ function parseHead(h: number[]): FrameHead {
   };
 }
 
-// #region spdy-error-stream
 export class SpdyErrorStream implements ErrorStreamDecoder {
   private readonly inflate = new HeaderDecompressor();
   private errorStreamId?: number;
@@ -110,4 +109,3 @@ export class SpdyErrorStream implements ErrorStreamDecoder {
     try { f(); } catch (err) { this.unreadable = `not SPDY/3.1 framing: ${(err as Error).message}`; }
   }
 }
-// #endregion spdy-error-stream

@@ -20,7 +20,6 @@ export function aggregatedRules(target: ClusterRole, roles: ClusterRole[]): Poli
   return rules;
 }
 
-// #region aggregation-controller
 export class ClusterRoleAggregationController {
   private watch?: StoreWatch<ClusterRole>;
   private dirty = false;
@@ -61,4 +60,3 @@ export class ClusterRoleAggregationController {
     }
   }
 }
-// #endregion aggregation-controller
