@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { run, useCheckpoint, type CriContext } from './cri-common.ts';
+import { bundledKubectl } from './kubectls.ts';
 
 const dockerCLI = ['/usr/bin/docker', '/usr/local/bin/docker'].find((p) => existsSync(p));
 const isolated = (ctx: CriContext, node: string) => (ctx.cp.announcements[`docker-${node}`] as { isolation?: string }).isolation === 'namespaces';
@@ -68,7 +69,14 @@ describe('chapter 6 (engine): a pod\'s securityContext', () => {
       + `* spec.containers[0].securityContext.runAsGroup: Invalid value: -3: ${range}\n`
       + `* spec.securityContext.runAsUser: Invalid value: -1: ${range}\n`
       + `* spec.securityContext.supplementalGroups[1]: Invalid value: -2: ${range}\n`);
-    const one = await ctx.k('run', 'sc-bad', '--image=busybox', `--overrides=${JSON.stringify({ spec: { securityContext: { fsGroup: -1 } } })}`);
-    assert.equal(one.stderr, `The Pod "sc-bad" is invalid: spec.securityContext.fsGroup: Invalid value: -1: ${range}\n`);
+    // One error on one line, by every bundled kubectl (1.27 to 1.33) alike.
+    const overrides = `--overrides=${JSON.stringify({ spec: { securityContext: { fsGroup: -1 } } })}`;
+    for (const version of ['1.27', '1.28', '1.29', '1.30', '1.31', '1.32', '1.33']) {
+      const kubectl = bundledKubectl(version);
+      if (!kubectl) continue;
+      const one = await run(kubectl, ['--kubeconfig', ctx.cp.kubeconfig, 'run', 'sc-bad', '--image=busybox', overrides], ctx.cp.env);
+      assert.equal(one.code, 1, `kubectl ${version}`);
+      assert.equal(one.stderr, `The Pod "sc-bad" is invalid: spec.securityContext.fsGroup: Invalid value: -1: ${range}\n`, `kubectl ${version}`);
+    }
   });
 });
