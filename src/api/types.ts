@@ -37,6 +37,19 @@ export interface Container {
   imagePullPolicy?: string;
   terminationMessagePath?: string;
   terminationMessagePolicy?: string;
+  securityContext?: SecurityContext;
+}
+
+// The user and groups a container's processes run as (SecurityContext, PodSecurityContext in core/v1 types.go),
+// trimmed to the ids: a container's own runAsUser and runAsGroup override the pod's.
+export interface SecurityContext {
+  runAsUser?: number;
+  runAsGroup?: number;
+  [extra: string]: unknown;
+}
+export interface PodSecurityContext extends SecurityContext {
+  supplementalGroups?: number[];
+  fsGroup?: number;                      // a supplementary group every container gets, owner of the pod's volumes
 }
 
 export interface PodSpec {
@@ -48,6 +61,7 @@ export interface PodSpec {
   dnsPolicy?: string;
   schedulerName?: string;
   terminationGracePeriodSeconds?: number;
+  securityContext?: PodSecurityContext;
   [extra: string]: unknown;
 }
 

@@ -57,7 +57,18 @@ export interface ContainerConfig {
   stdin?: boolean;
   stdin_once?: boolean;
   tty?: boolean;
-  linux?: { resources?: { memory_limit_in_bytes?: Int64 } | null } | null;
+  linux?: LinuxContainerConfig | null;
+}
+export interface Int64Value { value: Int64 }
+export interface LinuxContainerSecurityContext {
+  run_as_user?: Int64Value | null;     // null: unset (0 is root)
+  run_as_username?: string;
+  supplemental_groups?: Int64[];
+  run_as_group?: Int64Value | null;
+}
+export interface LinuxContainerConfig {
+  resources?: { memory_limit_in_bytes?: Int64 } | null;
+  security_context?: LinuxContainerSecurityContext | null;
 }
 export interface Container {
   id: string; pod_sandbox_id: string; metadata: ContainerMetadata | null; image: ImageSpec | null; image_ref: string;
@@ -78,7 +89,7 @@ export interface ExecRequest { container_id: string; cmd: string[]; tty: boolean
 export interface AttachRequest { container_id: string; stdin: boolean; tty: boolean; stdout: boolean; stderr: boolean }
 export interface PortForwardRequest { pod_sandbox_id: string; port: number[] }
 
-export interface Image { id: string; repo_tags: string[]; repo_digests: string[]; size: Int64; username: string; spec: ImageSpec | null; pinned: boolean }
+export interface Image { id: string; repo_tags: string[]; repo_digests: string[]; size: Int64; uid?: Int64Value | null; username: string; spec: ImageSpec | null; pinned: boolean }
 
 // Nanoseconds since the epoch, as CRI timestamps are; a string keeps every digit.
 export function nowNanos(ms = Date.now()): string {

@@ -7,7 +7,8 @@ import type { Executor } from '../exec/executor.ts';
 import type { RuntimeCondition, ShimRuntime } from '../shim/runtime.ts';
 import { DockerError, isNotFound } from './docker-client.ts';
 import { execSyncThroughEngine } from './exec.ts';
-import type { ContainerSummary, ImageInspect, ImageSummary, Libdocker } from './libdocker.ts';
+import type { ContainerConfig, ContainerSummary, HostConfig, ImageInspect, ImageSummary, Libdocker } from './libdocker.ts';
+import { modifyContainerConfig, modifyHostConfig } from './security-context.ts';
 import {
   CONTAINER_LOG_PATH_LABEL, CONTAINER_TYPE_CONTAINER, CONTAINER_TYPE_LABEL, CONTAINER_TYPE_SANDBOX, KUBERNETES_CONTAINER_NAME_LABEL,
   SANDBOX_CONTAINER_NAME, SANDBOX_ID_LABEL, extractLabels, makeContainerName, makeLabels, makeSandboxName, parseContainerName,
@@ -45,10 +46,18 @@ const CONFLICT = /Conflict\. (?:.)+ is already in use by container "?([0-9a-z]+)
 
 const seconds = (unix: number) => (BigInt(Math.trunc(unix)) * 1_000_000_000n).toString();
 
+// getUserFromImageUser: the image's user ("name", "uid", "uid:gid"...) as the CRI's uid or username, never both;
+// the group part is dropped (the kubelet only asks who the user is).
+function userFromImageUser(imageUser: string): { uid: cri.Int64Value | null; username: string } {
+  const user = imageUser.split(':')[0] ?? '';
+  if (user === '') return { uid: null, username: '' };
+  return /^[+-]?[0-9]+$/.test(user) ? { uid: { value: user.replace(/^\+/, '') }, username: '' } : { uid: null, username: user };
+}
+
 function imageMessage(img: ImageSummary | ImageInspect): cri.Image {
   return {
     id: img.Id, repo_tags: img.RepoTags ?? [], repo_digests: img.RepoDigests ?? [], size: img.Size ?? 0,
-    username: ('Config' in img && img.Config?.User) || '', spec: null, pinned: false,
+    ...userFromImageUser('Config' in img ? img.Config?.User ?? '' : ''), spec: null, pinned: false,
   };
 }
 
@@ -189,20 +198,29 @@ export class DockerService implements ShimRuntime {
     };
     if (config.log_path) labels[CONTAINER_LOG_PATH_LABEL] = `${sandboxConfig.log_directory ?? ''}/${config.log_path}`;
     const joinSandbox = `container:${sandbox.Id}`;
-    const create = (name: string) => this.docker.createContainer(name, {
-        Image: config.image?.image ?? '',
-        // An empty list is Go's nil slice: the image's own Entrypoint/Cmd apply.
-        Entrypoint: config.command?.length ? config.command : null,
-        Cmd: config.args?.length ? config.args : null,
-        Env: (config.envs ?? []).map((kv) => `${kv.key}=${kv.value}`),
-        WorkingDir: config.working_dir ?? '',
-        Labels: labels,
-        OpenStdin: config.stdin ?? false, StdinOnce: config.stdin_once ?? false, Tty: config.tty ?? false,
-      }, {
-        IpcMode: joinSandbox, UTSMode: joinSandbox, NetworkMode: joinSandbox, RestartPolicy: { Name: 'no' },
-        // The CRI's LinuxContainerResources; it has no pids limit (Kubernetes sets that on the pod's cgroup).
-        Memory: Number(config.linux?.resources?.memory_limit_in_bytes ?? 0),
-      });
+    const dockerConfig: ContainerConfig = {
+      Image: config.image?.image ?? '',
+      // An empty list is Go's nil slice: the image's own Entrypoint/Cmd apply.
+      Entrypoint: config.command?.length ? config.command : null,
+      Cmd: config.args?.length ? config.args : null,
+      Env: (config.envs ?? []).map((kv) => `${kv.key}=${kv.value}`),
+      WorkingDir: config.working_dir ?? '',
+      Labels: labels,
+      OpenStdin: config.stdin ?? false, StdinOnce: config.stdin_once ?? false, Tty: config.tty ?? false,
+    };
+    const hostConfig: HostConfig = {
+      IpcMode: joinSandbox, UTSMode: joinSandbox, NetworkMode: joinSandbox, RestartPolicy: { Name: 'no' },
+      // The CRI's LinuxContainerResources; it has no pids limit (Kubernetes sets that on the pod's cgroup).
+      Memory: Number(config.linux?.resources?.memory_limit_in_bytes ?? 0),
+    };
+    // updateCreateConfig: the pod's user and groups (LinuxContainerSecurityContext) become User and GroupAdd.
+    try {
+      modifyContainerConfig(config.linux?.security_context, dockerConfig);
+      modifyHostConfig(config.linux?.security_context, hostConfig);
+    } catch (err) {
+      throw plainError(`failed to update container create config: failed to apply container security context for container "${config.metadata.name}": ${(err as Error).message}`);
+    }
+    const create = (name: string) => this.docker.createContainer(name, dockerConfig, hostConfig);
     const name = makeContainerName(sandboxConfig, config);
     try {
       return await create(name);

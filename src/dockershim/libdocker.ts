@@ -13,6 +13,7 @@ export interface ContainerConfig {
   OpenStdin?: boolean;
   StdinOnce?: boolean;
   Tty?: boolean;
+  User?: string;             // "uid", "name", "uid:gid": resolved in the container's /etc/passwd and /etc/group
 }
 export interface HostConfig {
   IpcMode?: string;          // "shareable" for a sandbox, "container:<sandbox id>" for the pod's containers
@@ -22,6 +23,7 @@ export interface HostConfig {
   Memory?: number;           // bytes, 0: none
   PidsLimit?: number;        // 0 or absent: none
   RestartPolicy?: { Name: string };
+  GroupAdd?: string[];       // more supplementary groups (numbers here)
 }
 
 // GET /containers/{id}/json, the fields dockershim reads.

@@ -10,6 +10,7 @@ import type { CriExecStrategy } from './cri-exec.ts';
 import { containerEnv } from './env.ts';
 import { criPodStatus } from './cri-pod-status.ts';
 import { formatDuration } from './duration.ts';
+import { determineEffectiveSecurityContext, imageUser, type ImageUser } from './security-context.ts';
 import type { ExecDestination, ExecStreamOptions, HealthCheck, KubeletRuntime, RuntimeStatus } from './runtime.ts';
 
 // The labels the kubelet puts on every sandbox and container, and finds them by (pkg/kubelet/types/labels.go).
@@ -79,7 +80,7 @@ export class CriRuntime implements KubeletRuntime {
     };
   }
 
-  private containerConfig(pod: Pod, c: PodContainer, attempt: number, envs: [string, string][]): ContainerConfig {
+  private containerConfig(pod: Pod, c: PodContainer, attempt: number, envs: [string, string][], user: ImageUser): ContainerConfig {
     const { name = '', namespace = 'default', uid = '' } = pod.metadata;
     return {
       metadata: { name: c.name, attempt },
@@ -93,7 +94,10 @@ export class CriRuntime implements KubeletRuntime {
       stdin: c.stdin ?? false,
       tty: c.tty ?? false,
       // generateLinuxContainerResources: the memory limit in bytes (0: none). A runtime applies it where it can.
-      linux: { resources: { memory_limit_in_bytes: memoryBytes((c.resources as { limits?: Record<string, string> } | undefined)?.limits?.memory) } },
+      linux: {
+        resources: { memory_limit_in_bytes: memoryBytes((c.resources as { limits?: Record<string, string> } | undefined)?.limits?.memory) },
+        security_context: determineEffectiveSecurityContext(pod, c, user),
+      },
     };
   }
 
@@ -155,8 +159,15 @@ export class CriRuntime implements KubeletRuntime {
   private async startContainer(pod: Pod, c: PodContainer, attempt: number, sandboxId: string, sandboxConfig: PodSandboxConfig,
     waiting: Record<string, { reason: string; message?: string }>): Promise<void> {
     const image = c.image ?? '';
+    let user: ImageUser;
     try {
-      if (!(await this.opts.images.imageStatus(image))) await this.opts.images.pullImage(image, sandboxConfig);
+      // EnsureImageExists, then getImageUser: the image's user is who runs the container when the pod names none.
+      let status = await this.opts.images.imageStatus(image);
+      if (!status) {
+        await this.opts.images.pullImage(image, sandboxConfig);
+        status = await this.opts.images.imageStatus(image);
+      }
+      user = imageUser(status);
     } catch (err) {
       waiting[c.name] = { reason: 'ErrImagePull', message: (err as Error).message };
       return;
@@ -172,7 +183,7 @@ export class CriRuntime implements KubeletRuntime {
     }
     let id: string;
     try {
-      id = await this.opts.runtime.createContainer(sandboxId, this.containerConfig(pod, c, attempt, envs), sandboxConfig);
+      id = await this.opts.runtime.createContainer(sandboxId, this.containerConfig(pod, c, attempt, envs, user), sandboxConfig);
     } catch (err) {
       waiting[c.name] = { reason: 'CreateContainerError', message: (err as Error).message };
       return;

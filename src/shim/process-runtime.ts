@@ -4,7 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
-import type { ContainerConfig, ContainerFilter, ContainerStateName, PodSandboxConfig, PodSandboxFilter, StringMap } from '../cri/proto.ts';
+import type { ContainerConfig, ContainerFilter, ContainerStateName, LinuxContainerSecurityContext, PodSandboxConfig, PodSandboxFilter, StringMap } from '../cri/proto.ts';
 import { nowNanos } from '../cri/proto.ts';
 import { GrpcCode, grpcError, invalidArgument, notFound, plainError } from '../cri/grpc-status.ts';
 import { ContainerSessions } from '../exec/process-groups.ts';
@@ -94,6 +94,19 @@ export class ProcessRuntime {
   }
 
   // ── containers ───────────────────────────────────────────────────────────
+  // A process runtime has no container user: every process runs as the shim's own user, which cannot take on
+  // another uid and still write the shim's files. The pod's user and groups are ignored, and the log says so.
+  private warnIdentity(name: string, sc: LinuxContainerSecurityContext | null | undefined): void {
+    const own = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+    const uid = sc?.run_as_user ? Number(sc.run_as_user.value) : undefined;
+    const gid = sc?.run_as_group ? Number(sc.run_as_group.value) : undefined;
+    const groups = (sc?.supplemental_groups ?? []).map(Number);
+    if ((uid === undefined || uid === own.uid) && (gid === undefined || gid === own.gid) && !groups.length && !sc?.run_as_username) return;
+    const asked = [uid !== undefined ? `uid ${uid}` : sc?.run_as_username ? `user ${sc.run_as_username}` : '', gid !== undefined ? `gid ${gid}` : '',
+      groups.length ? `groups ${groups.join(',')}` : ''].filter(Boolean).join(', ');
+    this.log(`container ${name}: security context ignored (${asked}): runs as the shim's uid ${own.uid}, gid ${own.gid}`);
+  }
+
   createContainer(sandboxId: string, config: ContainerConfig | null | undefined): string {
     const s = this.sandbox(sandboxId);
     if (s.state !== 'SANDBOX_READY') throw plainError(`pod sandbox "${sandboxId}" is not ready`);
@@ -113,6 +126,7 @@ export class ProcessRuntime {
     if (argv.length === 0) throw invalidArgument('no command specified');
 
     const id = newId();
+    this.warnIdentity(name, config.linux?.security_context);
     const dir = join(this.store.containerDir, id);
     const rootfs = join(dir, 'rootfs');
     const wd = config.working_dir || image.config.workingDir;

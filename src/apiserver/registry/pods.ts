@@ -1,9 +1,9 @@
 // The pod strategy: defaulting, validation and selectable fields (pkg/registry/core/pod/strategy.go, pkg/apis/core/v1/defaults.go, validation.ValidatePod).
-import type { Container, Pod } from '../../api/types.ts';
+import type { Container, Pod, PodSecurityContext, SecurityContext } from '../../api/types.ts';
 import { podTable } from '../printers/pods.ts';
 import type { RESTStrategy } from './strategy.ts';
 import { metaFields } from './strategy.ts';
-import { dns1123LabelErrors, duplicate, forbiddenField, notSupported, required } from './validation.ts';
+import { dns1123LabelErrors, duplicate, forbiddenField, invalidValue, notSupported, required } from './validation.ts';
 import type { FieldError } from './validation.ts';
 
 const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
@@ -56,6 +56,28 @@ export function podQOSClass(pod: Pod): string {
 const ENV_FIELD_PATHS = ['metadata.name', 'metadata.namespace', 'metadata.uid',
   'spec.nodeName', 'spec.serviceAccountName', 'status.hostIP', 'status.hostIPs', 'status.podIP', 'status.podIPs'];
 
+// IsValidUserID, IsValidGroupID: what libcontainer accepts, 0 to 2^31-1 (apimachinery/pkg/util/validation).
+const MAX_ID = 2147483647;
+const idErrors = (field: string, id: number | undefined): FieldError[] =>
+  id === undefined || (id >= 0 && id <= MAX_ID) ? [] : [invalidValue(field, id, `must be between 0 and ${MAX_ID}, inclusive`)];
+
+// ValidateSecurityContext: a container's own user and group.
+function validateSecurityContext(sc: SecurityContext | undefined, path: string): FieldError[] {
+  if (!sc) return [];
+  return [...idErrors(`${path}.runAsUser`, sc.runAsUser), ...idErrors(`${path}.runAsGroup`, sc.runAsGroup)];
+}
+
+// validatePodSpecSecurityContext: the pod's, fsGroup first, then each supplemental group by its index.
+function validatePodSecurityContext(sc: PodSecurityContext | undefined, path: string): FieldError[] {
+  if (!sc) return [];
+  return [
+    ...idErrors(`${path}.fsGroup`, sc.fsGroup),
+    ...idErrors(`${path}.runAsUser`, sc.runAsUser),
+    ...idErrors(`${path}.runAsGroup`, sc.runAsGroup),
+    ...(sc.supplementalGroups ?? []).flatMap((g, i) => idErrors(`${path}.supplementalGroups[${i}]`, g)),
+  ];
+}
+
 function validateContainers(list: Container[] | undefined, path: string, seen: Set<string>): FieldError[] {
   const errs: FieldError[] = [];
   (list ?? []).forEach((c, i) => {
@@ -73,6 +95,7 @@ function validateContainers(list: Container[] | undefined, path: string, seen: S
       if (path === undefined || ENV_FIELD_PATHS.includes(path) || /^metadata\.(labels|annotations)\['.+'\]$/.test(path)) return;
       errs.push(notSupported(`${f}.env[${j}].valueFrom.fieldRef.fieldPath`, path, ENV_FIELD_PATHS));
     });
+    errs.push(...validateSecurityContext(c.securityContext, `${f}.securityContext`));
   });
   return errs;
 }
@@ -86,6 +109,7 @@ export function validatePodSpec(pod: Pod): FieldError[] {
   errs.push(...validateContainers(spec.initContainers, 'spec.initContainers', seen));
   if (!RESTART_POLICIES.includes(spec.restartPolicy ?? '')) errs.push(notSupported('spec.restartPolicy', spec.restartPolicy, RESTART_POLICIES));
   if (!DNS_POLICIES.includes(spec.dnsPolicy ?? '')) errs.push(notSupported('spec.dnsPolicy', spec.dnsPolicy, DNS_POLICIES));
+  errs.push(...validatePodSecurityContext(spec.securityContext, 'spec.securityContext'));
   return errs;
 }
 

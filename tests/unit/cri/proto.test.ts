@@ -74,3 +74,19 @@ test('VersionResponse, ExecResponse, CreateContainerRequest and ContainerMetadat
   // PortForwardRequest: pod_sandbox_id=1, port=2 repeated int32 (packed in proto3)
   assert.equal(rpc('PortForward').requestSerialize({ pod_sandbox_id: 's', port: [80, 443] }).toString('hex'), hex('0a0173 1203 50bb03'));
 });
+
+test('CreateContainerRequest: config=2 { linux=15 { security_context=2 { run_as_user=5, supplemental_groups=8 packed, run_as_group=12 } } }', () => {
+  const bytes = rpc('CreateContainer').requestSerialize({
+    config: { linux: { security_context: { run_as_user: { value: 1000 }, run_as_group: { value: 3000 }, supplemental_groups: [4000] } } },
+  });
+  // 12 12 { 7a 10 { 12 0e { 2a 03 {08 e807} | 42 02 a01f | 62 03 {08 b817} } } }
+  assert.equal(bytes.toString('hex'), hex('1212 7a10 120e 2a0308e807 4202a01f 620308b817'));
+  type Sc = { run_as_user: { value: string } | null; run_as_group: { value: string } | null; supplemental_groups: string[]; run_as_username: string };
+  const back = rpc('CreateContainer').requestDeserialize(bytes) as { config: { linux: { security_context: Sc } } };
+  assert.deepEqual(back.config.linux.security_context,
+    { run_as_user: { value: '1000' }, run_as_username: '', supplemental_groups: ['4000'], run_as_group: { value: '3000' } });
+  // Root is a present Int64Value holding 0, not an absent one: the wrapper is there so that 0 can be said.
+  const rootSc = (rpc('CreateContainer').requestDeserialize(Buffer.from(hex('1206 7a04 1202 2a00'), 'hex')) as { config: { linux: { security_context: Sc } } }).config.linux.security_context;
+  assert.deepEqual(rootSc.run_as_user, { value: '0' });
+  assert.equal(rootSc.run_as_group, null);
+});

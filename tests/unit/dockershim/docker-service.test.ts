@@ -82,11 +82,21 @@ test('dockershim over the engine: sandboxes, containers, images, ExecSync and St
   await rejectsWith(rt.podSandboxStatus('0123456789ab'), GrpcCode.NOT_FOUND, /No such container: 0123456789ab/);
 
   // CreateContainer: Entrypoint and Cmd from the CRI's command and args, the sandbox's namespaces, the labels.
-  const id = await rt.createContainer(sb, { ...containerConfig(), linux: { resources: { memory_limit_in_bytes: 64 << 20 } } }, sandboxConfig);
+  // The security context: a group without a user is refused before the engine is asked, with cri-dockerd's words.
+  await rejectsWith(rt.createContainer(sb, { ...containerConfig(), linux: { security_context: { run_as_group: { value: 3000 } } } }, sandboxConfig),
+    GrpcCode.UNKNOWN, /desc = failed to update container create config: failed to apply container security context for container "web": runAsGroup is specified without a runAsUser$/);
+  const id = await rt.createContainer(sb, { ...containerConfig(), linux: {
+    resources: { memory_limit_in_bytes: 64 << 20 },
+    security_context: { run_as_user: { value: 1000 }, run_as_group: { value: 3000 }, supplemental_groups: [2000, 4000] },
+  } }, sandboxConfig);
   const c = await docker.inspectContainer(id);
   assert.equal(c.Name, '/k8s_web_web_default_uid-1_0');
   assert.deepEqual([c.HostConfig?.IpcMode, c.HostConfig?.NetworkMode], [`container:${sb}`, `container:${sb}`]);
   assert.equal(c.HostConfig?.Memory, 64 << 20);
+  assert.deepEqual([c.Config.User, c.HostConfig?.GroupAdd], ['1000:3000', ['2000', '4000']]);
+  // ImageStatus gives the image's user as the kubelet's getImageUser reads it: a uid (the group dropped), or a name.
+  assert.deepEqual(await img.imageStatus('pause').then((i) => [i?.uid, i?.username]), [{ value: '65535' }, '']);
+  assert.deepEqual(await img.imageStatus('busybox').then((i) => [i?.uid, i?.username]), [null, '']);
   assert.equal(c.Config.Labels['io.kubernetes.sandbox.id'], sb);
   assert.equal((await rt.containerStatus(id)).status?.state, 'CONTAINER_CREATED');
   await rt.startContainer(id);

@@ -206,3 +206,26 @@ test('a shim killed with SIGKILL takes its containers with it (parent-death sign
   await exited;
   await waitFor(() => { try { process.kill(pid, 0); return false; } catch { return true; } }, { what: `container process ${pid} to die with its shim` });
 });
+
+test('the process shim runs containers as its own user: a security context asking for another is ignored, and logged', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'shim-secctx-'));
+  const lines: string[] = [];
+  const shim = await startShim({ name: 'test', stateDir: dir, log: (l) => lines.push(l) });
+  const rt = new RemoteRuntimeService(`unix://${shim.socket}`, { hop: 'runtime shim test', timeoutMs: 10_000 });
+  const img = new RemoteImageService(`unix://${shim.socket}`, { hop: 'runtime shim test', timeoutMs: 10_000 });
+  t.after(async () => { rt.close(); img.close(); await shim.close(); rmSync(dir, { recursive: true, force: true }); });
+  await img.pullImage('busybox');
+  const sb = await rt.runPodSandbox(sandboxConfig);
+  const own = { uid: process.getuid!(), gid: process.getgid!() };
+  const config = (name: string, security_context: object) => ({ metadata: { name, attempt: 0 }, image: { image: 'busybox' }, command: ['sh', '-c', `test "$(id -u)" = ${own.uid}`], linux: { security_context } });
+  // Its own uid (the kubelet sends the image's user, root here, when the pod names none): nothing to say.
+  await rt.createContainer(sb, config('same', { run_as_user: { value: own.uid } }), sandboxConfig);
+  assert.deepEqual(lines.filter((l) => l.includes('security context')), []);
+  const other = own.uid === 1000 ? 1001 : 1000;
+  const id = await rt.createContainer(sb, config('other', { run_as_user: { value: other }, run_as_group: { value: 3000 }, supplemental_groups: [4000] }), sandboxConfig);
+  assert.deepEqual(lines.filter((l) => l.includes('security context')),
+    [`container other: security context ignored (uid ${other}, gid 3000, groups 4000): runs as the shim's uid ${own.uid}, gid ${own.gid}`]);
+  await rt.startContainer(id);
+  const status = await waitFor(async () => { const s = (await rt.containerStatus(id)).status; return s?.state === 'CONTAINER_EXITED' && s; }, { what: 'the container exited' });
+  assert.equal(status.exit_code, 0, 'it ran as the shim\'s uid');
+});

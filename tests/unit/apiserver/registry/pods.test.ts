@@ -58,3 +58,19 @@ test('validation: an env fieldRef names a field the downward API offers', () => 
   assert.deepEqual(messages(env("metadata.labels['app']")), []);
   assert.match(messages(env('spec.containers'))[0]!, /^spec\.containers\[0\]\.env\[0\]\.valueFrom\.fieldRef\.fieldPath: Unsupported value: "spec\.containers": supported values: "metadata\.name"/);
 });
+
+test('validation: securityContext ids are 0 to 2^31-1, with the pod\'s and each container\'s field paths', () => {
+  const range = 'must be between 0 and 2147483647, inclusive';
+  assert.deepEqual(messages(mk([{ name: 'a', image: 'x' }], { securityContext: { runAsUser: 1000, runAsGroup: 0, supplementalGroups: [0, 2147483647], fsGroup: 2000 } })), []);
+  assert.deepEqual(messages(mk([{ name: 'a', image: 'x', securityContext: { runAsUser: -1, runAsGroup: 2147483648 } }],
+    { securityContext: { runAsUser: -2, runAsGroup: -3, supplementalGroups: [4000, -4], fsGroup: -5 } })), [
+    `spec.containers[0].securityContext.runAsUser: Invalid value: -1: ${range}`,
+    `spec.containers[0].securityContext.runAsGroup: Invalid value: 2147483648: ${range}`,
+    `spec.securityContext.fsGroup: Invalid value: -5: ${range}`,
+    `spec.securityContext.runAsUser: Invalid value: -2: ${range}`,
+    `spec.securityContext.runAsGroup: Invalid value: -3: ${range}`,
+    `spec.securityContext.supplementalGroups[1]: Invalid value: -4: ${range}`,
+  ]);
+  assert.deepEqual(messages(mk([{ name: 'a', image: 'x' }], { initContainers: [{ name: 'i', image: 'x', securityContext: { runAsUser: -1 } }] })),
+    [`spec.initContainers[0].securityContext.runAsUser: Invalid value: -1: ${range}`]);
+});
