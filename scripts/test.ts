@@ -33,6 +33,10 @@ const reporter = process.env.TEST_REPORTER ?? 'spec';
 const reporters = reporter === 'spec'
   ? ['--test-reporter=./scripts/test-starts.mjs', '--test-reporter-destination=stdout', '--test-reporter=spec', '--test-reporter-destination=stdout']
   : [`--test-reporter=${reporter}`];
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...reporters, ...files], { cwd: repoRoot, stdio: 'inherit' });
+// A test file that hangs is cancelled after 15 minutes, naming itself, instead of holding the run until CI's own limit
+// (node:test applies --test-timeout to each file's process as a whole). The longest file, the book's chapters, takes
+// 6 to 8 minutes on 2 busy cores. TEST_TIMEOUT_MS overrides it.
+const timeoutMs = Number(process.env.TEST_TIMEOUT_MS) || 900_000;
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${timeoutMs}`, ...reporters, ...files], { cwd: repoRoot, stdio: 'inherit' });
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
