@@ -4,7 +4,7 @@ import { describe, before, after, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomInt } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { WebSocket } from 'ws';
@@ -50,6 +50,21 @@ function procs(): { pid: number; ppid: number; cmd: string }[] {
 // `sh -c 'exec yes N'`: dash execs yes, but busybox's sh (a container's, chapter 6 on) runs its yes applet in-process,
 // keeping sh's command line.
 const withCmd = (argv: string) => procs().filter((p) => p.cmd.trim() === argv || p.cmd.trim() === `sh -c exec ${argv}`).map((p) => p.pid);
+
+// For a failure's message: where a process is blocked, and every process that holds its stdout's other end open
+// (the command ends with EPIPE only once nobody can read what it writes).
+function stdoutHolders(pid: number | undefined): string {
+  if (pid === undefined) return 'the command is gone now';
+  const read = (f: string) => { try { return readFileSync(f, 'utf8').replaceAll('\0', ' ').trim(); } catch { return '?'; } };
+  let target = '?';
+  try { target = readlinkSync(`/proc/${pid}/fd/1`); } catch { /* gone */ }
+  const holders = readdirSync('/proc').filter((d) => /^\d+$/.test(d) && d !== String(pid)).flatMap((p) => {
+    let fds: string[] = [];
+    try { fds = readdirSync(`/proc/${p}/fd`).filter((fd) => { try { return readlinkSync(`/proc/${p}/fd/${fd}`) === target; } catch { return false; } }); } catch { /* gone */ }
+    return fds.length ? [`${p} (${read(`/proc/${p}/cmdline`).slice(0, 80)}) fd ${fds.join(',')}`] : [];
+  });
+  return `pid ${pid} waits in ${read(`/proc/${pid}/wchan`)}, its stdout is ${target}, also open in: ${holders.join('; ') || 'no other process'}`;
+}
 function descendants(root: number): number {
   const all = procs();
   let count = 0;
@@ -328,7 +343,7 @@ export function execScenarios(slug: string, opts: ExecScenarioOptions = {}): voi
       }, { timeoutMs: 30_000, what: `${marker} to block writing to a client that does not read` });
       ws.terminate();
       await waitFor(() => withCmd(marker).length === 0, { timeoutMs: 20_000, what: `${marker} to end once its client is gone` }).catch((err: Error) => {
-        throw new Error(`${err.message}; the checkpoint's last lines:\n${cp.logs().slice(-30).join('\n')}`);
+        throw new Error(`${err.message}; ${stdoutHolders(withCmd(marker)[0])}; the checkpoint's last lines:\n${cp.logs().slice(-30).join('\n')}`);
       });
       for (const c of components) assert.ok(alive(c.pid), `${c.name} (pid ${c.pid}) died:\n${cp.logs().slice(-20).join('\n')}`);
       let out = '';
