@@ -37,7 +37,7 @@ test('the pids limit refuses forks beyond it, execs included', { skip: skip || (
   await c.exited;
 });
 
-test('after a stop and cleanup: no process, cgroup, mount or record of the container remains', { skip }, async (t) => {
+test('after a stop and cleanup: no process, cgroup, mount or record of the container remains', { skip, timeout: 60_000 }, async (t) => {
   const e = engine(t);
   const mountsBefore = readFileSync('/proc/self/mountinfo', 'utf8');
   const spec = containerSpec(e, await e.image('nginx'));
@@ -78,7 +78,7 @@ console.log(JSON.stringify(out));
 setInterval(() => {}, 1 << 30);
 `;
 
-test('the engine SIGKILLed: its containers die with it (the nobody one too), and recover leaves nothing', { skip }, async (t) => {
+test('the engine SIGKILLed: its containers die with it (the nobody one too), and recover leaves nothing', { skip, timeout: 60_000 }, async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'ns-owner-'));
   t.after(() => rmSync(root, { recursive: true, force: true }));
   const owner = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', ownerScript(root)], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -105,7 +105,7 @@ test('the engine SIGKILLed: its containers die with it (the nobody one too), and
   await backend.close();
 });
 
-test('recover kills what a dead engine left running (an init that outlived it)', { skip }, async (t) => {
+test('recover kills what a dead engine left running (an init that outlived it)', { skip, timeout: 60_000 }, async (t) => {
   const e = engine(t);
   const spec = containerSpec(e, await e.image('busybox'), { argv: ['sleep', '1000'], user: 'nobody' });
   const c = await e.backend.start(spec);
