@@ -65,6 +65,35 @@ function stdoutHolders(pid: number | undefined): string {
   });
   return `pid ${pid} waits in ${read(`/proc/${pid}/wchan`)}, its stdout is ${target}, also open in: ${holders.join('; ') || 'no other process'}`;
 }
+
+// For the same message: each component's TCP connections with their queues (/proc/net/tcp: tx_queue:rx_queue), to
+// see which hop still carries the session, and whether it reads (rx empty) or holds back (queues full).
+function componentSockets(components: { name: string; pid: number }[]): string {
+  const table = new Map<string, string>();
+  for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try { text = readFileSync(f, 'utf8'); } catch { continue; }
+    for (const line of text.split('\n').slice(1)) {
+      const c = line.trim().split(/\s+/);
+      if (c.length < 10) continue;
+      const port = (a: string) => parseInt(a.split(':')[1] ?? '0', 16);
+      const [tx, rx] = (c[4] ?? ':').split(':').map((h) => parseInt(h, 16));
+      table.set(c[9]!, `${port(c[1]!)}->${port(c[2]!)} st=${c[3]} tx=${tx} rx=${rx}`);
+    }
+  }
+  return components.map(({ name, pid }) => {
+    let fds: string[] = [];
+    try { fds = readdirSync(`/proc/${pid}/fd`); } catch { return `${name}: gone`; }
+    const socks = fds.flatMap((fd) => {
+      let l = '';
+      try { l = readlinkSync(`/proc/${pid}/fd/${fd}`); } catch { return []; }
+      const inode = /^socket:\[(\d+)\]$/.exec(l)?.[1];
+      const row = inode && table.get(inode);
+      return row && !/st=0A/.test(row) ? [row] : []; // listening sockets left out
+    });
+    return `${name}: ${socks.join(', ') || 'no connections'}`;
+  }).join('\n');
+}
 function descendants(root: number): number {
   const all = procs();
   let count = 0;
@@ -343,7 +372,7 @@ export function execScenarios(slug: string, opts: ExecScenarioOptions = {}): voi
       }, { timeoutMs: 30_000, what: `${marker} to block writing to a client that does not read` });
       ws.terminate();
       await waitFor(() => withCmd(marker).length === 0, { timeoutMs: 20_000, what: `${marker} to end once its client is gone` }).catch((err: Error) => {
-        throw new Error(`${err.message}; ${stdoutHolders(withCmd(marker)[0])}; the checkpoint's last lines:\n${cp.logs().slice(-30).join('\n')}`);
+        throw new Error(`${err.message}; ${stdoutHolders(withCmd(marker)[0])}; connections:\n${componentSockets(components)}\nthe checkpoint's last lines:\n${cp.logs().slice(-30).join('\n')}`);
       });
       for (const c of components) assert.ok(alive(c.pid), `${c.name} (pid ${c.pid}) died:\n${cp.logs().slice(-20).join('\n')}`);
       let out = '';
