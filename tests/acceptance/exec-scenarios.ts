@@ -236,7 +236,10 @@ export function execScenarios(slug: string, opts: ExecScenarioOptions = {}): voi
         for (const [args, want] of cases) {
           const r = await k(args);
           assert.equal(r.code, 1, args.join(' '));
-          assert.match(r.stderr, want);
+          // client-go's WebSocket reader starts before it has registered its streams, and logs the message it then
+          // drops ("Unknown stream id 1, discarding message": here the empty stdout greeting that comes just before the
+          // Status); a real kubelet's greeting meets the same race. The error and the exit code are what count.
+          assert.match(r.stderr.replace(/^E\d{4} [\d:.]+ +\d+ websocket\.go:\d+\] Unknown stream id \d+, discarding message\n/m, ''), want);
         }
         if (opts.missingCommand === 'exit-126') {
           const r = await k(['exec', pod, '--', 'no-such-command-x']);
