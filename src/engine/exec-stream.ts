@@ -37,7 +37,8 @@ export function pumpExec(socket: Duplex, proc: { stdin?: Writable; stdout: Reada
   const sink = socketSink(socket, opts.tty, { stdout: opts.stdout, stderr: opts.stderr });
   const sources = [['stdout', proc.stdout], ['stderr', proc.stderr]] as ['stdout' | 'stderr', Readable | undefined][];
   let blocked = 0;
-  const resume = () => { if (--blocked === 0) for (const [, s] of sources) s?.resume(); };
+  let stopped = false;   // the client is gone: a drain wait that ends with its close must not restart the copy
+  const resume = () => { if (--blocked === 0 && !stopped) for (const [, s] of sources) s?.resume(); };
   for (const [stream, source] of sources) {
     source?.on('data', (chunk: Buffer) => {
       if (!sink.write(stream, chunk)) { blocked++; for (const [, s] of sources) s?.pause(); sink.onDrain(resume); }
@@ -71,6 +72,7 @@ export function pumpExec(socket: Duplex, proc: { stdin?: Writable; stdout: Reada
   };
   const gone = () => {
     if (opts.tty) { letGo(); return; }
+    stopped = true;
     for (const [, s] of sources) { s?.removeAllListeners('data'); s?.pause(); }
     stdin?.end();
   };
